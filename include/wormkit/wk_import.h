@@ -1,0 +1,140 @@
+/* wk_import.h - reading raw recordings into the wormkit layout.
+ *
+ * Every reader turns one input (file or "-" for stdin) into one or more
+ * tables, one per worm, and hands each to a sink.  A table is the raw
+ * matrix as found in the source (samples x source columns, source labels);
+ * wk_import_to_recording places its columns (wk_labels.h) into a
+ * wk_recording.  New readers (dataset formats) live in src/import/<name>.c
+ * and are listed in the format registry of src/import/import.c.
+ */
+#ifndef WK_IMPORT_H
+#define WK_IMPORT_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#include "wk_file.h"
+#include "wk_labels.h"
+#include "wk_recording.h"
+
+/* One worm as read from a source, before label placement. */
+struct wk_import_table {
+    size_t T, N;              /* samples, source columns */
+    double *time;             /* [T] seconds, finite, strictly increasing */
+    float *values;            /* [T * N], sample-major: values[t * N + i]; NaN = missing */
+    char **labels;            /* [N] source labels, "" when none */
+    char **canonical;         /* NULL, or [N] reader-derived atlas names (NULL entry: none) */
+    unsigned char *keep;      /* NULL, or [N] 0 drops the column ("rejected") */
+    double dt;                /* nominal sampling interval; NaN: derived from time */
+    char *name;               /* recording id suggestion; NULL: the input's file stem */
+    char *dataset;            /* NULL: the --dataset option or "generic" */
+    char *source_file;        /* NULL: the input's base name */
+    long worm;                /* worm index; -1: running index over all inputs */
+};
+
+/* Table of T samples and N columns: time 0, values NaN, labels "", dt NaN,
+ * worm -1, optional members NULL.  NULL (logged) on failure. */
+struct wk_import_table *wk_import_table_alloc(size_t T, size_t N);
+void wk_import_table_free(struct wk_import_table *t);
+
+/* Options shared by all readers (each uses what applies to it). */
+enum wk_import_orientation {
+    WK_IMPORT_AUTO_ORIENTATION = 0, /* time x neurons unless only the transpose fits the labels */
+    WK_IMPORT_TIME_BY_NEURONS = 1,
+    WK_IMPORT_NEURONS_BY_TIME = 2
+};
+
+struct wk_import_options {
+    const char *format;       /* registry name; NULL: from the file extension */
+    const char *time_column;  /* delimited: time column header; NULL: first column, named time, t or time_s */
+    int no_time;              /* the source has no time: time = k * dt */
+    double dt;                /* seconds, with no_time (NaN otherwise) */
+    const char *traces_path;  /* h5: matrix dataset (default "traces") */
+    const char *labels_path;  /* h5: label strings (default "labels") */
+    const char *time_path;    /* h5: time vector (default "time") */
+    enum wk_import_orientation orientation;
+    const char *dataset;      /* dataset attribute; NULL: reader's choice or "generic" */
+    const char *id;           /* recording id for a single input; NULL: file stem */
+};
+void wk_import_options_init(struct wk_import_options *o);
+
+/* A sink takes ownership of the table (and frees it, also on error). */
+typedef int (*wk_import_sink_fn)(struct wk_import_table *t, void *ctx);
+
+/* A reader: read every worm of one input, calling sink once per worm.
+ * Logs one message naming the file and the field on error. */
+typedef int (*wk_import_reader_fn)(const char *path, const struct wk_import_options *o,
+                                   wk_import_sink_fn sink, void *ctx);
+
+struct wk_import_format {
+    const char *name;        /* "csv" */
+    const char *extensions;  /* space-separated, lower case: ".csv" */
+    const char *summary;     /* one line for --help/--list */
+    wk_import_reader_fn read;
+};
+
+/* Registry: all formats (terminated by a NULL name), lookup by name, and by
+ * the path's extension (case-insensitive; NULL when unknown). */
+const struct wk_import_format *wk_import_formats(void);
+const struct wk_import_format *wk_import_format_find(const char *name);
+const struct wk_import_format *wk_import_format_for_path(const char *path);
+
+/* Read one input with o->format (or the extension's format): logs
+ * "'x': unknown format ..." when neither gives a reader. */
+int wk_import_read(const char *path, const struct wk_import_options *o,
+                   wk_import_sink_fn sink, void *ctx);
+
+/* --- delimited text (src/import/delimited.c) --- */
+
+#define WK_DELIM_BLANKS ' ' /* fields separated by runs of spaces/tabs */
+
+struct wk_delim_options {
+    char delim;               /* ',', '\t' or WK_DELIM_BLANKS */
+    int header;               /* 1: first non-comment line holds the column names */
+    const char *time_column;  /* as in wk_import_options (needs header) */
+    int no_time;              /* no time column: time = k * dt */
+    double dt;
+};
+
+/* Parse a whole stream.  `name` names it in messages ("'a.csv': line 7,
+ * column 'AVAL': not a number: 'abc'").  Handles CRLF, a UTF-8 BOM, '#'
+ * comment lines, blank lines (skipped) and double-quoted fields ("" is a
+ * quote inside quotes).  Cells: numbers; "", NaN, NA -> NaN; Inf rejected. */
+int wk_delim_read(struct wk_import_table **out, FILE *fp, const char *name,
+                  const struct wk_delim_options *o);
+
+/* Readers for the registry: csv, tsv ("-" is stdin). */
+int wk_import_read_csv(const char *path, const struct wk_import_options *o,
+                       wk_import_sink_fn sink, void *ctx);
+int wk_import_read_tsv(const char *path, const struct wk_import_options *o,
+                       wk_import_sink_fn sink, void *ctx);
+
+/* --- plain HDF5 matrix + labels (src/import/h5matrix.c) --- */
+int wk_import_read_h5matrix(const char *path, const struct wk_import_options *o,
+                            wk_import_sink_fn sink, void *ctx);
+
+/* --- shared steps (src/import/import.c) --- */
+
+/* Check time: finite, strictly increasing.  Logs "'file': <field>[i]: time
+ * not strictly increasing (2.5 after 2.5)" or "...: time is not finite". */
+int wk_import_check_time(const double *time, size_t T, const char *file, const char *field);
+
+/* Median of the time steps when all steps are within 1e-6 (relative) of
+ * it, else NaN (also for T < 2). */
+double wk_import_uniform_dt(const double *time, size_t T);
+
+/* Build a recording from a table: label placement (map returned through
+ * map_out when not NULL), time, traces, present, extra labels, dt (t->dt or
+ * wk_import_uniform_dt).  Id, dataset, worm and source are left to the
+ * caller. */
+int wk_import_to_recording(struct wk_recording **out, struct wk_label_map **map_out,
+                           const struct wk_import_table *t);
+
+/* The whole of worm-import: read every input in order, make one recording
+ * per table (id, dataset, worm, source_file as documented in
+ * worm-import(1)), write it to dst and, when report is not NULL, its label
+ * report lines (header first).  report_name names the report in messages. */
+int wk_import_files(struct wk_file *dst, FILE *report, const char *report_name,
+                    char *const *paths, size_t n, const struct wk_import_options *o);
+
+#endif

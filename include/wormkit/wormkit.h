@@ -1,0 +1,19 @@
+/* wormkit.h - umbrella header of libwormkit. */
+#ifndef WORMKIT_H
+#define WORMKIT_H
+
+#include "wk_error.h"
+#include "wk_util.h"
+#include "wk_atlas.h"
+#include "wk_file.h"
+#include "wk_recording.h"
+#include "wk_cli.h"
+#include "wk_simulate.h"
+#include "wk_labels.h"
+#include "wk_import.h"
+#include "wk_export.h"
+#include "wk_select.h"
+#include "wk_info.h"
+#include "wk_signal.h"
+
+#endif

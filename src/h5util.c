@@ -1,0 +1,985 @@
+/* h5util.c - typed helpers on HDF5 locations: groups, datasets, attributes.
+ *
+ * Every object created here is reproducible: no object timestamps, link
+ * and attribute creation order tracked, fixed chunk shapes and filters.
+ *
+ * Error messages need the HDF5 error stack, which every HDF5 API call
+ * (even H5Iget_name) clears on entry; so each function computes the names
+ * it may report before doing any work, and calls wk_h5_fail() right after
+ * the failing call, before closing anything. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_file.h"
+#include "wormkit/wk_util.h"
+#include "file_internal.h"
+
+#define MAX_RANK 4
+#define PATH_LEN 1024
+#define COMPRESS_MIN_BYTES 1024 /* smaller datasets stay contiguous */
+#define CHUNK_ELEMS 65536       /* target elements per chunk */
+#define DEFLATE_LEVEL 1
+
+/* The kinds of numbers the typed helpers move between memory and file. */
+enum num_kind { NUM_FLOAT, NUM_DOUBLE, NUM_INT, NUM_UINT8 };
+
+static hid_t num_mem_type(enum num_kind k)
+{
+    switch (k) {
+    case NUM_FLOAT: return H5T_NATIVE_FLOAT;
+    case NUM_DOUBLE: return H5T_NATIVE_DOUBLE;
+    case NUM_INT: return H5T_NATIVE_INT;
+    case NUM_UINT8: return H5T_NATIVE_UCHAR;
+    }
+    return -1;
+}
+
+static hid_t num_file_type(enum num_kind k)
+{
+    switch (k) {
+    case NUM_FLOAT: return H5T_IEEE_F32LE;
+    case NUM_DOUBLE: return H5T_IEEE_F64LE;
+    case NUM_INT: return H5T_STD_I32LE;
+    case NUM_UINT8: return H5T_STD_U8LE;
+    }
+    return -1;
+}
+
+static size_t num_size(enum num_kind k)
+{
+    switch (k) {
+    case NUM_FLOAT: return sizeof(float);
+    case NUM_DOUBLE: return sizeof(double);
+    case NUM_INT: return sizeof(int);
+    case NUM_UINT8: return 1;
+    }
+    return 1;
+}
+
+/* H5Dvlen_reclaim: the 1.10 name (H5Treclaim came with 1.12). */
+static void reclaim_vlen(hid_t type, hid_t space, void *buf)
+{
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
+}
+
+/* --- names for messages --- */
+
+/* Absolute path of `name` relative to loc ("/recordings/w1/traces"). */
+static void object_path(char *buf, size_t len, hid_t loc, const char *name)
+{
+    char base[PATH_LEN] = "/";
+    int root;
+
+    if (name && name[0] == '/') {
+        snprintf(buf, len, "%s", name);
+        return;
+    }
+    if (H5Iget_type(loc) != H5I_FILE && H5Iget_name(loc, base, sizeof base) <= 0)
+        strcpy(base, "/");
+    root = strcmp(base, "/") == 0;
+    if (!name || !*name)
+        snprintf(buf, len, "%s", base);
+    else
+        snprintf(buf, len, "%s%s%s", root ? "" : base, "/", name);
+}
+
+/* Message context of one object: file name and object path. */
+struct where {
+    const char *file;
+    char path[PATH_LEN + 256];
+};
+
+static void where_init(struct where *w, hid_t loc, const char *name, const char *file)
+{
+    w->file = file ? file : wk_h5_file_name(loc);
+    object_path(w->path, sizeof w->path, loc, name);
+}
+
+static int h5_fail(const struct where *w, const char *what)
+{
+    char msg[sizeof w->path + 64];
+    snprintf(msg, sizeof msg, "%s: %s", w->path, what);
+    return wk_h5_fail(w->file, msg);
+}
+
+/* --- property lists --- */
+
+/* HDF5 1.10's H5Ocopy crashes on objects whose attributes moved to dense
+ * storage (more than 8 by default) when one is a variable-length string
+ * (fixed upstream in 1.14.4).  Keeping attributes compact avoids it. */
+#define WK_MAX_COMPACT_ATTRS 1024
+int wk_h5_keep_attrs_compact(hid_t ocpl)
+{
+    return H5Pset_attr_phase_change(ocpl, WK_MAX_COMPACT_ATTRS, 0) < 0 ? -1 : 0;
+}
+
+/* Groups: creation order of links and attributes tracked and indexed (so
+ * recordings list in the order they were written), no timestamps. */
+static hid_t group_plist(void)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+
+    if (gcpl < 0)
+        return -1;
+    if (H5Pset_link_creation_order(gcpl, order) < 0 || H5Pset_attr_creation_order(gcpl, order) < 0 ||
+        H5Pset_obj_track_times(gcpl, 0) < 0 || wk_h5_keep_attrs_compact(gcpl) < 0) {
+        H5Pclose(gcpl);
+        return -1;
+    }
+    return gcpl;
+}
+
+/* Links are created with UTF-8 names and never create intermediate groups
+ * implicitly (wk_h5_ensure_group does, with the right properties). */
+static hid_t link_plist(void)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    if (lcpl >= 0 && H5Pset_char_encoding(lcpl, H5T_CSET_UTF8) < 0) {
+        H5Pclose(lcpl);
+        return -1;
+    }
+    return lcpl;
+}
+
+/* Chunks of about CHUNK_ELEMS elements made of whole trailing dimensions
+ * where they fit: [T][C] data gets rows of min(T, max(1, 65536/C)) x C,
+ * which suits the row-wise reads of the tools. */
+static void chunk_shape(int rank, const hsize_t *dims, hsize_t *chunk)
+{
+    hsize_t inner = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+        if (inner * dims[i] <= CHUNK_ELEMS) {
+            chunk[i] = dims[i];
+        } else {
+            chunk[i] = CHUNK_ELEMS / inner;
+            if (chunk[i] < 1)
+                chunk[i] = 1;
+        }
+        inner *= chunk[i];
+    }
+}
+
+static hid_t dataset_plist(int rank, const hsize_t *dims, size_t bytes)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t chunk[MAX_RANK];
+
+    if (dcpl < 0)
+        return -1;
+    if (H5Pset_obj_track_times(dcpl, 0) < 0 || wk_h5_keep_attrs_compact(dcpl) < 0)
+        goto fail;
+    if (rank > 0 && bytes > COMPRESS_MIN_BYTES) {
+        chunk_shape(rank, dims, chunk);
+        /* No shuffle filter: traces are mostly NaN columns, which deflate
+         * compresses better unshuffled (measured: 1.60 vs 1.83 MB). */
+        if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0)
+            goto fail;
+    }
+    return dcpl;
+fail:
+    H5Pclose(dcpl);
+    return -1;
+}
+
+static hid_t vlen_string_type(H5T_cset_t cset)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return -1;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, cset) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* --- shapes --- */
+
+/* Element count of a shape, refusing overflow and anything whose storage
+ * as elements of `elem_size` bytes would exceed WK_MAX_ALLOC. */
+static int count_elements(const struct where *w, int rank, const hsize_t *dims, size_t elem_size, size_t *n)
+{
+    size_t total = 1, bytes;
+
+    if (rank < 0 || rank > MAX_RANK)
+        return wk_fail(WK_ERANGE, "'%s': %s: rank %d is not supported (at most %d)", w->file, w->path, rank,
+                       MAX_RANK);
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] > SIZE_MAX || wk_size_mul(&total, total, (size_t)dims[i]) != 0)
+            return wk_fail(WK_ERANGE, "'%s': %s: dimensions overflow", w->file, w->path);
+    }
+    if (wk_size_mul(&bytes, total, elem_size) != 0 || bytes > WK_MAX_ALLOC)
+        return wk_fail(WK_ERANGE, "'%s': %s: %zu elements exceed the size limit of %zu bytes", w->file, w->path,
+                       total, (size_t)WK_MAX_ALLOC);
+    *n = total;
+    return 0;
+}
+
+/* Shape of a dataspace (scalar: rank 0, one element; null: no element). */
+static int space_shape(const struct where *w, hid_t space, size_t elem_size, int *rank, size_t *dims, size_t *n)
+{
+    hsize_t h[MAX_RANK];
+    int r;
+    H5S_class_t cls = H5Sget_simple_extent_type(space);
+
+    if (cls == H5S_NULL) {
+        *rank = 0;
+        *n = 0;
+        return 0;
+    }
+    r = H5Sget_simple_extent_ndims(space);
+    if (r < 0)
+        return h5_fail(w, "cannot read the shape");
+    if (r > MAX_RANK)
+        return wk_fail(WK_ERANGE, "'%s': %s: rank %d is not supported (at most %d)", w->file, w->path, r, MAX_RANK);
+    if (H5Sget_simple_extent_dims(space, h, NULL) < 0)
+        return h5_fail(w, "cannot read the shape");
+    for (int i = 0; i < r; i++)
+        if (dims)
+            dims[i] = (size_t)h[i];
+    *rank = r;
+    return count_elements(w, r, h, elem_size, n);
+}
+
+static hid_t create_space(int rank, const hsize_t *dims)
+{
+    return rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
+}
+
+/* --- groups and existence --- */
+
+/* Calls fn(prefix) for each leading part of path ("/a", "/a/b", "/a/b/c"
+ * for "/a/b/c"; "a", "a/b" for "a/b"); stops at the first non-zero result. */
+static int for_each_prefix(const char *path, int (*fn)(hid_t, const char *, int, void *), hid_t loc, void *ctx)
+{
+    char buf[PATH_LEN];
+    size_t len = strlen(path);
+    int rc;
+
+    if (len >= sizeof buf)
+        return wk_fail(WK_ERANGE, "'%s': HDF5 path too long: %.40s...", wk_h5_file_name(loc), path);
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        if (buf[i - 1] == '/') /* "//" or a trailing '/' */
+            continue;
+        buf[i] = '\0';
+        rc = fn(loc, buf, i == len, ctx);
+        if (i < len)
+            buf[i] = '/';
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* 1 if the object at loc/name is a group, 0 if it is something else. */
+static int is_group(hid_t loc, const char *name)
+{
+    hid_t obj = H5Oopen(loc, name, H5P_DEFAULT);
+    int group;
+
+    if (obj < 0)
+        return -1;
+    group = H5Iget_type(obj) == H5I_GROUP;
+    H5Oclose(obj);
+    return group;
+}
+
+static int prefix_exists(hid_t loc, const char *prefix, int last, void *ctx)
+{
+    struct where w;
+    htri_t e;
+
+    where_init(&w, loc, prefix, NULL);
+    e = H5Lexists(loc, prefix, H5P_DEFAULT);
+    if (e < 0)
+        return h5_fail(&w, "cannot look up");
+    if (e == 0 || (!last && is_group(loc, prefix) != 1)) {
+        *(int *)ctx = 0;
+        return 1; /* stop: missing */
+    }
+    return 0;
+}
+
+int wk_h5_exists(hid_t loc, const char *path)
+{
+    int found = 1;
+    int rc = for_each_prefix(path, prefix_exists, loc, &found);
+    return rc < 0 ? rc : found;
+}
+
+static int prefix_ensure(hid_t loc, const char *prefix, int last, void *ctx)
+{
+    struct where w;
+    htri_t e;
+    hid_t gcpl, lcpl, g;
+
+    (void)last;
+    (void)ctx;
+    where_init(&w, loc, prefix, NULL);
+    e = H5Lexists(loc, prefix, H5P_DEFAULT);
+    if (e < 0)
+        return h5_fail(&w, "cannot look up");
+    if (e > 0) {
+        int group = is_group(loc, prefix);
+        if (group < 0)
+            return h5_fail(&w, "cannot open");
+        return group ? 0 : wk_fail(WK_EEXIST, "'%s': %s: exists and is not a group", w.file, w.path);
+    }
+    gcpl = group_plist();
+    lcpl = link_plist();
+    g = (gcpl < 0 || lcpl < 0) ? -1 : H5Gcreate2(loc, prefix, lcpl, gcpl, H5P_DEFAULT);
+    if (g < 0) {
+        int rc = h5_fail(&w, "cannot create group");
+        H5Pclose(gcpl);
+        H5Pclose(lcpl);
+        return rc;
+    }
+    H5Gclose(g);
+    H5Pclose(gcpl);
+    H5Pclose(lcpl);
+    return 0;
+}
+
+int wk_h5_ensure_group(hid_t loc, const char *path, hid_t *group_out)
+{
+    struct where w;
+    int rc;
+
+    if (group_out)
+        *group_out = -1;
+    where_init(&w, loc, path, NULL);
+    rc = for_each_prefix(path, prefix_ensure, loc, NULL);
+    if (rc < 0)
+        return rc;
+    if (group_out) {
+        *group_out = H5Gopen2(loc, *path ? path : ".", H5P_DEFAULT);
+        if (*group_out < 0)
+            return h5_fail(&w, "cannot open group");
+    }
+    return 0;
+}
+
+/* Creates the groups above a dataset name that contains '/'. */
+static int ensure_parent(hid_t loc, const char *name)
+{
+    char parent[PATH_LEN];
+    const char *slash = strrchr(name, '/');
+    size_t len;
+
+    if (!slash || slash == name)
+        return 0;
+    len = (size_t)(slash - name);
+    if (len >= sizeof parent)
+        return wk_fail(WK_ERANGE, "'%s': HDF5 path too long: %.40s...", wk_h5_file_name(loc), name);
+    memcpy(parent, name, len);
+    parent[len] = '\0';
+    return wk_h5_ensure_group(loc, parent, NULL);
+}
+
+/* Before creating name: parents exist, name itself does not. */
+static int prepare_create(hid_t loc, const char *name, const struct where *w)
+{
+    int rc = ensure_parent(loc, name);
+    if (rc < 0)
+        return rc;
+    rc = wk_h5_exists(loc, name);
+    if (rc < 0)
+        return rc;
+    return rc ? wk_fail(WK_EEXIST, "'%s': %s: already exists", w->file, w->path) : 0;
+}
+
+/* --- dataset writes --- */
+
+static int create_and_write(hid_t loc, const char *name, const struct where *w, hid_t ftype, hid_t mtype,
+                            int rank, const hsize_t *dims, size_t bytes, const void *data, int compress)
+{
+    hid_t space = -1, dcpl = -1, lcpl = -1, dset = -1;
+    int rc = 0;
+
+    space = create_space(rank, dims);
+    dcpl = dataset_plist(rank, dims, compress ? bytes : 0);
+    lcpl = link_plist();
+    if (space < 0 || dcpl < 0 || lcpl < 0) {
+        rc = h5_fail(w, "cannot create dataset");
+        goto done;
+    }
+    dset = H5Dcreate2(loc, name, ftype, space, lcpl, dcpl, H5P_DEFAULT);
+    if (dset < 0) {
+        rc = h5_fail(w, "cannot create dataset");
+        goto done;
+    }
+    if (bytes > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        rc = h5_fail(w, "cannot write");
+done:
+    if (dset >= 0)
+        H5Dclose(dset);
+    if (space >= 0)
+        H5Sclose(space);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    return rc;
+}
+
+static int to_hsize(const struct where *w, int rank, const size_t *dims, size_t elem_size, hsize_t *h, size_t *n)
+{
+    if (rank < 0 || rank > MAX_RANK || (rank > 0 && !dims))
+        return wk_fail(WK_EINVAL, "'%s': %s: rank %d is not supported (at most %d)", w->file, w->path, rank,
+                       MAX_RANK);
+    for (int i = 0; i < rank; i++)
+        h[i] = (hsize_t)dims[i];
+    return count_elements(w, rank, h, elem_size, n);
+}
+
+static int write_numeric(hid_t loc, const char *name, int rank, const size_t *dims, const void *data,
+                         enum num_kind kind)
+{
+    struct where w;
+    hsize_t h[MAX_RANK];
+    size_t n;
+    int rc;
+
+    where_init(&w, loc, name, NULL);
+    rc = to_hsize(&w, rank, dims, num_size(kind), h, &n);
+    if (rc == 0 && n > 0 && !data)
+        rc = wk_fail(WK_EINVAL, "'%s': %s: no data to write", w.file, w.path);
+    if (rc == 0)
+        rc = prepare_create(loc, name, &w);
+    if (rc < 0)
+        return rc;
+    return create_and_write(loc, name, &w, num_file_type(kind), num_mem_type(kind), rank, h, n * num_size(kind),
+                            data, 1);
+}
+
+int wk_h5_write_float(hid_t loc, const char *name, int rank, const size_t *dims, const float *data)
+{
+    return write_numeric(loc, name, rank, dims, data, NUM_FLOAT);
+}
+
+int wk_h5_write_double(hid_t loc, const char *name, int rank, const size_t *dims, const double *data)
+{
+    return write_numeric(loc, name, rank, dims, data, NUM_DOUBLE);
+}
+
+int wk_h5_write_int(hid_t loc, const char *name, int rank, const size_t *dims, const int *data)
+{
+    return write_numeric(loc, name, rank, dims, data, NUM_INT);
+}
+
+int wk_h5_write_uint8(hid_t loc, const char *name, int rank, const size_t *dims, const unsigned char *data)
+{
+    return write_numeric(loc, name, rank, dims, data, NUM_UINT8);
+}
+
+/* Pointers to write as variable-length strings, NULL entries as "". */
+static const char **string_pointers(size_t n, char *const *strings)
+{
+    const char **p = wk_calloc(n ? n : 1, sizeof *p);
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        p[i] = strings[i] ? strings[i] : "";
+    return p;
+}
+
+/* Variable-length strings live in the global heap, where filters do not
+ * reach, so string datasets are always contiguous. */
+int wk_h5_write_strings(hid_t loc, const char *name, size_t n, char *const *strings)
+{
+    struct where w;
+    hsize_t h = n;
+    size_t count;
+    const char **p;
+    hid_t type;
+    int rc;
+
+    where_init(&w, loc, name, NULL);
+    rc = count_elements(&w, 1, &h, sizeof(char *), &count);
+    if (rc == 0 && n > 0 && !strings)
+        rc = wk_fail(WK_EINVAL, "'%s': %s: no strings to write", w.file, w.path);
+    if (rc == 0)
+        rc = prepare_create(loc, name, &w);
+    if (rc < 0)
+        return rc;
+    p = string_pointers(n, strings);
+    if (!p)
+        return WK_ENOMEM;
+    type = vlen_string_type(H5T_CSET_UTF8);
+    if (type < 0)
+        rc = h5_fail(&w, "cannot create string type");
+    else
+        rc = create_and_write(loc, name, &w, type, type, 1, &h, n * sizeof(char *), p, 0);
+    if (type >= 0)
+        H5Tclose(type);
+    free(p);
+    return rc;
+}
+
+/* --- reading string data (datasets and attributes alike) --- */
+
+struct source {
+    hid_t obj;
+    int is_attr;
+};
+
+static herr_t source_read(struct source s, hid_t mtype, void *buf)
+{
+    return s.is_attr ? H5Aread(s.obj, mtype, buf) : H5Dread(s.obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+}
+
+static int read_vlen_strings(struct source s, hid_t ftype, hid_t space, size_t n, char **out,
+                             const struct where *w)
+{
+    hid_t mtype = vlen_string_type(H5Tget_cset(ftype));
+    char **raw;
+    int rc = 0;
+
+    if (mtype < 0)
+        return h5_fail(w, "cannot create string type");
+    raw = wk_calloc(n, sizeof *raw);
+    if (!raw) {
+        H5Tclose(mtype);
+        return WK_ENOMEM;
+    }
+    if (source_read(s, mtype, raw) < 0) {
+        rc = h5_fail(w, "cannot read");
+    } else {
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if (!(out[i] = wk_strdup(raw[i] ? raw[i] : "")))
+                rc = wk_fail(WK_ENOMEM, "out of memory");
+        reclaim_vlen(mtype, space, raw);
+    }
+    free(raw);
+    H5Tclose(mtype);
+    return rc;
+}
+
+/* One fixed-length string: up to its size, stopping at a NUL, without the
+ * trailing blanks of space-padded strings (as Fortran and MATLAB write). */
+static char *fixed_string(const char *s, size_t size, H5T_str_t pad)
+{
+    size_t len = 0;
+    char *out;
+
+    while (len < size && s[len] != '\0')
+        len++;
+    if (pad == H5T_STR_SPACEPAD)
+        while (len > 0 && s[len - 1] == ' ')
+            len--;
+    out = malloc(len + 1);
+    if (out) {
+        memcpy(out, s, len);
+        out[len] = '\0';
+    }
+    return out;
+}
+
+static int read_fixed_strings(struct source s, hid_t ftype, size_t n, char **out, const struct where *w)
+{
+    size_t size = H5Tget_size(ftype), bytes;
+    hid_t mtype;
+    char *raw;
+    int rc = 0;
+
+    if (size == 0 || wk_size_mul(&bytes, n, size) != 0 || bytes > WK_MAX_ALLOC)
+        return wk_fail(WK_ERANGE, "'%s': %s: strings exceed the size limit", w->file, w->path);
+    mtype = H5Tcopy(ftype);
+    if (mtype < 0)
+        return h5_fail(w, "cannot read");
+    raw = wk_calloc(bytes, 1);
+    if (!raw) {
+        H5Tclose(mtype);
+        return WK_ENOMEM;
+    }
+    if (source_read(s, mtype, raw) < 0) {
+        rc = h5_fail(w, "cannot read");
+    } else {
+        H5T_str_t pad = H5Tget_strpad(ftype);
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if (!(out[i] = fixed_string(raw + i * size, size, pad)))
+                rc = wk_fail(WK_ENOMEM, "out of memory");
+    }
+    free(raw);
+    H5Tclose(mtype);
+    return rc;
+}
+
+/* All strings of a dataset or attribute, fixed- or variable-length. */
+static int read_strings(struct source s, hid_t ftype, hid_t space, size_t n, char ***out, const struct where *w)
+{
+    char **v = wk_calloc(n ? n : 1, sizeof *v);
+    htri_t vlen = H5Tis_variable_str(ftype);
+    int rc;
+
+    if (!v)
+        return WK_ENOMEM;
+    if (n == 0)
+        rc = 0;
+    else if (vlen < 0)
+        rc = h5_fail(w, "cannot read the string type");
+    else if (vlen)
+        rc = read_vlen_strings(s, ftype, space, n, v, w);
+    else
+        rc = read_fixed_strings(s, ftype, n, v, w);
+    if (rc < 0) {
+        wk_strv_free(v, n);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+/* --- dataset reads --- */
+
+static hid_t open_dataset(hid_t loc, const char *name, const struct where *w, int *rc)
+{
+    hid_t dset;
+    int e = wk_h5_exists(loc, name);
+
+    if (e <= 0) {
+        *rc = e < 0 ? e : wk_fail(WK_ENOTFOUND, "'%s': %s: not found", w->file, w->path);
+        return -1;
+    }
+    dset = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (dset < 0)
+        *rc = h5_fail(w, "cannot open dataset");
+    return dset;
+}
+
+static int is_number_class(H5T_class_t c)
+{
+    return c == H5T_INTEGER || c == H5T_FLOAT;
+}
+
+static int read_numeric(hid_t loc, const char *name, const char *file, int *rank, size_t *dims, void **data,
+                        enum num_kind kind)
+{
+    struct where w;
+    hid_t dset, type = -1, space = -1;
+    size_t n = 0;
+    void *buf = NULL;
+    int rc = 0;
+
+    *data = NULL;
+    where_init(&w, loc, name, file);
+    dset = open_dataset(loc, name, &w, &rc);
+    if (dset < 0)
+        return rc;
+    type = H5Dget_type(dset);
+    space = H5Dget_space(dset);
+    if (type < 0 || space < 0)
+        rc = h5_fail(&w, "cannot read the type and shape");
+    else if (!is_number_class(H5Tget_class(type)))
+        rc = wk_fail(WK_EFORMAT, "'%s': %s: expected numbers", w.file, w.path);
+    else
+        rc = space_shape(&w, space, num_size(kind), rank, dims, &n);
+    if (rc == 0 && !(buf = wk_calloc(n ? n : 1, num_size(kind))))
+        rc = WK_ENOMEM;
+    if (rc == 0 && n > 0 && H5Dread(dset, num_mem_type(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = h5_fail(&w, "cannot read");
+    if (rc < 0) {
+        free(buf);
+        buf = NULL;
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    H5Dclose(dset);
+    *data = buf;
+    return rc;
+}
+
+int wk_h5_read_float(hid_t loc, const char *name, const char *file, int *rank, size_t *dims, float **data)
+{
+    void *p;
+    int rc = read_numeric(loc, name, file, rank, dims, &p, NUM_FLOAT);
+    *data = p;
+    return rc;
+}
+
+int wk_h5_read_double(hid_t loc, const char *name, const char *file, int *rank, size_t *dims, double **data)
+{
+    void *p;
+    int rc = read_numeric(loc, name, file, rank, dims, &p, NUM_DOUBLE);
+    *data = p;
+    return rc;
+}
+
+int wk_h5_read_int(hid_t loc, const char *name, const char *file, int *rank, size_t *dims, int **data)
+{
+    void *p;
+    int rc = read_numeric(loc, name, file, rank, dims, &p, NUM_INT);
+    *data = p;
+    return rc;
+}
+
+int wk_h5_read_uint8(hid_t loc, const char *name, const char *file, int *rank, size_t *dims, unsigned char **data)
+{
+    void *p;
+    int rc = read_numeric(loc, name, file, rank, dims, &p, NUM_UINT8);
+    *data = p;
+    return rc;
+}
+
+int wk_h5_read_strings(hid_t loc, const char *name, const char *file, size_t *n, char ***strings)
+{
+    struct where w;
+    hid_t dset, type = -1, space = -1;
+    size_t count = 0;
+    int rank, rc = 0;
+
+    *n = 0;
+    *strings = NULL;
+    where_init(&w, loc, name, file);
+    dset = open_dataset(loc, name, &w, &rc);
+    if (dset < 0)
+        return rc;
+    type = H5Dget_type(dset);
+    space = H5Dget_space(dset);
+    if (type < 0 || space < 0)
+        rc = h5_fail(&w, "cannot read the type and shape");
+    else if (H5Tget_class(type) != H5T_STRING)
+        rc = wk_fail(WK_EFORMAT, "'%s': %s: expected strings", w.file, w.path);
+    else
+        rc = space_shape(&w, space, sizeof(char *), &rank, NULL, &count);
+    if (rc == 0) {
+        struct source s = {dset, 0};
+        rc = read_strings(s, type, space, count, strings, &w);
+    }
+    if (rc == 0)
+        *n = count;
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    H5Dclose(dset);
+    return rc;
+}
+
+/* --- attributes --- */
+
+/* Attribute context for messages: "'f': /recordings/w1: attribute 'dt'". */
+static void attr_where(struct where *w, hid_t loc, const char *name)
+{
+    char obj[PATH_LEN];
+    w->file = wk_h5_file_name(loc);
+    object_path(obj, sizeof obj, loc, NULL);
+    snprintf(w->path, sizeof w->path, "%s: attribute '%.200s'", obj, name);
+}
+
+static int write_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hid_t space, const void *buf,
+                      const struct where *w)
+{
+    htri_t e = H5Aexists(loc, name);
+    hid_t attr;
+
+    if (e < 0)
+        return h5_fail(w, "cannot look up");
+    if (e > 0 && H5Adelete(loc, name) < 0)
+        return h5_fail(w, "cannot replace");
+    attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0)
+        return h5_fail(w, "cannot create");
+    if (buf && H5Awrite(attr, mtype, buf) < 0) {
+        int rc = h5_fail(w, "cannot write");
+        H5Aclose(attr);
+        return rc;
+    }
+    H5Aclose(attr);
+    return 0;
+}
+
+static int write_scalar_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *buf)
+{
+    struct where w;
+    hid_t space;
+    int rc;
+
+    attr_where(&w, loc, name);
+    space = H5Screate(H5S_SCALAR);
+    if (space < 0)
+        return h5_fail(&w, "cannot create");
+    rc = write_attr(loc, name, ftype, mtype, space, buf, &w);
+    H5Sclose(space);
+    return rc;
+}
+
+int wk_h5_set_attr_string(hid_t loc, const char *name, const char *value)
+{
+    const char *v = value ? value : "";
+    hid_t type = vlen_string_type(H5T_CSET_UTF8);
+    int rc;
+
+    if (type < 0)
+        return wk_fail(WK_EHDF5, "cannot create an HDF5 string type");
+    rc = write_scalar_attr(loc, name, type, type, &v);
+    H5Tclose(type);
+    return rc;
+}
+
+int wk_h5_set_attr_double(hid_t loc, const char *name, double value)
+{
+    return write_scalar_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+int wk_h5_set_attr_long(hid_t loc, const char *name, long value)
+{
+    return write_scalar_attr(loc, name, H5T_STD_I64LE, H5T_NATIVE_LONG, &value);
+}
+
+int wk_h5_set_attr_strings(hid_t loc, const char *name, size_t n, char *const *values)
+{
+    struct where w;
+    hsize_t h = n;
+    hid_t type = -1, space = -1;
+    const char **p = NULL;
+    int rc = 0;
+
+    attr_where(&w, loc, name);
+    if (n > 0 && !values)
+        return wk_fail(WK_EINVAL, "'%s': %s: no strings to write", w.file, w.path);
+    p = string_pointers(n, values);
+    if (!p)
+        return WK_ENOMEM;
+    type = vlen_string_type(H5T_CSET_UTF8);
+    space = H5Screate_simple(1, &h, NULL);
+    if (type < 0 || space < 0)
+        rc = h5_fail(&w, "cannot create");
+    else
+        rc = write_attr(loc, name, type, type, space, n > 0 ? p : NULL, &w);
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    free(p);
+    return rc;
+}
+
+/* Opens an attribute with its type and shape; WK_ENOTFOUND (silently)
+ * when absent.  Closes whatever it opened on failure. */
+struct attr {
+    hid_t id, type, space;
+    size_t n;
+    struct where w;
+};
+
+static void attr_close(struct attr *a)
+{
+    if (a->space >= 0)
+        H5Sclose(a->space);
+    if (a->type >= 0)
+        H5Tclose(a->type);
+    if (a->id >= 0)
+        H5Aclose(a->id);
+}
+
+static int attr_open(struct attr *a, hid_t loc, const char *name, size_t elem_size)
+{
+    htri_t e;
+    int rank, rc;
+
+    a->id = a->type = a->space = -1;
+    attr_where(&a->w, loc, name);
+    e = H5Aexists(loc, name);
+    if (e < 0)
+        return h5_fail(&a->w, "cannot look up");
+    if (e == 0)
+        return WK_ENOTFOUND;
+    a->id = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a->id >= 0) {
+        a->type = H5Aget_type(a->id);
+        a->space = H5Aget_space(a->id);
+    }
+    if (a->id < 0 || a->type < 0 || a->space < 0) {
+        rc = h5_fail(&a->w, "cannot open");
+        attr_close(a);
+        return rc;
+    }
+    rc = space_shape(&a->w, a->space, elem_size, &rank, NULL, &a->n);
+    if (rc < 0)
+        attr_close(a);
+    return rc;
+}
+
+/* A scalar number attribute (or a one-element array) read as mtype. */
+static int get_number_attr(hid_t loc, const char *name, hid_t mtype, int integer_only, void *value)
+{
+    struct attr a;
+    H5T_class_t cls;
+    int rc = attr_open(&a, loc, name, 8);
+
+    if (rc < 0)
+        return rc;
+    cls = H5Tget_class(a.type);
+    if (integer_only ? cls != H5T_INTEGER : !is_number_class(cls))
+        rc = wk_fail(WK_EFORMAT, "'%s': %s: expected %s", a.w.file, a.w.path, integer_only ? "an integer" : "a number");
+    else if (a.n != 1)
+        rc = wk_fail(WK_EFORMAT, "'%s': %s: expected a single value, got %zu", a.w.file, a.w.path, a.n);
+    else if (H5Aread(a.id, mtype, value) < 0)
+        rc = h5_fail(&a.w, "cannot read");
+    attr_close(&a);
+    return rc;
+}
+
+int wk_h5_get_attr_double(hid_t loc, const char *name, double *value)
+{
+    return get_number_attr(loc, name, H5T_NATIVE_DOUBLE, 0, value);
+}
+
+int wk_h5_get_attr_long(hid_t loc, const char *name, long *value)
+{
+    return get_number_attr(loc, name, H5T_NATIVE_LONG, 1, value);
+}
+
+static int get_string_attr(hid_t loc, const char *name, char ***values, size_t *n, int single)
+{
+    struct attr a;
+    int rc = attr_open(&a, loc, name, sizeof(char *));
+
+    if (rc < 0)
+        return rc;
+    if (H5Tget_class(a.type) != H5T_STRING)
+        rc = wk_fail(WK_EFORMAT, "'%s': %s: expected %s", a.w.file, a.w.path, single ? "a string" : "strings");
+    else if (single && a.n != 1)
+        rc = wk_fail(WK_EFORMAT, "'%s': %s: expected a single string, got %zu", a.w.file, a.w.path, a.n);
+    else {
+        struct source s = {a.id, 1};
+        rc = read_strings(s, a.type, a.space, a.n, values, &a.w);
+    }
+    if (rc == 0)
+        *n = a.n;
+    attr_close(&a);
+    return rc;
+}
+
+int wk_h5_get_attr_string(hid_t loc, const char *name, char **value)
+{
+    char **v;
+    size_t n;
+    int rc;
+
+    *value = NULL;
+    rc = get_string_attr(loc, name, &v, &n, 1);
+
+    if (rc < 0)
+        return rc;
+    *value = v[0];
+    free(v);
+    return 0;
+}
+
+int wk_h5_get_attr_strings(hid_t loc, const char *name, char ***values, size_t *n)
+{
+    *values = NULL;
+    *n = 0;
+    return get_string_attr(loc, name, values, n, 0);
+}

@@ -1,0 +1,101 @@
+/* normalize.c - per-neuron z-score and causal z-score (homogenize spec,
+ * step 5). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_signal.h"
+#include "wormkit/wk_util.h"
+
+static const char *const normalize_names[] = {"zscore", "causal"};
+#define N_NORMALIZE_NAMES (sizeof normalize_names / sizeof normalize_names[0])
+
+int wk_normalize_method_from_name(const char *name, enum wk_normalize_method *out)
+{
+    if (!name) return WK_EINVAL;
+    for (size_t i = 0; i < N_NORMALIZE_NAMES; i++) {
+        if (strcmp(name, normalize_names[i]) == 0) {
+            *out = (enum wk_normalize_method)i;
+            return 0;
+        }
+    }
+    return WK_EINVAL;
+}
+
+const char *wk_normalize_method_name(enum wk_normalize_method method)
+{
+    size_t i = (size_t)method;
+    return i < N_NORMALIZE_NAMES ? normalize_names[i] : "unknown";
+}
+
+/* Two passes over the finite samples: mean, then the population variance
+ * of the deviations (exact 0 for a constant float column). */
+void wk_normalize_zscore(double *y, const double *x, size_t n, size_t stride)
+{
+    double sum = 0;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (isfinite(v)) {
+            sum += v;
+            count++;
+        }
+    }
+    double mean = count ? sum / (double)count : 0;
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (isfinite(v)) ss += (v - mean) * (v - mean);
+    }
+    double sd = count ? sqrt(ss / (double)count) : 0;
+    if (sd == 0) sd = 1;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        y[i * stride] = isfinite(v) ? (v - mean) / sd : NAN;
+    }
+}
+
+/* Welford's running mean and sum of squared deviations over the finite
+ * samples 0..t (the reference's cumulative sums, computed stably). */
+void wk_normalize_causal(double *y, const double *x, size_t n, size_t stride)
+{
+    double mean = 0, m2 = 0;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (!isfinite(v)) {
+            y[i * stride] = NAN;
+            continue;
+        }
+        count++;
+        double delta = v - mean;
+        mean += delta / (double)count;
+        m2 += delta * (v - mean);
+        double var = m2 / (double)count;
+        y[i * stride] = (v - mean) / sqrt(var > WK_NORMALIZE_VAR_FLOOR ? var : WK_NORMALIZE_VAR_FLOOR);
+    }
+}
+
+int wk_normalize_matrix(float *data, size_t T, size_t C, enum wk_normalize_method method)
+{
+    if (method != WK_NORMALIZE_ZSCORE && method != WK_NORMALIZE_CAUSAL)
+        return wk_fail(WK_EINVAL, "unknown normalization method %d", (int)method);
+    double *x = wk_malloc_array(T ? T : 1, sizeof *x);
+    if (!x) return WK_ENOMEM;
+    for (size_t c = 0; c < C; c++) {
+        int any = 0;
+        for (size_t t = 0; t < T; t++) {
+            x[t] = data[t * C + c];
+            any |= isfinite(x[t]);
+        }
+        if (!any) continue;
+        if (method == WK_NORMALIZE_ZSCORE)
+            wk_normalize_zscore(x, x, T, 1);
+        else
+            wk_normalize_causal(x, x, T, 1);
+        for (size_t t = 0; t < T; t++) data[t * C + c] = (float)x[t];
+    }
+    free(x);
+    return 0;
+}

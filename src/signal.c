@@ -1,0 +1,199 @@
+/* signal.c - the signal steps applied to whole recordings, and the filter
+ * loop shared by worm-smooth, worm-derivative, worm-resample and
+ * worm-normalize. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_file.h"
+#include "wormkit/wk_signal.h"
+#include "wormkit/wk_util.h"
+
+#define DERIVATIVE "derivative"
+
+/* ---- smoothing ---- */
+
+static int set_smooth_attrs(struct wk_recording *rec, const struct wk_smooth_params *p)
+{
+    int rc = wk_recording_set_attr_string(rec, "smooth_method", wk_smooth_method_name(p->method));
+    if (rc < 0) return rc;
+    switch (p->method) {
+    case WK_SMOOTH_MOVING: return wk_recording_set_attr_double(rec, "smooth_window", (double)(p->window | 1));
+    case WK_SMOOTH_GAUSSIAN:
+    case WK_SMOOTH_ZEROPHASE: return wk_recording_set_attr_double(rec, "smooth_sigma", p->sigma);
+    case WK_SMOOTH_EXPONENTIAL: return wk_recording_set_attr_double(rec, "smooth_alpha", p->alpha);
+    case WK_SMOOTH_NONE: return 0;
+    }
+    return 0;
+}
+
+int wk_smooth_recording(struct wk_smoother *s, struct wk_recording *rec, const char *file)
+{
+    (void)file;
+    int rc = wk_smoother_apply(s, rec->traces, rec->T, rec->C);
+    struct wk_array *d = wk_recording_array(rec, DERIVATIVE);
+    if (rc == 0 && d && d->rank == 2 && d->dims[0] == rec->T)
+        rc = wk_smoother_apply(s, d->data, d->dims[0], d->dims[1]);
+    if (rc == 0) rc = set_smooth_attrs(rec, wk_smoother_params(s));
+    return rc;
+}
+
+/* ---- derivative ---- */
+
+int wk_derivative_recording(struct wk_recording *rec, int replace, const char *file)
+{
+    (void)file;
+    if (replace) {
+        int rc = wk_derivative_matrix(rec->traces, rec->traces, rec->time, rec->T, rec->C);
+        if (rc == 0 && wk_recording_array(rec, DERIVATIVE)) rc = wk_recording_remove_array(rec, DERIVATIVE);
+        if (rc == 0) rc = wk_recording_set_attr_double(rec, "traces_derivative", 1);
+        if (rc == 0) wk_recording_update_present(rec);
+        return rc;
+    }
+    size_t cells;
+    if (wk_size_mul(&cells, rec->T, rec->C) != 0) return wk_fail(WK_ERANGE, "recording '%s' is too large", rec->id);
+    float *d = wk_malloc_array(cells ? cells : 1, sizeof *d);
+    if (!d) return WK_ENOMEM;
+    int rc = wk_derivative_matrix(d, rec->traces, rec->time, rec->T, rec->C);
+    if (rc == 0) {
+        size_t dims[2] = {rec->T, rec->C};
+        rc = wk_recording_add_array(rec, DERIVATIVE, 2, dims, d);
+    }
+    free(d);
+    return rc;
+}
+
+/* ---- resampling ---- */
+
+/* Columns of an array whose first dimension is time: the product of the
+ * other dimensions. */
+static size_t array_columns(const struct wk_array *a)
+{
+    size_t cols = 1;
+    for (int i = 1; i < a->rank; i++) cols *= a->dims[i];
+    return cols;
+}
+
+static int is_time_indexed(const struct wk_array *a, size_t T)
+{
+    return a->rank >= 1 && a->rank <= 4 && a->dims[0] == T;
+}
+
+/* Everything is computed before rec is changed, so a failure leaves it whole. */
+int wk_resample_recording(struct wk_recording *rec, double dt, enum wk_resample_method method,
+                          const char *file)
+{
+    if (rec->T < 2)
+        return wk_fail(WK_EINVAL, "'%s': /recordings/%s/time: cannot resample a recording of %zu sample%s",
+                       file, rec->id, rec->T, rec->T == 1 ? "" : "s");
+    if (wk_resample_output_length(rec->time, rec->T, dt, method) == 0)
+        return wk_fail(WK_EINVAL, "'%s': /recordings/%s/time: recording of %g s is too short to resample to %g s",
+                       file, rec->id, rec->time[rec->T - 1] - rec->time[0], dt);
+
+    struct wk_resampler *r;
+    int rc = wk_resampler_alloc(&r, rec->time, rec->T, dt, method);
+    if (rc < 0) return rc;
+    size_t n_out = wk_resampler_length(r);
+    float *traces = NULL;
+    float **arrays = wk_calloc(rec->n_arrays ? rec->n_arrays : 1, sizeof *arrays);
+    double *time = wk_malloc_array(n_out, sizeof *time);
+    rc = arrays && time ? wk_resampler_apply_matrix(r, &traces, rec->traces, rec->C) : WK_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < rec->n_arrays; i++) {
+        const struct wk_array *a = &rec->arrays[i];
+        if (is_time_indexed(a, rec->T)) rc = wk_resampler_apply_matrix(r, &arrays[i], a->data, array_columns(a));
+    }
+    if (rc == 0) {
+        memcpy(time, wk_resampler_time(r), n_out * sizeof *time);
+        rc = wk_recording_set_attr_string(rec, "interpolate_method", wk_resample_method_name(method));
+    }
+    if (rc == 0 && !wk_recording_attr(rec, "original_dt"))
+        rc = wk_recording_set_attr_double(rec, "original_dt", wk_resampler_input_dt(r));
+    if (rc == 0 && !wk_recording_attr(rec, "original_max_timesteps"))
+        rc = wk_recording_set_attr_double(rec, "original_max_timesteps", (double)rec->T);
+    if (rc == 0) {
+        for (size_t i = 0; i < rec->n_arrays; i++) {
+            if (!arrays[i]) continue;
+            free(rec->arrays[i].data);
+            rec->arrays[i].data = arrays[i];
+            rec->arrays[i].dims[0] = n_out;
+            arrays[i] = NULL;
+        }
+        free(rec->traces);
+        rec->traces = traces;
+        traces = NULL;
+        free(rec->time);
+        rec->time = time;
+        time = NULL;
+        rec->T = n_out;
+        rec->dt = dt;
+        wk_recording_update_present(rec);
+    }
+    for (size_t i = 0; arrays && i < rec->n_arrays; i++) free(arrays[i]);
+    free(arrays);
+    free(traces);
+    free(time);
+    wk_resampler_free(r);
+    return rc;
+}
+
+/* ---- normalization ---- */
+
+int wk_normalize_recording(struct wk_recording *rec, enum wk_normalize_method method, const char *file)
+{
+    (void)file;
+    int rc = wk_normalize_matrix(rec->traces, rec->T, rec->C, method);
+    if (rc == 0) rc = wk_recording_set_attr_string(rec, "normalization_method", wk_normalize_method_name(method));
+    return rc;
+}
+
+/* ---- the filter loop ---- */
+
+static int filter_recordings(struct wk_file *out, const struct wk_file *in, wk_signal_fn fn, void *ctx)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    int rc = wk_file_recording_ids(in, &ids, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct wk_recording *rec = NULL;
+        rc = wk_recording_read(in, ids[i], &rec);
+        if (rc == 0) rc = fn(rec, wk_file_name(in), ctx);
+        if (rc == 0) rc = wk_recording_write(out, rec);
+        if (rc == 0) wk_log(WK_LOG_INFO, "'%s': recording '%s': %zu samples", wk_file_name(in), ids[i], rec->T);
+        wk_recording_free(rec);
+    }
+    wk_strv_free(ids, n);
+    return rc;
+}
+
+static int filter_input(struct wk_file *out, const char *path, wk_signal_fn fn, void *ctx)
+{
+    struct wk_file *in = NULL;
+    int rc = wk_file_open(&in, path);
+    if (rc == 0) rc = wk_file_copy_history(out, in);
+    if (rc == 0) rc = filter_recordings(out, in, fn, ctx);
+    if (rc == 0) rc = wk_file_copy_group(out, in, "/connectomes");
+    if (rc == 0) rc = wk_file_copy_group(out, in, "/results");
+    wk_file_close(in);
+    return rc;
+}
+
+int wk_signal_filter(const struct wk_cli *cli, wk_signal_fn fn, void *ctx)
+{
+    int stdin_uses = cli->n_files == 0;
+    for (int i = 0; i < cli->n_files; i++) stdin_uses += strcmp(cli->files[i], "-") == 0;
+    if (stdin_uses > 1) {
+        wk_cli_usage_error("stdin ('-') can be read only once");
+        return WK_EUSAGE;
+    }
+    struct wk_file *out = NULL;
+    int rc = wk_file_create(&out, cli->output ? cli->output : "-");
+    if (rc < 0) return rc;
+    int n = cli->n_files ? cli->n_files : 1;
+    for (int i = 0; rc == 0 && i < n; i++) rc = filter_input(out, cli->n_files ? cli->files[i] : "-", fn, ctx);
+    if (rc < 0) {
+        wk_file_abort(out);
+        return rc;
+    }
+    return wk_file_commit(out);
+}

@@ -1,0 +1,164 @@
+/* worm-import - CSV/TSV tables and plain HDF5 matrices into one wormkit file. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wormkit/wormkit.h"
+
+static const struct wk_tool TOOL = {
+    "worm-import",
+    "worm-import [options] [file...]",
+    "Read neuron traces from CSV/TSV tables or plain HDF5 matrices and write one\n"
+    "wormkit file holding one recording per input file.  Labels that are atlas\n"
+    "names go to their canonical columns; others to extra columns 300 and up.",
+    "  -f, --format FMT       csv, tsv or h5 (default: from the extension: .csv,\n"
+    "                         .tsv/.txt/.tab, .h5/.hdf5/.he5); needed for stdin\n"
+    "      --dataset NAME     dataset attribute of the recordings (default generic)\n"
+    "      --id ID            recording id for a single input (default: file stem)\n"
+    "      --report FILE      write each column's label decision as TSV to FILE\n"
+    "      --time-column NAME csv/tsv: the time column (default: the first column,\n"
+    "                         named time, t or time_s)\n"
+    "      --no-time          the input has no time column: time = k * dt\n"
+    "      --dt SECONDS       sampling interval, with --no-time\n"
+    "      --traces PATH      h5: the traces matrix (default traces)\n"
+    "      --labels PATH      h5: the label strings (default labels)\n"
+    "      --time PATH        h5: the time vector in seconds (default time)\n"
+    "      --neurons-by-time  h5: the matrix is neurons x time\n"
+    "      --time-by-neurons  h5: the matrix is time x neurons (default: this, unless\n"
+    "                         only the transpose fits the labels)\n",
+};
+
+enum {
+    OPT_DATASET = 256, OPT_ID, OPT_REPORT, OPT_TIME_COLUMN, OPT_NO_TIME, OPT_DT,
+    OPT_TRACES, OPT_LABELS, OPT_TIME, OPT_NEURONS_BY_TIME, OPT_TIME_BY_NEURONS
+};
+
+struct opts {
+    struct wk_import_options import;
+    const char *report;
+};
+
+static int set_format(struct wk_import_options *o, const char *arg)
+{
+    if (wk_import_format_find(arg)) {
+        o->format = arg;
+        return 0;
+    }
+    char known[512] = "";
+    size_t used = 0;
+    for (const struct wk_import_format *f = wk_import_formats(); f->name && used < sizeof known; f++)
+        used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "", f->name);
+    wk_cli_usage_error("invalid --format '%s' (known: %s)", arg, known);
+    return WK_EUSAGE;
+}
+
+static int non_empty(const char *option, const char *arg, const char **out)
+{
+    if (!*arg) {
+        wk_cli_usage_error("invalid %s '' (empty)", option);
+        return WK_EUSAGE;
+    }
+    *out = arg;
+    return 0;
+}
+
+static int handle_option(int key, const char *arg, void *ctx)
+{
+    struct opts *opts = ctx;
+    struct wk_import_options *o = &opts->import;
+    switch (key) {
+    case 'f': return set_format(o, arg);
+    case OPT_DATASET: return non_empty("--dataset", arg, &o->dataset);
+    case OPT_ID: return non_empty("--id", arg, &o->id);
+    case OPT_REPORT: return non_empty("--report", arg, &opts->report);
+    case OPT_TIME_COLUMN: return non_empty("--time-column", arg, &o->time_column);
+    case OPT_NO_TIME: o->no_time = 1; return 0;
+    case OPT_DT: return wk_parse_double(arg, 1e-9, 1e9, "--dt", &o->dt);
+    case OPT_TRACES: return non_empty("--traces", arg, &o->traces_path);
+    case OPT_LABELS: return non_empty("--labels", arg, &o->labels_path);
+    case OPT_TIME: return non_empty("--time", arg, &o->time_path);
+    case OPT_NEURONS_BY_TIME: o->orientation = WK_IMPORT_NEURONS_BY_TIME; return 0;
+    case OPT_TIME_BY_NEURONS: o->orientation = WK_IMPORT_TIME_BY_NEURONS; return 0;
+    default: return WK_EUSAGE;
+    }
+}
+
+static int usage_error(const char *message)
+{
+    wk_cli_usage_error("%s", message);
+    return WK_EUSAGE;
+}
+
+static int is_stdout(const char *path)
+{
+    return !path || strcmp(path, "-") == 0;
+}
+
+static int check_usage(const struct opts *opts, const struct wk_cli *cli, char *const *paths,
+                       size_t n)
+{
+    const struct wk_import_options *o = &opts->import;
+    if (o->no_time && isnan(o->dt)) return usage_error("--no-time needs --dt");
+    if (!o->no_time && !isnan(o->dt)) return usage_error("--dt needs --no-time (the input has a time column)");
+    if (o->no_time && o->time_column) return usage_error("--no-time and --time-column exclude each other");
+    if (o->id && n > 1) return usage_error("--id names one recording; give one input");
+    if (opts->report && strcmp(opts->report, "-") == 0 && is_stdout(cli->output))
+        return usage_error("--report - needs -o FILE (stdout carries the wormkit file)");
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(paths[i], "-") == 0 && !o->format)
+            return usage_error("reading stdin needs --format");
+    return 0;
+}
+
+static int run(const struct opts *opts, const struct wk_cli *cli, char *const *paths, size_t n)
+{
+    struct wk_export_output *report = NULL;
+    struct wk_file *out = NULL;
+    int rc = 0;
+    if (opts->report && (rc = wk_export_output_open(&report, opts->report, 0)) < 0) return rc;
+    if ((rc = wk_file_create(&out, cli->output)) == 0)
+        rc = wk_import_files(out, report ? wk_export_output_fp(report) : NULL,
+                             report ? wk_export_output_name(report) : NULL, paths, n, &opts->import);
+    if (rc < 0) {
+        if (out) wk_file_abort(out);
+        wk_export_output_abort(report);
+        return rc;
+    }
+    if ((rc = wk_file_commit(out)) < 0) {
+        wk_export_output_abort(report);
+        return rc;
+    }
+    return report ? wk_export_output_commit(report) : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, 0, 'f'},
+        {"dataset", required_argument, 0, OPT_DATASET},
+        {"id", required_argument, 0, OPT_ID},
+        {"report", required_argument, 0, OPT_REPORT},
+        {"time-column", required_argument, 0, OPT_TIME_COLUMN},
+        {"no-time", no_argument, 0, OPT_NO_TIME},
+        {"dt", required_argument, 0, OPT_DT},
+        {"traces", required_argument, 0, OPT_TRACES},
+        {"labels", required_argument, 0, OPT_LABELS},
+        {"time", required_argument, 0, OPT_TIME},
+        {"neurons-by-time", no_argument, 0, OPT_NEURONS_BY_TIME},
+        {"time-by-neurons", no_argument, 0, OPT_TIME_BY_NEURONS},
+        {0, 0, 0, 0},
+    };
+    struct wk_cli cli;
+    struct opts opts = {.report = NULL};
+    wk_import_options_init(&opts.import);
+    int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:", longopts, handle_option, &opts);
+    if (first < 0 || first == WK_CLI_DONE) return wk_cli_exit(first);
+
+    static char dash[] = "-";
+    static char *stdin_only[] = {dash};
+    char *const *paths = cli.n_files > 0 ? cli.files : stdin_only;
+    size_t n = cli.n_files > 0 ? (size_t)cli.n_files : 1;
+    int rc = check_usage(&opts, &cli, paths, n);
+    if (rc == 0) rc = run(&opts, &cli, paths, n);
+    return wk_cli_exit(rc);
+}
