@@ -176,6 +176,7 @@ void wk_cli_print_help(const struct wk_tool *tool)
     if (tool->options && *tool->options) {
         fputs("Options:\n", stdout);
         print_block(stdout, tool->options);
+        fputc('\n', stdout);
     }
     fputs("Common options:\n"
           "  -o, --output FILE   write to FILE (default: stdout); FILE is written atomically\n"

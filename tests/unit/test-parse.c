@@ -374,6 +374,7 @@ static void test_cli_help_version(void)
                        "Options:\n"
                        "  -x, --xval N         a value\n"
                        "      --flag           a flag\n"
+                       "\n"
                        "Common options:\n"
                        "  -o, --output FILE   write to FILE (default: stdout); FILE is written atomically\n";
     ok(strncmp(out, head, strlen(head)) == 0, "help starts with usage, summary, options");
