@@ -15,5 +15,7 @@
 #include "wk_select.h"
 #include "wk_info.h"
 #include "wk_signal.h"
+#include "wk_connectome.h"
+#include "wk_compare.h"
 
 #endif
