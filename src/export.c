@@ -15,6 +15,7 @@
 #include "wormkit/wk_file.h"
 #include "wormkit/wk_recording.h"
 #include "wormkit/wk_util.h"
+#include "file_internal.h"
 
 /* --- output streams --- */
 
@@ -22,6 +23,7 @@ struct wk_export_output {
     FILE *fp;
     char *path; /* NULL for stdout */
     char *tmp;  /* temporary file beside path */
+    int temp_slot; /* its signal-cleanup slot */
 };
 
 const char *wk_export_output_name(const struct wk_export_output *out)
@@ -41,34 +43,14 @@ static void output_free(struct wk_export_output *out)
     free(out);
 }
 
-/* "dir/name" -> "dir/.name.XXXXXX": hidden, in the same folder so that
- * rename() is atomic. */
-static char *temp_template(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t len = strlen(path) + sizeof ".." + sizeof "XXXXXX";
-    char *tmp = malloc(len);
-    if (tmp) snprintf(tmp, len, "%.*s.%s.XXXXXX", (int)dir, path, path + dir);
-    return tmp;
-}
-
 static int open_temp(struct wk_export_output *out)
 {
-    if (!(out->tmp = temp_template(out->path))) return wk_fail(WK_ENOMEM, "out of memory");
-    int fd = mkstemp(out->tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(out->tmp);
-        out->tmp = NULL;
-        return wk_fail(WK_EIO, "'%s': cannot create: %s", out->path, strerror(e));
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) < 0 || !(out->fp = fdopen(fd, "wb"))) {
+    int fd = wk_temp_create(out->path, &out->tmp, &out->temp_slot);
+    if (fd < 0) return fd;
+    if (!(out->fp = fdopen(fd, "wb"))) {
         int e = errno;
         close(fd);
-        unlink(out->tmp);
+        wk_temp_remove(out->tmp, &out->temp_slot);
         return wk_fail(WK_EIO, "'%s': cannot create: %s", out->path, strerror(e));
     }
     return 0;
@@ -121,7 +103,10 @@ int wk_export_output_commit(struct wk_export_output *out)
     if (rc == 0 && rename(out->tmp, out->path) != 0)
         rc = wk_fail(WK_EIO, "'%s': cannot rename the temporary file: %s", out->path,
                      strerror(errno));
-    if (rc < 0) unlink(out->tmp);
+    if (rc < 0)
+        wk_temp_remove(out->tmp, &out->temp_slot);
+    else
+        wk_temp_release(&out->temp_slot);
     output_free(out);
     return rc;
 }
@@ -131,7 +116,7 @@ void wk_export_output_abort(struct wk_export_output *out)
     if (!out) return;
     if (out->path) {
         fclose(out->fp);
-        unlink(out->tmp);
+        wk_temp_remove(out->tmp, &out->temp_slot);
     } else {
         fflush(out->fp);
     }

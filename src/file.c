@@ -216,26 +216,60 @@ static mode_t default_file_mode(void)
     return 0666 & ~mask;
 }
 
-/* Creates the temporary file for f (MODE_NAMED) and returns its open
- * descriptor; the file is registered for removal on signals. */
-static int temp_create(struct wk_file *f, mode_t mode)
+int wk_temp_create(const char *path, char **tmp, int *slot)
 {
-    char *t = temp_template(f->path);
+    char *t = temp_template(path);
     int fd, err;
 
+    *tmp = NULL;
+    *slot = -1;
     if (!t)
         return wk_fail(WK_ENOMEM, "out of memory");
     fd = mkstemp(t);
     if (fd < 0) {
         err = errno;
         free(t);
-        return wk_fail(WK_EIO, "cannot create '%s': %s", f->path, strerror(err));
+        return wk_fail(WK_EIO, "cannot create '%s': %s", path, strerror(err));
     }
-    f->h5name = t;
-    f->temp_slot = temp_register(t);
-    if (f->temp_slot < 0 || fchmod(fd, mode) != 0) {
-        err = f->temp_slot < 0 ? ENAMETOOLONG : errno;
+    *slot = temp_register(t);
+    if (*slot < 0 || fchmod(fd, default_file_mode()) != 0) {
+        err = *slot < 0 ? ENAMETOOLONG : errno;
         close(fd);
+        unlink(t);
+        temp_unregister(*slot);
+        free(t);
+        *slot = -1;
+        return wk_fail(WK_EIO, "cannot create '%s': %s", path, strerror(err));
+    }
+    *tmp = t;
+    return fd;
+}
+
+void wk_temp_remove(const char *tmp, int *slot)
+{
+    if (tmp && *slot >= 0) {
+        unlink(tmp);
+        temp_unregister(*slot);
+        *slot = -1;
+    }
+}
+
+void wk_temp_release(int *slot)
+{
+    temp_unregister(*slot);
+    *slot = -1;
+}
+
+/* Creates the temporary file for f (MODE_NAMED) and returns its open
+ * descriptor; the file is registered for removal on signals. */
+static int temp_create(struct wk_file *f, mode_t mode)
+{
+    int fd = wk_temp_create(f->path, &f->h5name, &f->temp_slot);
+
+    if (fd >= 0 && fchmod(fd, mode) != 0) {
+        int err = errno;
+        close(fd);
+        wk_temp_remove(f->h5name, &f->temp_slot);
         return wk_fail(WK_EIO, "cannot create '%s': %s", f->path, strerror(err));
     }
     return fd;
@@ -243,11 +277,8 @@ static int temp_create(struct wk_file *f, mode_t mode)
 
 static void temp_remove(struct wk_file *f)
 {
-    if (f->mode == MODE_NAMED && f->h5name && f->temp_slot >= 0) {
-        unlink(f->h5name);
-        temp_unregister(f->temp_slot);
-        f->temp_slot = -1;
-    }
+    if (f->mode == MODE_NAMED)
+        wk_temp_remove(f->h5name, &f->temp_slot);
 }
 
 /* --- freeing --- */
