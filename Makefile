@@ -12,7 +12,7 @@ MANDIR    ?= $(PREFIX)/share/man
 
 CC        ?= cc
 # openblas first: its cblas_* must win over GSL's reference gslcblas at link time.
-PKGS      := openblas hdf5 fftw3 gsl zlib
+PKGS      := openblas hdf5 fftw3 gsl zlib matio json-c libzip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -41,8 +41,12 @@ TOOL_SRC  := $(sort $(wildcard tools/worm-*.c))
 TOOLS     := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test-*.c))
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Generators of test and sample inputs (raw dataset formats); not tests.
+GEN_SRC   := $(sort $(wildcard tests/gen/*.c))
+GENS      := $(GEN_SRC:tests/gen/%.c=$(BUILD)/gen/%)
 HEADERS   := $(wildcard include/wormkit/*.h)
-DEPS      := $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.d)
+DEPS      := $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.d) \
+             $(GEN_SRC:tests/gen/%.c=$(BUILD)/gen/%.d)
 
 .PHONY: all check unit demo install uninstall clean
 all: $(LIB) $(TOOLS)
@@ -63,11 +67,15 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/wk_test.h $(LIB)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $(BUILD)/tests/$*.d $< -o $@ $(ALL_LDFLAGS) $(LIB) $(LIBS)
 
+$(BUILD)/gen/%: tests/gen/%.c $(LIB)
+	@mkdir -p $(BUILD)/gen
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(BUILD)/gen/$*.d $< -o $@ $(ALL_LDFLAGS) $(LIB) $(LIBS)
+
 unit: $(UNITS)
 
 # Unit tests and tool tests all speak TAP; prove runs them.
-check: all $(UNITS)
-	WK_BIN=$(CURDIR)/$(BUILD)/bin WK_TOP=$(CURDIR) WK_BUILD=$(CURDIR)/$(BUILD) \
+check: all $(UNITS) $(GENS)
+	WK_BIN=$(CURDIR)/$(BUILD)/bin WK_TOP=$(CURDIR) WK_BUILD=$(CURDIR)/$(BUILD) WK_GEN=$(CURDIR)/$(BUILD)/gen \
 	  prove $(PROVE_FLAGS) $(UNITS) tests/t/t*.sh
 
 demo: all

@@ -139,3 +139,20 @@ int wk_label_report_write(FILE *fp, const char *name, const char *recording,
     }
     return check_written(fp, name);
 }
+
+/* First version: exact atlas names only.  The full rules replace it. */
+int wk_labels_canonicalize(char ***canonical, const char *const *labels, size_t n,
+                           enum wk_label_rules rules)
+{
+    (void)rules;
+    char **c = wk_calloc(n ? n : 1, sizeof *c);
+    if (!c) return WK_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] && wk_atlas_index(labels[i]) >= 0 && !(c[i] = wk_strdup(labels[i]))) {
+            wk_strv_free(c, n);
+            return wk_fail(WK_ENOMEM, "out of memory");
+        }
+    }
+    *canonical = c;
+    return 0;
+}

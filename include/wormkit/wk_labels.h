@@ -49,6 +49,22 @@ int wk_label_map_build_ex(struct wk_label_map **out, const char *const *original
 
 void wk_label_map_free(struct wk_label_map *map);
 
+/* Label canonicalization of homogenize.md (rules 2-7; rule 1, a list-valued
+ * ID becoming its first non-empty entry, is the reader's job).  Variants:
+ *   WK_LABEL_RULES_STANDARD  rules 3, 4, 7 (and 2 through the label map)
+ *   WK_LABEL_RULES_QUERY     dag2023, flavell2023: also rule 5 ("AVA?" ->
+ *                            the free canonical name with most equal characters)
+ *   WK_LABEL_RULES_LEIFER    leifer2023: rule 6 (exact name once, then +L, +R)
+ * Fills canonical[i] with a newly allocated atlas name, or NULL when the
+ * column is unlabeled; free with wk_strv_free(canonical, n).  Deterministic. */
+enum wk_label_rules {
+    WK_LABEL_RULES_STANDARD = 0,
+    WK_LABEL_RULES_QUERY = 1,
+    WK_LABEL_RULES_LEIFER = 2
+};
+int wk_labels_canonicalize(char ***canonical, const char *const *labels, size_t n,
+                           enum wk_label_rules rules);
+
 /* Number of recording columns the map needs: WK_ATLAS_SIZE + n_extra. */
 size_t wk_label_map_columns(const struct wk_label_map *map);
 

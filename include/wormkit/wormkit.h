@@ -17,5 +17,6 @@
 #include "wk_signal.h"
 #include "wk_connectome.h"
 #include "wk_compare.h"
+#include "wk_partition.h"
 
 #endif
