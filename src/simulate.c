@@ -33,6 +33,7 @@
 
 static const struct wk_sim_model *const models[] = {
     &wk_sim_model_traces,
+    &wk_sim_model_ntf,
 };
 
 const struct wk_sim_model *const *wk_sim_models(size_t *n)

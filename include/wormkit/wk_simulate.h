@@ -106,5 +106,6 @@ int wk_sim_traces_worm(struct wk_recording **out, size_t *unlabeled_neuron,
 int wk_sim_traces_write(struct wk_file *f, const struct wk_sim_traces *p, unsigned long seed);
 
 extern const struct wk_sim_model wk_sim_model_traces;
+extern const struct wk_sim_model wk_sim_model_ntf; /* src/ntf_sim.c (wk_ntf.h) */
 
 #endif

@@ -1,0 +1,270 @@
+/* ntf_pass.c - streaming GEMM-shaped passes over a P x T x W tensor (the
+ * MTTKRPs of NTF).  The tensor is visited block by block (one worm, nt
+ * rows of time), always in the same order; inside a block the work is
+ * split into fixed-size chunks whose outputs are independent or summed in
+ * chunk order, so results do not depend on the thread count. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ntf_internal.h"
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_util.h"
+
+#define BLOCK_ELEMS ((size_t)1 << 19) /* doubles per block: 4 MiB */
+#define LEFT_CHUNK 512                /* pairs per GEMM in pass_left */
+#define RIGHT_CHUNK 4096              /* pairs per partial product in pass_right */
+
+int ntf_pass_init(struct ntf_pass *ps, const struct wk_ntf_tensor *X, size_t kmax)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->X = X;
+    ps->P = X->P;
+    ps->T = X->T;
+    ps->W = X->W;
+    size_t nt = BLOCK_ELEMS / X->P;
+    if (nt < 1) nt = 1;
+    if (nt > X->T) nt = X->T;
+    ps->nt_max = nt;
+    size_t chunks = (X->P + RIGHT_CHUNK - 1) / RIGHT_CHUNK;
+    ps->partial_size = chunks * nt * kmax;
+    ps->block = wk_malloc_array(nt * X->P, sizeof *ps->block);
+    ps->row_obs = wk_malloc_array(nt, sizeof *ps->row_obs);
+    ps->row_miss = wk_malloc_array(nt, sizeof *ps->row_miss);
+    ps->row_neg = wk_malloc_array(nt, sizeof *ps->row_neg);
+    ps->partial = wk_malloc_array(ps->partial_size, sizeof *ps->partial);
+    if (!ps->block || !ps->row_obs || !ps->row_miss || !ps->row_neg || !ps->partial) {
+        ntf_pass_free(ps);
+        return WK_ENOMEM;
+    }
+    return 0;
+}
+
+void ntf_pass_free(struct ntf_pass *ps)
+{
+    free(ps->block);
+    free(ps->row_obs);
+    free(ps->row_miss);
+    free(ps->row_neg);
+    free(ps->partial);
+    ps->block = ps->row_obs = ps->row_miss = ps->partial = NULL;
+    ps->row_neg = NULL;
+}
+
+static void dense_block(const struct wk_ntf_tensor *X, size_t w, size_t t0, size_t nt, double *block)
+{
+    long n = (long)nt;
+#pragma omp parallel for schedule(static) if ((double)n * X->P > WK_OMP_MIN_WORK)
+    for (long k = 0; k < n; k++) {
+        size_t off = (w * X->T + t0 + (size_t)k) * X->P;
+        const float *src = X->data + off;
+        double *dst = block + (size_t)k * X->P;
+        if (X->mask) {
+            const unsigned char *mk = X->mask + off;
+            for (size_t p = 0; p < X->P; p++) dst[p] = mk[p] ? (double)src[p] : NAN;
+        } else {
+            for (size_t p = 0; p < X->P; p++) dst[p] = src[p];
+        }
+    }
+}
+
+static int raw_block(struct ntf_pass *ps, size_t w, size_t t0, size_t nt)
+{
+    const struct wk_ntf_tensor *X = ps->X;
+    if (X->block) return X->block(X->ctx, w, t0, nt, ps->block);
+    dense_block(X, w, t0, nt, ps->block);
+    return 0;
+}
+
+/* 1 when x[0..n-1] holds a NaN or an infinity: x * 0 is NaN exactly for
+ * those; four sums keep the additions independent (no -ffast-math). */
+static int has_nonfinite(const double *x, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += x[i] * 0.0;
+        s1 += x[i + 1] * 0.0;
+        s2 += x[i + 2] * 0.0;
+        s3 += x[i + 3] * 0.0;
+    }
+    for (; i < n; i++) s0 += x[i] * 0.0;
+    return isnan(s0 + s1 + s2 + s3);
+}
+
+/* Sum of squares of the finite entries, and the first negative one. */
+static double row_stats(const double *row, size_t P, long *neg)
+{
+    double obs = 0;
+    *neg = -1;
+    for (size_t p = 0; p < P; p++) {
+        double v = row[p];
+        if (!isfinite(v)) continue;
+        obs += v * v;
+        if (v < 0 && *neg < 0) *neg = (long)p;
+    }
+    return obs;
+}
+
+/* Replace the missing entries of row (time t, worm w) by the model (or 0);
+ * returns the sum of squares of the values put in. */
+static double impute_row(double *row, size_t P, size_t t, size_t w, const struct ntf_factors *f)
+{
+    double bc[WK_NTF_MAX_RANK], miss = 0;
+    size_t R = f ? f->R : 0;
+    for (size_t r = 0; r < R; r++) bc[r] = f->B[t * R + r] * f->C[w * R + r];
+    for (size_t p = 0; p < P; p++) {
+        if (isfinite(row[p])) continue;
+        double m = 0;
+        for (size_t r = 0; r < R; r++) m += f->A[p * R + r] * bc[r];
+        row[p] = m;
+        miss += m * m;
+    }
+    return miss;
+}
+
+/* Get a block and replace its missing entries by the model (or 0); the
+ * sums of squares of the imputed entries (and, with stats, of the observed
+ * ones) are reduced in row order into ps->miss (ps->obs). */
+static int fetch_block(struct ntf_pass *ps, size_t w, size_t t0, size_t nt, const struct ntf_factors *f,
+                       int stats)
+{
+    size_t P = ps->P;
+    int rc = raw_block(ps, w, t0, nt);
+    if (rc) return rc;
+    long n = (long)nt;
+#pragma omp parallel for schedule(static) if ((double)n * P > WK_OMP_MIN_WORK)
+    for (long k = 0; k < n; k++) {
+        double *row = ps->block + (size_t)k * P;
+        ps->row_obs[k] = stats ? row_stats(row, P, &ps->row_neg[k]) : 0;
+        ps->row_miss[k] = has_nonfinite(row, P) ? impute_row(row, P, t0 + (size_t)k, w, f) : 0;
+    }
+    for (size_t k = 0; k < nt; k++) {
+        ps->obs += ps->row_obs[k];
+        ps->miss += ps->row_miss[k];
+    }
+    return 0;
+}
+
+static size_t block_rows(const struct ntf_pass *ps, size_t t0)
+{
+    return t0 + ps->nt_max <= ps->T ? ps->nt_max : ps->T - t0;
+}
+
+int ntf_pass_stats(struct ntf_pass *ps)
+{
+    ps->obs = ps->miss = 0;
+    for (size_t w = 0; w < ps->W; w++)
+        for (size_t t0 = 0; t0 < ps->T; t0 += ps->nt_max) {
+            size_t nt = block_rows(ps, t0);
+            int rc = fetch_block(ps, w, t0, nt, NULL, 1);
+            if (rc) return rc;
+            for (size_t k = 0; k < nt; k++)
+                if (ps->row_neg[k] >= 0) {
+                    size_t p = (size_t)ps->row_neg[k];
+                    return wk_fail(WK_EINVAL, "tensor entry (pair %zu, time %zu, worm %zu) is negative (%g)",
+                                   p, t0 + k, w, ps->block[k * ps->P + p]);
+                }
+        }
+    return 0;
+}
+
+int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
+                  const struct ntf_factors *f)
+{
+    size_t P = ps->P, T = ps->T;
+    memset(out, 0, P * k * sizeof *out);
+    ps->obs = ps->miss = 0;
+    long chunks = (long)((P + LEFT_CHUNK - 1) / LEFT_CHUNK);
+    for (size_t w = 0; w < ps->W; w++)
+        for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
+            size_t nt = block_rows(ps, t0);
+            int rc = fetch_block(ps, w, t0, nt, f, 0);
+            if (rc) return rc;
+            const double *right = KR + (w * T + t0) * k;
+#pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
+            for (long c = 0; c < chunks; c++) {
+                size_t p0 = (size_t)c * LEFT_CHUNK;
+                size_t pc = p0 + LEFT_CHUNK <= P ? LEFT_CHUNK : P - p0;
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)pc, (int)k, (int)nt, 1.0,
+                            ps->block + p0, (int)P, right, (int)k, 1.0, out + p0 * k, (int)k);
+            }
+        }
+    return 0;
+}
+
+int ntf_pass_right(struct ntf_pass *ps, const double *L, size_t k, double *out,
+                   const struct ntf_factors *f)
+{
+    size_t P = ps->P, T = ps->T;
+    size_t nchunks = (P + RIGHT_CHUNK - 1) / RIGHT_CHUNK;
+    ps->obs = ps->miss = 0;
+    for (size_t w = 0; w < ps->W; w++)
+        for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
+            size_t nt = block_rows(ps, t0);
+            int rc = fetch_block(ps, w, t0, nt, f, 0);
+            if (rc) return rc;
+            /* partial[c] = block[:, chunk c] L[chunk c, :], summed in chunk order */
+#pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
+            for (long c = 0; c < (long)nchunks; c++) {
+                size_t p0 = (size_t)c * RIGHT_CHUNK;
+                size_t pc = p0 + RIGHT_CHUNK <= P ? RIGHT_CHUNK : P - p0;
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, (int)k, (int)pc, 1.0,
+                            ps->block + p0, (int)P, L + p0 * k, (int)k, 0.0,
+                            ps->partial + (size_t)c * nt * k, (int)k);
+            }
+            double *dst = out + (w * T + t0) * k;
+            memcpy(dst, ps->partial, nt * k * sizeof *dst);
+            for (size_t c = 1; c < nchunks; c++) {
+                const double *src = ps->partial + c * nt * k;
+                for (size_t i = 0; i < nt * k; i++) dst[i] += src[i];
+            }
+        }
+    return 0;
+}
+
+int ntf_pass_residual(struct ntf_pass *ps, const struct ntf_factors *f, const double *lambda,
+                      double *resid2)
+{
+    size_t P = ps->P, R = f->R;
+    double total = 0;
+    ps->obs = ps->miss = 0;
+    for (size_t w = 0; w < ps->W; w++)
+        for (size_t t0 = 0; t0 < ps->T; t0 += ps->nt_max) {
+            size_t nt = block_rows(ps, t0);
+            int rc = raw_block(ps, w, t0, nt);
+            if (rc) return rc;
+            long n = (long)nt;
+#pragma omp parallel for schedule(static) if ((double)n * P * R > WK_OMP_MIN_WORK)
+            for (long k = 0; k < n; k++) {
+                double bc[WK_NTF_MAX_RANK], s = 0;
+                size_t t = t0 + (size_t)k;
+                for (size_t r = 0; r < R; r++)
+                    bc[r] = (lambda ? lambda[r] : 1.0) * f->B[t * R + r] * f->C[w * R + r];
+                const double *row = ps->block + (size_t)k * P;
+                for (size_t p = 0; p < P; p++) {
+                    if (!isfinite(row[p])) continue;
+                    double m = 0;
+                    for (size_t r = 0; r < R; r++) m += f->A[p * R + r] * bc[r];
+                    double d = row[p] - m;
+                    s += d * d;
+                }
+                ps->row_miss[k] = s;
+            }
+            for (size_t k = 0; k < nt; k++) total += ps->row_miss[k];
+        }
+    *resid2 = total;
+    return 0;
+}
+
+void ntf_blas_serial(void)
+{
+    openblas_set_num_threads(1);
+}
+
+void ntf_gram(double *G, const double *F, size_t n, size_t R)
+{
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)R, (int)R, (int)n, 1.0, F, (int)R, F,
+                (int)R, 0.0, G, (int)R);
+}
