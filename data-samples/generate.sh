@@ -40,3 +40,13 @@ for w in 1 2; do
     worm-export --format csv --recording "sim$w" -o "csv/worm$w.csv" csv/sim2.h5
 done
 rm -f csv/sim2.h5
+
+# raw/{kato2015,nichols2017,skora2018,kaplan2020,uzel2022}/*.mat (MATLAB v7.3)
+# and raw/nejatbakhsh2020/*.nwb: synthetic raw files in the real formats,
+# written by tests/gen/gen-raw-hdf5.c (its header documents the values and labels).
+"${WK_GEN:-$WK_BIN/../gen}/gen-raw-hdf5" --all raw
+
+# raw/{yemini2021,lin2023}/*.mat (MAT v5), raw/dag2023/ (HDF5 + JSON),
+# raw/leifer2023/*.txt, raw/flavell2023/ (JSON, HDF5), raw/venkatachalam2024/*.zip:
+# written by tests/gen/gen-raw-misc.c (its header documents the values and labels).
+"${WK_GEN:-$WK_BIN/../gen}/gen-raw-misc" raw

@@ -518,6 +518,116 @@ int wk_export_npy(FILE *fp, const char *name, const struct wk_recording *rec, in
     return rc;
 }
 
+/* --- hf: the published dataset's long table --- */
+
+static const char *const hf_columns[] = {
+    "source_dataset", "raw_data_file", "worm", "neuron", "slot", "is_labeled_neuron",
+    "smooth_method", "interpolate_method", "normalization_method", "original_calcium_data",
+    "calcium_data", "original_time_in_seconds", "time_in_seconds", "original_max_timesteps",
+    "max_timesteps",
+};
+
+int wk_export_hf_header(FILE *fp, const char *name)
+{
+    for (size_t i = 0; i < sizeof hf_columns / sizeof *hf_columns; i++)
+        fprintf(fp, "%s%s", i ? "\t" : "", hf_columns[i]);
+    putc('\n', fp);
+    return wk_export_check_stream(fp, name);
+}
+
+/* A text field: tabs, CR and LF become spaces. */
+static void hf_text(FILE *fp, const char *s)
+{
+    for (; s && *s; s++) putc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, fp);
+    putc('\t', fp);
+}
+
+static void hf_method(FILE *fp, const struct wk_recording *rec, const char *key)
+{
+    const struct wk_attr *a = wk_recording_attr(rec, key);
+    hf_text(fp, a && a->str ? a->str : "none");
+}
+
+/* "[v0,v1,...]" of n floats read at x[k * stride]. */
+static void hf_list(FILE *fp, const float *x, size_t n, size_t stride)
+{
+    char buf[WK_NUMBER_BUFSIZE];
+    putc('[', fp);
+    for (size_t k = 0; k < n; k++) {
+        if (k) putc(',', fp);
+        wk_export_format_float(buf, x[k * stride]);
+        fputs(buf, fp);
+    }
+    putc(']', fp);
+}
+
+static void hf_time_list(FILE *fp, const double *t, size_t n)
+{
+    char buf[WK_NUMBER_BUFSIZE];
+    putc('[', fp);
+    for (size_t k = 0; k < n; k++) {
+        if (k) putc(',', fp);
+        wk_export_format_float(buf, (float)t[k]);
+        fputs(buf, fp);
+    }
+    putc(']', fp);
+}
+
+/* The original arrays of rec, checked against its columns; NULL when absent. */
+static int hf_originals(const struct wk_recording *rec, const struct wk_array **traces,
+                        const struct wk_array **time)
+{
+    *traces = wk_recording_array(rec, "original_traces");
+    *time = wk_recording_array(rec, "original_time");
+    if (!*traces && !*time) return 0;
+    if (!*traces || !*time || (*traces)->rank != 2 || (*time)->rank != 1 || (*traces)->dims[1] != rec->C ||
+        (*traces)->dims[0] != (*time)->dims[0])
+        return wk_fail(WK_EFORMAT, "recording '%s': original_traces and original_time do not match "
+                       "(expected [T0][%zu] and [T0])", rec->id, rec->C);
+    return 0;
+}
+
+int wk_export_hf_recording(FILE *fp, const char *name, const struct wk_recording *rec, int all_columns)
+{
+    const struct wk_array *otraces, *otime;
+    int rc = hf_originals(rec, &otraces, &otime);
+    if (rc < 0) return rc;
+    const struct wk_attr *omax = wk_recording_attr(rec, "original_max_timesteps");
+    int same = !otraces && !omax; /* never resampled: the traces are the original */
+    size_t T0 = otraces ? otraces->dims[0] : same ? rec->T : 0;
+    double T0_attr = omax && !omax->str ? omax->num : (double)T0;
+    size_t *cols, n;
+    if ((rc = wk_export_columns(&cols, &n, rec, all_columns)) < 0) return rc;
+    char worm[48];
+    if (rec->worm >= 0) snprintf(worm, sizeof worm, "worm%ld", rec->worm);
+    for (size_t j = 0; j < n; j++) {
+        size_t c = cols[j];
+        hf_text(fp, rec->dataset);
+        hf_text(fp, rec->source_file);
+        hf_text(fp, rec->worm >= 0 ? worm : rec->id);
+        hf_text(fp, rec->label[c]);
+        fprintf(fp, "%zu\t%s\t", c, c < WK_ATLAS_SIZE ? "True" : "False");
+        hf_method(fp, rec, "smooth_method");
+        hf_method(fp, rec, "interpolate_method");
+        hf_method(fp, rec, "normalization_method");
+        if (otraces) hf_list(fp, otraces->data + c, T0, rec->C);
+        else if (same) hf_list(fp, rec->traces + c, rec->T, rec->C);
+        else fputs("[]", fp);
+        putc('\t', fp);
+        hf_list(fp, rec->traces + c, rec->T, rec->C);
+        putc('\t', fp);
+        if (otime) hf_list(fp, otime->data, T0, 1);
+        else if (same) hf_time_list(fp, rec->time, rec->T);
+        else fputs("[]", fp);
+        putc('\t', fp);
+        hf_time_list(fp, rec->time, rec->T);
+        fprintf(fp, "\t%.0f\t%zu\n", T0_attr, rec->T);
+        if (ferror(fp)) break;
+    }
+    free(cols);
+    return wk_export_check_stream(fp, name);
+}
+
 /* --- the worm-export run --- */
 
 struct input {
@@ -585,7 +695,7 @@ static int scan_input(struct run *r, struct input *in)
     for (size_t i = 0; i < in->n_ids && rc == 0; i++) {
         if (!(in->selected[i] = (unsigned char)selected_id(r, in->ids[i]))) continue;
         r->total++;
-        if (r->o->format != WK_EXPORT_NPY) rc = plan_recording(r, in->f, in->ids[i]);
+        if (r->o->format != WK_EXPORT_NPY && r->o->format != WK_EXPORT_HF) rc = plan_recording(r, in->f, in->ids[i]);
     }
     if (!is_stdin(in->path)) {
         wk_file_close(in->f);
@@ -642,6 +752,8 @@ static int write_input(struct run *r, struct input *in, struct wk_export_output 
         if ((rc = wk_recording_read(in->f, in->ids[i], &rec)) < 0) break;
         if (r->o->format == WK_EXPORT_NPY)
             rc = write_npy_outputs(out, rec, r->o);
+        else if (r->o->format == WK_EXPORT_HF)
+            rc = wk_export_hf_recording(fp, name, rec, r->o->all_columns);
         else
             rc = wk_export_write_recording(fp, name, r->plan, rec);
         wk_recording_free(rec);
@@ -677,7 +789,9 @@ int wk_export_files(struct wk_export_output *out, char *const *paths, size_t n,
         rc = scan_input(&r, &r.in[i]);
     }
     if (rc == 0) rc = check_selection(&r);
-    if (rc == 0 && o->format != WK_EXPORT_NPY)
+    if (rc == 0 && o->format == WK_EXPORT_HF)
+        rc = wk_export_hf_header(wk_export_output_fp(out), wk_export_output_name(out));
+    else if (rc == 0 && o->format != WK_EXPORT_NPY)
         rc = wk_export_write_header(wk_export_output_fp(out), wk_export_output_name(out), r.plan);
     for (size_t i = 0; i < n && rc == 0; i++) rc = write_input(&r, &r.in[i], out);
     run_clear(&r);

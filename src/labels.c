@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "wormkit/wk_atlas.h"
 #include "wormkit/wk_error.h"
@@ -140,19 +141,134 @@ int wk_label_report_write(FILE *fp, const char *name, const char *recording,
     return check_written(fp, name);
 }
 
-/* First version: exact atlas names only.  The full rules replace it. */
+/* --- canonicalization (homogenize.md, label rules 2-7) --- */
+
+#define LABEL_MAX 64 /* longer labels are never atlas names */
+
+/* Copy s without leading and trailing blanks into buf; 0 when it does not fit. */
+static int trim_into(char buf[LABEL_MAX], const char *s)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    size_t len = strlen(s);
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n'))
+        len--;
+    if (len >= LABEL_MAX) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return 1;
+}
+
+static int is_alnum_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Rule 3: letters and digits only (a '?' too when query != 0), not empty,
+ * not "merge". */
+static int is_plain_label(const char *s, int query)
+{
+    if (!*s || strcasecmp(s, "merge") == 0) return 0;
+    for (; *s; s++)
+        if (!is_alnum_char(*s) && !(query && *s == '?')) return 0;
+    return 1;
+}
+
+/* Rule 4: a label not ending in '0' loses its '0' characters, in place. */
+static void drop_zero_padding(char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || s[len - 1] == '0') return;
+    char *w = s;
+    for (const char *r = s; *r; r++)
+        if (*r != '0') *w++ = *r;
+    *w = '\0';
+}
+
+/* Rules 3 and 4: the cleaned label in buf, or 0 when the label is unlabeled. */
+static int clean_label(char buf[LABEL_MAX], const char *label, int query)
+{
+    if (!label || !trim_into(buf, label) || !is_plain_label(buf, query)) return 0;
+    drop_zero_padding(buf);
+    return buf[0] != '\0';
+}
+
+/* Rule 5: the free atlas name with most position-wise equal characters
+ * (ties: the first in canonical order); -1 when none shares a character. */
+static int best_query_match(const char *label, const unsigned char *taken)
+{
+    int best = -1;
+    size_t best_score = 0;
+    for (size_t k = 0; k < WK_ATLAS_SIZE; k++) {
+        if (taken[k]) continue;
+        const char *name = wk_atlas_name(k);
+        size_t score = 0;
+        for (size_t p = 0; label[p] && name[p]; p++) score += label[p] == name[p];
+        if (score > best_score) {
+            best_score = score;
+            best = (int)k;
+        }
+    }
+    return best;
+}
+
+/* Rule 6: exact name the first time; otherwise name+L, then name+R, when free. */
+static int leifer_match(const char *label, const unsigned char *taken)
+{
+    int k = wk_atlas_index(label);
+    if (k >= 0) return taken[k] ? -1 : k;
+    char side[LABEL_MAX + 1];
+    size_t len = strlen(label);
+    memcpy(side, label, len);
+    side[len + 1] = '\0';
+    side[len] = 'L';
+    if ((k = wk_atlas_index(side)) >= 0 && !taken[k]) return k;
+    side[len] = 'R';
+    if ((k = wk_atlas_index(side)) >= 0 && !taken[k]) return k;
+    return -1;
+}
+
+/* Atlas column chosen for each label (-1: unlabeled), in two passes so that
+ * a "?" label never takes a name that another column of the worm holds
+ * exactly. */
+static void choose_columns(int *col, const char *const *labels, size_t n, enum wk_label_rules rules)
+{
+    unsigned char taken[WK_ATLAS_SIZE] = {0};
+    int query = rules == WK_LABEL_RULES_QUERY;
+    char buf[LABEL_MAX];
+    for (size_t i = 0; i < n; i++) {
+        col[i] = -1;
+        if (!clean_label(buf, labels[i], query) || strchr(buf, '?')) continue;
+        col[i] = rules == WK_LABEL_RULES_LEIFER ? leifer_match(buf, taken) : wk_atlas_index(buf);
+        if (col[i] >= 0) taken[col[i]] = 1;
+    }
+    if (!query) return;
+    for (size_t i = 0; i < n; i++) {
+        if (!clean_label(buf, labels[i], 1) || !strchr(buf, '?')) continue;
+        col[i] = best_query_match(buf, taken);
+        if (col[i] >= 0) taken[col[i]] = 1;
+    }
+}
+
 int wk_labels_canonicalize(char ***canonical, const char *const *labels, size_t n,
                            enum wk_label_rules rules)
 {
-    (void)rules;
+    *canonical = NULL;
     char **c = wk_calloc(n ? n : 1, sizeof *c);
-    if (!c) return WK_ENOMEM;
+    int *col = wk_malloc_array(n ? n : 1, sizeof *col);
+    if (!c || !col) {
+        free(c);
+        free(col);
+        return WK_ENOMEM;
+    }
+    choose_columns(col, labels, n, rules);
     for (size_t i = 0; i < n; i++) {
-        if (labels[i] && wk_atlas_index(labels[i]) >= 0 && !(c[i] = wk_strdup(labels[i]))) {
+        if (col[i] >= 0 && !(c[i] = wk_strdup(wk_atlas_name((size_t)col[i])))) {
             wk_strv_free(c, n);
+            free(col);
             return wk_fail(WK_ENOMEM, "out of memory");
         }
     }
+    free(col);
     *canonical = c;
     return 0;
 }

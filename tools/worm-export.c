@@ -9,9 +9,10 @@ static const struct wk_tool TOOL = {
     "worm-export",
     "worm-export [options] [file...]",
     "Write the traces of wormkit recordings as a TSV or CSV table (wide: one\n"
-    "column per neuron; long: one row per neuron and sample) or as a NumPy\n"
-    ".npy matrix (samples x columns, float32).",
-    "  -f, --format FMT       tsv, csv or npy (default tsv)\n"
+    "column per neuron; long: one row per neuron and sample), as a NumPy\n"
+    ".npy matrix (samples x columns, float32), or as the long table of the\n"
+    "published homogenized dataset (hf: one row per neuron, arrays as lists).",
+    "  -f, --format FMT       tsv, csv, npy or hf (default tsv)\n"
     "  -l, --layout LAYOUT    wide or long (default wide; tsv and csv only)\n"
     "  -r, --recording ID     export only recording ID (repeatable)\n"
     "      --columns WHICH    present or all (default present: columns holding data)\n"
@@ -45,7 +46,7 @@ static int choose(const char *option, const char *arg, const char *const *names,
 
 static int handle_option(int key, const char *arg, void *ctx)
 {
-    static const char *const formats[] = {"tsv", "csv", "npy", NULL};
+    static const char *const formats[] = {"tsv", "csv", "npy", "hf", NULL};
     static const char *const layouts[] = {"wide", "long", NULL};
     static const char *const columns[] = {"present", "all", NULL};
     struct opts *opts = ctx;
@@ -82,9 +83,12 @@ static int check_usage(const struct opts *opts)
     const char *problem = NULL;
     if (o->format == WK_EXPORT_NPY && opts->layout_given)
         problem = "--layout applies to tsv and csv, not npy";
+    else if (o->format == WK_EXPORT_HF && opts->layout_given)
+        problem = "--layout applies to tsv and csv, not hf";
     else if (o->labels_path && o->format != WK_EXPORT_NPY)
         problem = "--labels applies to --format npy";
-    else if (o->keep_nan && (o->format == WK_EXPORT_NPY || o->layout != WK_EXPORT_LONG))
+    else if (o->keep_nan && (o->format == WK_EXPORT_NPY || o->format == WK_EXPORT_HF ||
+                             o->layout != WK_EXPORT_LONG))
         problem = "--keep-nan applies to --layout long";
     if (!problem) return 0;
     wk_cli_usage_error("%s", problem);

@@ -1,19 +1,26 @@
-/* worm-import - CSV/TSV tables and plain HDF5 matrices into one wormkit file. */
+/* worm-import - raw recordings (published datasets, CSV/TSV tables, HDF5,
+ * NWB and MAT files) into one wormkit file. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "wormkit/wormkit.h"
+#include "wormkit/wk_impute.h"
 
 static const struct wk_tool TOOL = {
     "worm-import",
     "worm-import [options] [file...]",
-    "Read neuron traces from CSV/TSV tables or plain HDF5 matrices and write one\n"
-    "wormkit file holding one recording per input file.  Labels that are atlas\n"
+    "Read neuron traces from the raw files of published datasets, CSV/TSV tables,\n"
+    "HDF5, NWB or MAT files (a folder: every file of that format in it) and write\n"
+    "one wormkit file holding one recording per worm.  Labels that are atlas\n"
     "names go to their canonical columns; others to extra columns 300 and up.",
-    "  -f, --format FMT       csv, tsv or h5 (default: from the extension: .csv,\n"
-    "                         .tsv/.txt/.tab, .h5/.hdf5/.he5); needed for stdin\n"
-    "      --dataset NAME     dataset attribute of the recordings (default generic)\n"
+    "  -f, --format FMT       csv, tsv, h5 or another reader of worm-import(1)\n"
+    "                         (default: from the extension: .csv, .tsv/.txt/.tab,\n"
+    "                         .h5/.hdf5/.he5, ...); needed for stdin\n"
+    "      --dataset NAME     dataset attribute of the recordings (default: the\n"
+    "                         reader's, or generic); a published dataset's name\n"
+    "                         (kato2015, ...) also selects its reader\n"
     "      --id ID            recording id for a single input (default: file stem)\n"
     "      --report FILE      write each column's label decision as TSV to FILE\n"
     "      --time-column NAME csv/tsv: the time column (default: the first column,\n"
@@ -25,18 +32,46 @@ static const struct wk_tool TOOL = {
     "      --time PATH        h5: the time vector in seconds (default time)\n"
     "      --neurons-by-time  h5: the matrix is neurons x time\n"
     "      --time-by-neurons  h5: the matrix is time x neurons (default: this, unless\n"
-    "                         only the transpose fits the labels)\n",
+    "                         only the transpose fits the labels)\n"
+    "      --min-samples N    skip a worm with fewer than N samples (default 600\n"
+    "                         for the published datasets, else 0 = off)\n"
+    "      --min-labeled N    skip a worm with fewer than N canonical neurons\n"
+    "                         (default 1 for the published datasets, else 0 = off)\n"
+    "      --impute METHOD    fill missing samples: none (default), linear or\n"
+    "                         iterative (round-robin ridge regression)\n"
+    "      --drop-long-gaps F reject a neuron whose longest NaN run exceeds F * T\n"
+    "      --drop-linear F    after imputation, reject a neuron whose 50-sample\n"
+    "                         windows are exactly linear in more than F of them\n"
+    "      --reference-filters  the reference's per-dataset choices for the options\n"
+    "                         not given: --impute iterative for nejatbakhsh2020,\n"
+    "                         yemini2021, lin2023, venkatachalam2024, leifer2023;\n"
+    "                         leifer2023 also --drop-long-gaps 0.05 and\n"
+    "                         --drop-linear 0.001\n",
 };
 
 enum {
     OPT_DATASET = 256, OPT_ID, OPT_REPORT, OPT_TIME_COLUMN, OPT_NO_TIME, OPT_DT,
-    OPT_TRACES, OPT_LABELS, OPT_TIME, OPT_NEURONS_BY_TIME, OPT_TIME_BY_NEURONS
+    OPT_TRACES, OPT_LABELS, OPT_TIME, OPT_NEURONS_BY_TIME, OPT_TIME_BY_NEURONS,
+    OPT_MIN_SAMPLES, OPT_MIN_LABELED, OPT_IMPUTE, OPT_DROP_LONG_GAPS, OPT_DROP_LINEAR,
+    OPT_REFERENCE_FILTERS
 };
 
 struct opts {
     struct wk_import_options import;
+    struct wk_import_run run;
     const char *report;
 };
+
+static int set_impute(struct wk_import_run *r, const char *arg)
+{
+    enum wk_impute_method m;
+    if (wk_impute_method_from_name(arg, &m) == 0) {
+        r->impute = (int)m;
+        return 0;
+    }
+    wk_cli_usage_error("invalid --impute '%s' (none, linear or iterative)", arg);
+    return WK_EUSAGE;
+}
 
 static int set_format(struct wk_import_options *o, const char *arg)
 {
@@ -79,6 +114,12 @@ static int handle_option(int key, const char *arg, void *ctx)
     case OPT_TIME: return non_empty("--time", arg, &o->time_path);
     case OPT_NEURONS_BY_TIME: o->orientation = WK_IMPORT_NEURONS_BY_TIME; return 0;
     case OPT_TIME_BY_NEURONS: o->orientation = WK_IMPORT_TIME_BY_NEURONS; return 0;
+    case OPT_MIN_SAMPLES: return wk_parse_long(arg, 0, LONG_MAX, "--min-samples", &opts->run.min_samples);
+    case OPT_MIN_LABELED: return wk_parse_long(arg, 0, LONG_MAX, "--min-labeled", &opts->run.min_labeled);
+    case OPT_IMPUTE: return set_impute(&opts->run, arg);
+    case OPT_DROP_LONG_GAPS: return wk_parse_double(arg, 0, 1, "--drop-long-gaps", &opts->run.drop_long_gaps);
+    case OPT_DROP_LINEAR: return wk_parse_double(arg, 0, 1, "--drop-linear", &opts->run.drop_linear);
+    case OPT_REFERENCE_FILTERS: opts->run.reference_filters = 1; return 0;
     default: return WK_EUSAGE;
     }
 }
@@ -105,20 +146,21 @@ static int check_usage(const struct opts *opts, const struct wk_cli *cli, char *
     if (opts->report && strcmp(opts->report, "-") == 0 && is_stdout(cli->output))
         return usage_error("--report - needs -o FILE (stdout carries the wormkit file)");
     for (size_t i = 0; i < n; i++)
-        if (strcmp(paths[i], "-") == 0 && !o->format)
+        if (strcmp(paths[i], "-") == 0 && !o->format && !(o->dataset && wk_import_format_find(o->dataset)))
             return usage_error("reading stdin needs --format");
     return 0;
 }
 
-static int run(const struct opts *opts, const struct wk_cli *cli, char *const *paths, size_t n)
+static int run(struct opts *opts, const struct wk_cli *cli, char *const *paths, size_t n)
 {
     struct wk_export_output *report = NULL;
     struct wk_file *out = NULL;
     int rc = 0;
     if (opts->report && (rc = wk_export_output_open(&report, opts->report, 0)) < 0) return rc;
     if ((rc = wk_file_create(&out, cli->output)) == 0)
-        rc = wk_import_files(out, report ? wk_export_output_fp(report) : NULL,
-                             report ? wk_export_output_name(report) : NULL, paths, n, &opts->import);
+        rc = wk_import_run_files(out, report ? wk_export_output_fp(report) : NULL,
+                                 report ? wk_export_output_name(report) : NULL, paths, n, &opts->import,
+                                 &opts->run);
     if (rc < 0) {
         if (out) wk_file_abort(out);
         wk_export_output_abort(report);
@@ -146,11 +188,18 @@ int main(int argc, char **argv)
         {"time", required_argument, 0, OPT_TIME},
         {"neurons-by-time", no_argument, 0, OPT_NEURONS_BY_TIME},
         {"time-by-neurons", no_argument, 0, OPT_TIME_BY_NEURONS},
+        {"min-samples", required_argument, 0, OPT_MIN_SAMPLES},
+        {"min-labeled", required_argument, 0, OPT_MIN_LABELED},
+        {"impute", required_argument, 0, OPT_IMPUTE},
+        {"drop-long-gaps", required_argument, 0, OPT_DROP_LONG_GAPS},
+        {"drop-linear", required_argument, 0, OPT_DROP_LINEAR},
+        {"reference-filters", no_argument, 0, OPT_REFERENCE_FILTERS},
         {0, 0, 0, 0},
     };
     struct wk_cli cli;
     struct opts opts = {.report = NULL};
     wk_import_options_init(&opts.import);
+    wk_import_run_init(&opts.run);
     int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:", longopts, handle_option, &opts);
     if (first < 0 || first == WK_CLI_DONE) return wk_cli_exit(first);
 

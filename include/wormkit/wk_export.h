@@ -58,7 +58,7 @@ int wk_npy_write(FILE *fp, const char *name, int rank, const size_t *shape, cons
 
 /* --- tables --- */
 
-enum wk_export_format { WK_EXPORT_TSV = 0, WK_EXPORT_CSV = 1, WK_EXPORT_NPY = 2 };
+enum wk_export_format { WK_EXPORT_TSV = 0, WK_EXPORT_CSV = 1, WK_EXPORT_NPY = 2, WK_EXPORT_HF = 3 };
 enum wk_export_layout { WK_EXPORT_WIDE = 0, WK_EXPORT_LONG = 1 };
 
 struct wk_export_options {
@@ -92,6 +92,28 @@ int wk_export_write_recording(FILE *fp, const char *name, const struct wk_export
  * columns, one per line, to labels_fp when not NULL. */
 int wk_export_npy(FILE *fp, const char *name, const struct wk_recording *rec, int all_columns,
                   FILE *labels_fp, const char *labels_name);
+
+/* --- hf: the long table of the published homogenized dataset ---
+ * TSV, one row per exported column (present ones, or all) per recording:
+ *   source_dataset raw_data_file worm neuron slot is_labeled_neuron
+ *   smooth_method interpolate_method normalization_method
+ *   original_calcium_data calcium_data original_time_in_seconds
+ *   time_in_seconds original_max_timesteps max_timesteps
+ * worm is "worm<k>" (k the worm attribute; the recording id when k < 0);
+ * neuron the column's label; slot the column (extra columns 300 and up);
+ * is_labeled_neuron True for canonical columns, else False; the methods
+ * are the recording's attributes smooth_method, interpolate_method and
+ * normalization_method ("none" when absent).  Array cells are JSON-style
+ * lists "[v0,v1,...]" of float32 values in the shortest round-trip form,
+ * NaN as NaN (Python's json.loads reads them).  calcium_data and
+ * time_in_seconds are traces and time; original_calcium_data and
+ * original_time_in_seconds the arrays original_traces [T0][C] and
+ * original_time [T0] (worm-homogenize), or traces and time again when the
+ * recording has neither them nor an original_max_timesteps attribute
+ * (never resampled), or "[]" otherwise; original_max_timesteps is T0 (or
+ * the attribute), max_timesteps T. */
+int wk_export_hf_header(FILE *fp, const char *name);
+int wk_export_hf_recording(FILE *fp, const char *name, const struct wk_recording *rec, int all_columns);
 
 /* The whole of worm-export: read the inputs ("-" for stdin), select
  * recordings, write to out (and o->labels_path for npy). */

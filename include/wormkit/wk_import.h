@@ -137,4 +137,100 @@ int wk_import_to_recording(struct wk_recording **out, struct wk_label_map **map_
 int wk_import_files(struct wk_file *dst, FILE *report, const char *report_name,
                     char *const *paths, size_t n, const struct wk_import_options *o);
 
+/* The run's rules beyond reading (worm-import(1): SKIPPED WORMS, MISSING
+ * DATA).  Per table, in this order: a worm with fewer than min_samples
+ * samples is skipped; all-NaN columns are rejected; with drop_long_gaps, a
+ * column whose longest NaN run exceeds drop_long_gaps * T is rejected;
+ * impute fills the kept columns; with drop_linear, a column whose exactly
+ * linear 50-sample windows exceed that fraction is rejected; a worm with
+ * fewer than min_labeled canonical columns is skipped.  A skipped worm is
+ * named on stderr (one warning line) and is not an error; the run fails
+ * when nothing at all was written.  `process`, when set, is applied to
+ * each recording before it is written (worm-homogenize's signal steps). */
+typedef int (*wk_import_process_fn)(struct wk_recording *rec, const char *file, void *ctx);
+
+#define WK_IMPORT_MIN_SAMPLES 600 /* the reference's minimum worm length */
+#define WK_IMPORT_GAP_FRACTION 0.05
+#define WK_IMPORT_LINEAR_FRACTION 0.001
+
+struct wk_import_run {
+    long min_samples;        /* < 0: 600 for the published datasets, else 0 (off) */
+    long min_labeled;        /* < 0: 1 for the published datasets, else 0 (off) */
+    int impute;              /* enum wk_impute_method; < 0: none, or the reference's */
+    double drop_long_gaps;   /* NaN: off (or the reference's) */
+    double drop_linear;      /* NaN: off (or the reference's) */
+    int reference_filters;   /* 1: unset impute/drop_* take the dataset's reference values */
+    wk_import_process_fn process;
+    void *process_ctx;
+    size_t written, skipped; /* counts over every call with this run */
+    long next_worm;          /* running worm index (tables without one) */
+    int report_started;      /* the report header has been written */
+};
+void wk_import_run_init(struct wk_import_run *r);
+
+/* 1 when name is one of the twelve published datasets of homogenize.md. */
+int wk_import_is_published(const char *name);
+
+/* wk_import_files with the rules of run (which may be used for several
+ * calls writing to one output: counts, worm index and the report header
+ * carry over).  A folder argument: for a format
+ * with file extensions, the folder's files with those extensions, sorted by
+ * name (not recursive, hidden files skipped); a dataset format (no
+ * extension) reads the folder itself.  When o->format is NULL and
+ * o->dataset names a registered format, that format reads the inputs. */
+int wk_import_run_files(struct wk_file *dst, FILE *report, const char *report_name,
+                        char *const *paths, size_t n, const struct wk_import_options *o,
+                        struct wk_import_run *run);
+
+/* --- MATLAB v7.3 datasets (src/import/mat73_datasets.c): one struct per
+ * file whose fields are cell arrays with one element per worm (IDs, traces
+ * time x neurons, time in seconds); the worm of element {k+1} of STEM.mat
+ * is the recording "<dataset>_STEM_w<k>" (k from 0, also its worm
+ * attribute); a folder stands for its .mat files --- */
+int wk_import_read_kato2015(const char *path, const struct wk_import_options *o,
+                            wk_import_sink_fn sink, void *ctx);
+int wk_import_read_nichols2017(const char *path, const struct wk_import_options *o,
+                               wk_import_sink_fn sink, void *ctx);
+int wk_import_read_skora2018(const char *path, const struct wk_import_options *o,
+                             wk_import_sink_fn sink, void *ctx);
+int wk_import_read_kaplan2020(const char *path, const struct wk_import_options *o,
+                              wk_import_sink_fn sink, void *ctx);
+int wk_import_read_uzel2022(const char *path, const struct wk_import_options *o,
+                            wk_import_sink_fn sink, void *ctx);
+
+/* --- NWB (src/import/nwb.c): nejatbakhsh2020 (one worm per file, 4 Hz,
+ * recording "nejatbakhsh2020_STEM"; a folder stands for its .nwb files)
+ * and any RoiResponseSeries (--traces: the series group, default the first
+ * RoiResponseSeries under /processing; --labels: a string dataset, default
+ * the series' NeuronIDs/labels if any) --- */
+int wk_import_read_nejatbakhsh2020(const char *path, const struct wk_import_options *o,
+                                   wk_import_sink_fn sink, void *ctx);
+int wk_import_read_nwb(const char *path, const struct wk_import_options *o,
+                       wk_import_sink_fn sink, void *ctx);
+
+/* --- generic MAT-files (src/import/mat.c): v7.3 through HDF5, v5 through
+ * libmatio; variables --traces (numeric matrix), --labels (cell array of
+ * strings or char matrix), --time (vector) or --no-time --dt --- */
+int wk_import_read_mat(const char *path, const struct wk_import_options *o,
+                       wk_import_sink_fn sink, void *ctx);
+
+/* --- published datasets: MAT v5, HDF5 + JSON, text, zip (src/import/
+ * matv5_datasets.c, flavell_lab.c, leifer2023.c, venkatachalam2024.c) ---
+ * Each reads one file or, where the dataset is a folder, the folder (see
+ * worm-import(1), DATASETS); one table per worm, named
+ * "<dataset>_<file stem>" ("..._w<k>" for the k-th worm of a yemini2021
+ * file), with canonical labels derived by wk_labels_canonicalize. */
+int wk_import_read_yemini2021(const char *path, const struct wk_import_options *o,
+                              wk_import_sink_fn sink, void *ctx);
+int wk_import_read_lin2023(const char *path, const struct wk_import_options *o,
+                           wk_import_sink_fn sink, void *ctx);
+int wk_import_read_dag2023(const char *path, const struct wk_import_options *o,
+                           wk_import_sink_fn sink, void *ctx);
+int wk_import_read_flavell2023(const char *path, const struct wk_import_options *o,
+                               wk_import_sink_fn sink, void *ctx);
+int wk_import_read_leifer2023(const char *path, const struct wk_import_options *o,
+                              wk_import_sink_fn sink, void *ctx);
+int wk_import_read_venkatachalam2024(const char *path, const struct wk_import_options *o,
+                                     wk_import_sink_fn sink, void *ctx);
+
 #endif

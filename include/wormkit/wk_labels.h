@@ -50,13 +50,34 @@ int wk_label_map_build_ex(struct wk_label_map **out, const char *const *original
 void wk_label_map_free(struct wk_label_map *map);
 
 /* Label canonicalization of homogenize.md (rules 2-7; rule 1, a list-valued
- * ID becoming its first non-empty entry, is the reader's job).  Variants:
- *   WK_LABEL_RULES_STANDARD  rules 3, 4, 7 (and 2 through the label map)
- *   WK_LABEL_RULES_QUERY     dag2023, flavell2023: also rule 5 ("AVA?" ->
- *                            the free canonical name with most equal characters)
- *   WK_LABEL_RULES_LEIFER    leifer2023: rule 6 (exact name once, then +L, +R)
+ * ID becoming its first non-empty entry, is the reader's job).  Per label,
+ * after removing leading and trailing blanks:
+ *   rule 3  empty, "merge" (any case), or anything but letters and digits
+ *           -> unlabeled ("AVA?", "RMD-");
+ *   rule 4  a label not ending in '0' loses its '0' characters ("VB01" ->
+ *           "VB1", "DD04" -> "DD4"; "VA10" stays);
+ *   rule 7  a result that is not an atlas name -> unlabeled (the label map
+ *           keeps the text as the extra column's original label);
+ *   rule 2  repeats of a canonical name are left to the label map, which
+ *           keeps the first column and reports the others as "duplicate".
+ * Variants:
+ *   WK_LABEL_RULES_STANDARD  rules 2, 3, 4, 7
+ *   WK_LABEL_RULES_QUERY     dag2023, flavell2023: rule 5 — a label with '?'
+ *                            (otherwise letters and digits) becomes the atlas
+ *                            name with most position-wise equal characters
+ *                            (ties: first in canonical order) among names not
+ *                            taken, where taken = exact names of any column of
+ *                            the worm plus names given to earlier '?' labels;
+ *                            no shared character -> unlabeled.  "AVA?" ->
+ *                            AVAL, a second "AVA?" -> AVAR.
+ *   WK_LABEL_RULES_LEIFER    leifer2023: rule 6 in column order — an exact
+ *                            atlas name is kept the first time and a repeat is
+ *                            unlabeled; another label becomes label+"L", else
+ *                            label+"R", whichever is an atlas name not yet
+ *                            taken ("AVA", "AVA", "AVA" -> AVAL, AVAR, unlabeled).
  * Fills canonical[i] with a newly allocated atlas name, or NULL when the
- * column is unlabeled; free with wk_strv_free(canonical, n).  Deterministic. */
+ * column is unlabeled; free with wk_strv_free(canonical, n).  Deterministic.
+ * Returns 0 or WK_ENOMEM. */
 enum wk_label_rules {
     WK_LABEL_RULES_STANDARD = 0,
     WK_LABEL_RULES_QUERY = 1,

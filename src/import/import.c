@@ -1,14 +1,18 @@
 /* import.c - the format registry, shared import steps, and the worm-import
  * run (tables -> recordings -> one wormkit file). */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "wormkit/wk_atlas.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_export.h"
+#include "wormkit/wk_impute.h"
 #include "wormkit/wk_import.h"
 #include "wormkit/wk_labels.h"
 #include "wormkit/wk_recording.h"
@@ -21,6 +25,33 @@ static const struct wk_import_format formats[] = {
     {"tsv", ".tsv .txt .tab", "tab-separated table, as csv", wk_import_read_tsv},
     {"h5", ".h5 .hdf5 .he5", "HDF5 file with a traces matrix, labels and time",
      wk_import_read_h5matrix},
+    {"kato2015", "", "Kato et al. 2015: WT_Stim.mat, WT_NoStim.mat (MAT v7.3)",
+     wk_import_read_kato2015},
+    {"nichols2017", "", "Nichols et al. 2017: n2_let.mat, npr1_prelet.mat, ... (MAT v7.3)",
+     wk_import_read_nichols2017},
+    {"skora2018", "", "Skora et al. 2018: WT_fasted.mat, WT_starved.mat (MAT v7.3)",
+     wk_import_read_skora2018},
+    {"kaplan2020", "", "Kaplan et al. 2020: Neuron2019_Data_*.mat (MAT v7.3)",
+     wk_import_read_kaplan2020},
+    {"uzel2022", "", "Uzel et al. 2022: Uzel_WT.mat (MAT v7.3)", wk_import_read_uzel2022},
+    {"nejatbakhsh2020", "", "Nejatbakhsh et al. 2020: one NWB file per worm, 4 Hz",
+     wk_import_read_nejatbakhsh2020},
+    {"nwb", ".nwb", "NWB file: an RoiResponseSeries (--traces), labels (--labels)",
+     wk_import_read_nwb},
+    {"mat", ".mat", "MATLAB MAT-file (v5, v7, v7.3): --traces, --labels, --time variables",
+     wk_import_read_mat},
+    {"yemini2021", "", "Yemini et al. 2021: Head_Activity_*.mat, Tail_Activity_*.mat (MAT v5), "
+     "or their folder", wk_import_read_yemini2021},
+    {"lin2023", "", "Lin et al. 2023: one *.mat (MAT v5) per worm, or their folder",
+     wk_import_read_lin2023},
+    {"dag2023", "", "Dag et al. 2023: *-data.h5 (HDF5) + NeuroPAL_labels_dict.json, or the "
+     "folder holding swf702_with_id/", wk_import_read_dag2023},
+    {"leifer2023", "", "Randi et al. 2023: {i}_gcamp.txt, {i}_labels.txt, {i}_t.txt (text), or "
+     "their folder", wk_import_read_leifer2023},
+    {"flavell2023", "", "Atanas et al. 2023: one *.json or *.h5 per worm, or their folder",
+     wk_import_read_flavell2023},
+    {"venkatachalam2024", "", "Venkatachalam lab 2024: one *.zip (holding one CSV) per worm, or "
+     "their folder", wk_import_read_venkatachalam2024},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -207,14 +238,70 @@ int wk_import_to_recording(struct wk_recording **out, struct wk_label_map **map_
 
 /* --- the worm-import run --- */
 
+static const char *const published_datasets[] = {
+    "kato2015", "nichols2017", "skora2018", "kaplan2020", "nejatbakhsh2020", "yemini2021",
+    "uzel2022", "dag2023", "leifer2023", "lin2023", "flavell2023", "venkatachalam2024",
+};
+
+/* The reference imputes these datasets iteratively (homogenize.md). */
+static const char *const imputed_datasets[] = {
+    "nejatbakhsh2020", "yemini2021", "lin2023", "venkatachalam2024", "leifer2023",
+};
+
+static int in_list(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(name, list[i]) == 0) return 1;
+    return 0;
+}
+
+int wk_import_is_published(const char *name)
+{
+    return in_list(name, published_datasets, sizeof published_datasets / sizeof *published_datasets);
+}
+
+void wk_import_run_init(struct wk_import_run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->min_samples = -1;
+    r->min_labeled = -1;
+    r->impute = -1;
+    r->drop_long_gaps = wk_nan();
+    r->drop_linear = wk_nan();
+}
+
+/* The rules in force for one table's dataset. */
+struct rules {
+    size_t min_samples, min_labeled;
+    enum wk_impute_method impute;
+    double drop_long_gaps, drop_linear; /* NaN: off */
+};
+
+static void rules_for(struct rules *r, const struct wk_import_run *run, const char *dataset)
+{
+    int published = wk_import_is_published(dataset);
+    int ref = run->reference_filters;
+    r->min_samples = run->min_samples >= 0 ? (size_t)run->min_samples : published ? WK_IMPORT_MIN_SAMPLES : 0;
+    r->min_labeled = run->min_labeled >= 0 ? (size_t)run->min_labeled : published ? 1 : 0;
+    int leifer = ref && dataset && strcmp(dataset, "leifer2023") == 0;
+    if (run->impute >= 0)
+        r->impute = (enum wk_impute_method)run->impute;
+    else
+        r->impute = ref && in_list(dataset, imputed_datasets, sizeof imputed_datasets / sizeof *imputed_datasets)
+                        ? WK_IMPUTE_ITERATIVE : WK_IMPUTE_NONE;
+    r->drop_long_gaps = !isnan(run->drop_long_gaps) ? run->drop_long_gaps
+                        : leifer ? WK_IMPORT_GAP_FRACTION : wk_nan();
+    r->drop_linear = !isnan(run->drop_linear) ? run->drop_linear : leifer ? WK_IMPORT_LINEAR_FRACTION : wk_nan();
+}
+
 struct session {
     struct wk_file *dst;
     FILE *report;
     const char *report_name;
     const struct wk_import_options *o;
+    struct wk_import_run *run;
     const char *path;      /* current input */
     size_t tables_in_path; /* tables read from it so far */
-    long next_worm;
 };
 
 static const char *input_name(const char *path)
@@ -251,17 +338,20 @@ static char *recording_id(const struct session *s, const struct wk_import_table 
     return id;
 }
 
-static int set_attributes(struct session *s, struct wk_recording *rec,
-                          const struct wk_import_table *t, const char *id)
+static const char *table_dataset(const struct session *s, const struct wk_import_table *t)
 {
-    const char *dataset = s->o->dataset ? s->o->dataset : t->dataset ? t->dataset : "generic";
+    return s->o->dataset ? s->o->dataset : t->dataset ? t->dataset : "generic";
+}
+
+static int set_attributes(struct session *s, struct wk_recording *rec,
+                          const struct wk_import_table *t, const char *id, long worm)
+{
     int rc;
     if ((rc = wk_recording_set_id(rec, id)) < 0) return rc;
-    if ((rc = wk_recording_set_dataset(rec, dataset)) < 0) return rc;
+    if ((rc = wk_recording_set_dataset(rec, table_dataset(s, t))) < 0) return rc;
     if ((rc = wk_recording_set_source(rec, t->source_file ? t->source_file : base_name(s->path))) < 0)
         return rc;
-    rec->worm = t->worm >= 0 ? t->worm : s->next_worm;
-    s->next_worm++;
+    rec->worm = worm;
     return 0;
 }
 
@@ -278,16 +368,88 @@ static void log_summary(const struct session *s, const struct wk_recording *rec,
            rec->dt);
 }
 
-static int write_table(struct session *s, const struct wk_import_table *t, const char *id)
+static int is_folder(const char *path)
 {
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* One warning naming the file (the reader's source file inside a folder). */
+static void skip_worm(struct session *s, const struct wk_import_table *t, long worm, const char *id,
+                      const char *why)
+{
+    const char *file = input_name(s->path), *inner = "", *sep = "";
+    if (t->source_file && is_folder(s->path)) {
+        inner = t->source_file;
+        sep = s->path[strlen(s->path) - 1] == '/' ? "" : "/";
+    }
+    wk_log(WK_LOG_WARN, "'%s%s%s': worm %ld (recording '%s'): skipped: %s", file, sep, inner, worm, id, why);
+    s->run->skipped++;
+}
+
+/* Missing data and bad traces (see struct wk_import_run), on the table. */
+static int clean_table(struct wk_import_table *t, const struct rules *r)
+{
+    if (!t->keep) {
+        if (!(t->keep = wk_malloc_array(t->N ? t->N : 1, 1))) return WK_ENOMEM;
+        memset(t->keep, 1, t->N);
+    }
+    for (size_t i = 0; i < t->N; i++) {
+        if (!t->keep[i]) continue;
+        if (wk_trace_all_missing(t->values, t->T, t->N, i))
+            t->keep[i] = 0;
+        else if (!isnan(r->drop_long_gaps) &&
+                 (double)wk_trace_longest_gap(t->values, t->T, t->N, i) > r->drop_long_gaps * (double)t->T)
+            t->keep[i] = 0;
+    }
+    if (r->impute == WK_IMPUTE_LINEAR) wk_impute_linear(t->values, t->time, t->T, t->N, t->keep);
+    if (r->impute == WK_IMPUTE_ITERATIVE) {
+        int rc = wk_impute_iterative(t->values, t->T, t->N, t->keep);
+        if (rc < 0) return rc;
+    }
+    if (!isnan(r->drop_linear))
+        for (size_t i = 0; i < t->N; i++)
+            if (t->keep[i] && wk_trace_linear_fraction(t->values, t->T, t->N, i) > r->drop_linear) t->keep[i] = 0;
+    return 0;
+}
+
+static size_t count_canonical(const struct wk_label_map *map)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < map->n; i++) n += map->decision[i] == WK_LABEL_CANONICAL;
+    return n;
+}
+
+static int write_table(struct session *s, struct wk_import_table *t, const char *id, long worm)
+{
+    struct rules r;
+    rules_for(&r, s->run, table_dataset(s, t));
+    char why[96];
+    if (t->T < r.min_samples) {
+        snprintf(why, sizeof why, "%zu samples, fewer than %zu", t->T, r.min_samples);
+        skip_worm(s, t, worm, id, why);
+        return 0;
+    }
+    int rc = clean_table(t, &r);
+    if (rc < 0) return rc;
     struct wk_recording *rec;
     struct wk_label_map *map;
-    int rc = wk_import_to_recording(&rec, &map, t);
-    if (rc < 0) return rc;
-    if ((rc = set_attributes(s, rec, t, id)) == 0 &&
-        (rc = wk_recording_write(s->dst, rec)) == 0 && s->report)
-        rc = wk_label_report_write(s->report, s->report_name, id, map);
-    if (rc == 0) log_summary(s, rec, map);
+    if ((rc = wk_import_to_recording(&rec, &map, t)) < 0) return rc;
+    size_t labeled = count_canonical(map);
+    if (labeled < r.min_labeled) {
+        if (labeled == 0) snprintf(why, sizeof why, "no labeled neuron");
+        else snprintf(why, sizeof why, "%zu labeled neurons, fewer than %zu", labeled, r.min_labeled);
+        skip_worm(s, t, worm, id, why);
+    } else {
+        if ((rc = set_attributes(s, rec, t, id, worm)) == 0 && s->run->process)
+            rc = s->run->process(rec, input_name(s->path), s->run->process_ctx);
+        if (rc == 0 && (rc = wk_recording_write(s->dst, rec)) == 0 && s->report)
+            rc = wk_label_report_write(s->report, s->report_name, id, map);
+        if (rc == 0) {
+            log_summary(s, rec, map);
+            s->run->written++;
+        }
+    }
     wk_recording_free(rec);
     wk_label_map_free(map);
     return rc;
@@ -298,6 +460,8 @@ static int session_sink(struct wk_import_table *t, void *ctx)
     struct session *s = ctx;
     int rc = 0;
     char *id = NULL;
+    long worm = t->worm >= 0 ? t->worm : s->run->next_worm;
+    s->run->next_worm++;
     if (s->o->id && s->tables_in_path > 0) {
         rc = wk_fail(WK_EINVAL, "'%s': holds several recordings; --id names only one",
                      input_name(s->path));
@@ -315,27 +479,127 @@ static int session_sink(struct wk_import_table *t, void *ctx)
     else if (exists < 0)
         rc = exists;
     else
-        rc = write_table(s, t, id);
+        rc = write_table(s, t, id, worm);
 done:
     free(id);
     wk_import_table_free(t);
     return rc;
 }
 
-int wk_import_files(struct wk_file *dst, FILE *report, const char *report_name,
-                    char *const *paths, size_t n, const struct wk_import_options *o)
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "folder/name", newly allocated (logs when out of memory). */
+static char *join_path(const char *folder, const char *name)
+{
+    size_t len = strlen(folder) + strlen(name) + 2;
+    char *p = malloc(len);
+    if (!p) {
+        wk_log(WK_LOG_ERROR, "out of memory");
+        return NULL;
+    }
+    snprintf(p, len, "%s%s%s", folder, folder[strlen(folder) - 1] == '/' ? "" : "/", name);
+    return p;
+}
+
+/* 1 when name is a regular file of folder with one of f's extensions (any
+ * registered format's when f is NULL); hidden files are skipped. */
+static int wanted_file(const char *path, const char *name, const struct wk_import_format *f)
+{
+    const char *ext = strrchr(name, '.');
+    if (name[0] == '.' || !ext || !wk_import_format_for_path(name)) return 0;
+    if (f && !has_extension(f->extensions, ext)) return 0;
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The wanted files of folder, sorted by name. */
+static int list_folder(char ***out, size_t *n_out, const char *folder, const struct wk_import_format *f)
+{
+    *out = NULL;
+    *n_out = 0;
+    DIR *dir = opendir(folder);
+    if (!dir) return wk_fail(WK_EIO, "'%s': cannot open folder: %s", folder, strerror(errno));
+    char **v = NULL;
+    size_t n = 0;
+    int rc = 0;
+    const struct dirent *e;
+    while (rc == 0 && (e = readdir(dir)) != NULL) {
+        char *p = join_path(folder, e->d_name);
+        char **w = p ? wk_realloc_array(v, n + 1, sizeof *v) : NULL;
+        if (!w) {
+            free(p);
+            rc = WK_ENOMEM;
+            break;
+        }
+        v = w;
+        if (wanted_file(p, e->d_name, f)) v[n++] = p;
+        else free(p);
+    }
+    closedir(dir);
+    if (rc == 0 && n == 0)
+        rc = wk_fail(WK_ENOTFOUND, "'%s': no file of a known format (%s) in the folder", folder,
+                     f ? f->extensions : "see --help");
+    if (rc < 0) {
+        if (v) wk_strv_free(v, n);
+        return rc;
+    }
+    qsort(v, n, sizeof *v, compare_names);
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+static int read_input(struct session *s, const char *path, const struct wk_import_options *o)
+{
+    s->path = path;
+    s->tables_in_path = 0;
+    int rc = wk_import_read(path, o, session_sink, s);
+    if (rc == 0 && s->tables_in_path == 0) wk_log(WK_LOG_WARN, "'%s': no recording found", input_name(path));
+    return rc;
+}
+
+static int read_folder(struct session *s, const char *folder, const struct wk_import_options *o)
+{
+    const struct wk_import_format *f = o->format ? wk_import_format_find(o->format) : NULL;
+    if (f && !f->extensions[0]) return read_input(s, folder, o); /* the dataset reader reads folders */
+    char **files;
+    size_t n;
+    int rc = list_folder(&files, &n, folder, f);
+    for (size_t i = 0; rc == 0 && i < n; i++) rc = read_input(s, files[i], o);
+    if (files) wk_strv_free(files, n);
+    return rc;
+}
+
+int wk_import_run_files(struct wk_file *dst, FILE *report, const char *report_name,
+                        char *const *paths, size_t n, const struct wk_import_options *o,
+                        struct wk_import_run *run)
 {
     if (o->id && n > 1)
         return wk_fail(WK_EINVAL, "--id names one recording, but %zu inputs were given", n);
-    struct session s = {dst, report, report_name ? report_name : "report", o, NULL, 0, 0};
+    struct wk_import_options eff = *o;
+    if (!eff.format && eff.dataset && wk_import_format_find(eff.dataset)) eff.format = eff.dataset;
+    struct session s = {dst, report, report_name ? report_name : "report", &eff, run, NULL, 0};
     int rc;
-    if (report && (rc = wk_label_report_header(report, s.report_name)) < 0) return rc;
-    for (size_t i = 0; i < n; i++) {
-        s.path = paths[i];
-        s.tables_in_path = 0;
-        if ((rc = wk_import_read(paths[i], o, session_sink, &s)) < 0) return rc;
-        if (s.tables_in_path == 0)
-            wk_log(WK_LOG_WARN, "'%s': no recording found", input_name(paths[i]));
+    if (report && !run->report_started) {
+        if ((rc = wk_label_report_header(report, s.report_name)) < 0) return rc;
+        run->report_started = 1;
     }
+    for (size_t i = 0; i < n; i++) {
+        rc = is_folder(paths[i]) ? read_folder(&s, paths[i], &eff) : read_input(&s, paths[i], &eff);
+        if (rc < 0) return rc;
+    }
+    if (run->written == 0 && run->skipped > 0)
+        return wk_fail(WK_EINVAL, "no recording written: all %zu worms were skipped", run->skipped);
     return 0;
+}
+
+int wk_import_files(struct wk_file *dst, FILE *report, const char *report_name,
+                    char *const *paths, size_t n, const struct wk_import_options *o)
+{
+    struct wk_import_run run;
+    wk_import_run_init(&run);
+    return wk_import_run_files(dst, report, report_name, paths, n, o, &run);
 }

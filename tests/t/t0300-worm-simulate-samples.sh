@@ -49,5 +49,5 @@ for f in $(cd "$SAMPLES" && find . -type f ! -name '*.sh' ! -name README); do
     size=$(wc -c <"$SAMPLES/$f" | tr -d ' ')
     total=$((total + size))
 done
-ok "samples total under 500 KB ($total bytes)" test "$total" -lt 512000
+ok "samples total under 2 MB ($total bytes)" test "$total" -lt 2097152
 done_testing

@@ -287,7 +287,7 @@ static void test_registry(void)
     ok(wk_import_format_for_path("a.dat") == NULL && wk_import_format_for_path("csv") == NULL &&
            wk_import_format_for_path("d.csv/a") == NULL,
        "unknown extensions");
-    ok(wk_import_format_find("mat") == NULL, "no mat reader yet");
+    ok(wk_import_format_for_path("a.mat") == wk_import_format_find("mat"), ".mat -> mat");
 }
 
 int main(void)
