@@ -12,7 +12,7 @@ MANDIR    ?= $(PREFIX)/share/man
 
 CC        ?= cc
 # openblas first: its cblas_* must win over GSL's reference gslcblas at link time.
-PKGS      := openblas hdf5 fftw3 gsl zlib matio json-c libzip
+PKGS      := openblas hdf5 fftw3 gsl zlib matio json-c libzip cairo
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -96,6 +96,57 @@ uninstall:
 	rm -f $(HEADERS:include/wormkit/%=$(DESTDIR)$(INCDIR)/wormkit/%)
 	-rmdir $(DESTDIR)$(INCDIR)/wormkit
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/%,$(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7))
+
+# --- fuzzing (not part of all or check): `make fuzz FUZZ_SECONDS=N` builds the
+# libFuzzer targets tests/fuzz/fuzz-*.c with clang, ASan and UBSan into
+# build-fuzz/ and runs each for N seconds from its seed corpus; crashers are
+# written to build-fuzz/artifacts/.  FUZZ_TARGETS=fuzz-x restricts the run.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?= -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=30
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
+# Seed folders per target (searched recursively).
+FUZZ_SEEDS_fuzz-h5layout   := tests/fuzz/corpus/h5layout
+FUZZ_SEEDS_fuzz-h5matrix   := tests/fuzz/corpus/h5matrix data-samples/raw/dag2023
+FUZZ_SEEDS_fuzz-delimited  := tests/fuzz/corpus/delimited data-samples/csv tests/data/import
+FUZZ_SEEDS_fuzz-connectome := tests/fuzz/corpus/connectome data-samples/connectome
+FUZZ_SEEDS_fuzz-compare    := tests/fuzz/corpus/compare data-samples/connectome
+FUZZ_SEEDS_fuzz-parse      := tests/fuzz/corpus/parse
+FUZZ_SEEDS_fuzz-import     := tests/fuzz/corpus/import data-samples/raw
+# libhdf5 allocates a variable-length string's claimed length (up to 4 GiB)
+# before finding that the file does not hold it; libmatio allocates a MAT
+# variable's claimed dims likewise: allow those transient allocations, and
+# let the allocator return NULL (allocator_may_return_null) for the
+# impossible ones libhdf5 asks for on a damaged object header.
+FUZZ_FLAGS_fuzz-h5layout   := -malloc_limit_mb=4200
+FUZZ_FLAGS_fuzz-h5matrix   := -malloc_limit_mb=4200
+FUZZ_FLAGS_fuzz-compare    := -malloc_limit_mb=4200
+FUZZ_FLAGS_fuzz-import     := -malloc_limit_mb=4200
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	$(MAKE) SANITIZE=1 CC=clang BUILD=build-fuzz \
+	  CFLAGS="-fsanitize=fuzzer-no-link -Wno-pass-failed" \
+	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/%)
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB)
+	@mkdir -p $(BUILD)/fuzz
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(BUILD)/fuzz/fuzz-$*.d $< -o $@ \
+	  -fsanitize=fuzzer $(ALL_LDFLAGS) $(LIB) $(LIBS)
+
+# One target's run: log in build-fuzz/<target>.log, executions printed.
+fuzz_run = mkdir -p build-fuzz/corpus/$(1); echo "== $(1): $(FUZZ_SECONDS) s"; \
+  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
+  build-fuzz/fuzz/$(1) $(FUZZ_FLAGS) $(FUZZ_FLAGS_$(1)) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+    -artifact_prefix=build-fuzz/artifacts/$(1)- build-fuzz/corpus/$(1) $(FUZZ_SEEDS_$(1)) \
+    >build-fuzz/$(1).log 2>&1 || failed="$$failed $(1)"; \
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' build-fuzz/$(1).log;
+
+fuzz: fuzz-build
+	@mkdir -p build-fuzz/artifacts; failed=; \
+	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t))) \
+	if [ -n "$$failed" ]; then \
+	  echo "fuzz: crash in:$$failed (see build-fuzz/<target>.log, build-fuzz/artifacts/)" >&2; exit 1; fi
 
 clean:
 	rm -rf build build-asan demo-out

@@ -1,6 +1,6 @@
 #!/bin/sh
-# demo.sh - `make demo`: the wormkit pipeline on data-samples/, through
-# pipes, with a short report.  Outputs go to demo-out/.
+# demo.sh - `make demo`: the whole wormkit pipeline on data-samples/, through
+# pipes, with a short report.  Outputs and figures go to demo-out/.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,45 +9,75 @@ WK_BIN=${WK_BIN:-$top/build/bin}
 PATH=$WK_BIN:$PATH
 export PATH LC_ALL=C
 out=$top/demo-out
+rm -rf "$out"
 mkdir -p "$out"
+cd "$out"
 start=$(date +%s)
 
 say() { printf '%s\n' "$*"; }
-tsv_field() { # tsv_field FILE ROW COLUMN_NAME: value of a named column
-    awk -F'\t' -v row="$2" -v col="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
-        NR == row + 1 { print $c }' "$1"
-}
+# metric FILE NAME: the value of a metric<TAB>value table
+metric() { awk -F'\t' -v m="$2" '$1 == m { print $2 }' "$1"; }
+round() { printf '%.3f' "$1"; }
 
-say "== wormkit demo (data-samples/ -> demo-out/)"
-
-say ""
-say "-- homogenize: import two CSV worms, smooth, resample, z-score"
-worm-import --dataset demo --report "$out/labels.tsv" \
-        "$here/csv/worm1.csv" "$here/csv/worm2.csv" \
-    | worm-smooth --method moving --window 15 \
-    | worm-resample --dt 0.333 \
-    | worm-normalize --method zscore -o "$out/homogenized.h5"
-worm-info "$out/homogenized.h5"
-worm-info --check "$out/homogenized.h5"
-canon=$(awk -F'\t' 'NR > 1 && $3 == "canonical"' "$out/labels.tsv" | wc -l)
-other=$(awk -F'\t' 'NR > 1 && $3 != "canonical"' "$out/labels.tsv" | wc -l)
-say "labels: $canon mapped to atlas columns, $other kept as extra columns (demo-out/labels.tsv)"
+say "== wormkit demo: data-samples/ -> demo-out/"
 
 say ""
-say "-- select the AV* and RI* neurons of the first 60 s, export a long table"
-worm-select --neurons 'AV*,RI*,AS*' --time 0:60 "$out/homogenized.h5" \
-    | worm-export --layout long > "$out/selected.tsv"
-say "selected: $(($(wc -l < "$out/selected.tsv") - 1)) values of neurons $(awk -F'\t' 'NR > 1 { print $2 }' "$out/selected.tsv" | sort -u | tr '\n' ' ')"
+say "-- 1. homogenize raw files of six published formats (reference recipe)"
+for d in kato2015 nichols2017 yemini2021 leifer2023 venkatachalam2024 flavell2023; do
+    worm-homogenize --dataset "$d" --report "labels-$d.tsv" -o "h-$d.h5" "$here/raw/$d" 2>>skipped.log
+done
+worm-cat h-*.h5 -o homogenized.h5
+rm -f h-*.h5
+worm-info --check homogenized.h5 >/dev/null
+worm-info --format tsv homogenized.h5 > homogenized.tsv
+n=$(($(wc -l < homogenized.tsv) - 1))
+lab=$(awk -F'\t' 'NR > 1 { s += $6 } END { print s }' homogenized.tsv)
+say "$n worms at dt 0.333 s, $lab labeled neuron traces; label decisions in demo-out/labels-*.tsv"
+worm-select --dataset kato2015 --neurons 'AV*,RI*,SMD*' homogenized.h5 | worm-export --layout long > kato-selected.tsv
+say "kato2015 AV*/RI*/SMD* neurons: $(awk -F'\t' 'NR > 1 { print $2 }' kato-selected.tsv | sort -u | tr '\n' ' ')"
+worm-select --recording sim1 "$here/worms.h5" | worm-smooth --method moving --window 15 \
+    | worm-normalize --method zscore | worm-plot traces --order clustered -o traces.png
 
 say ""
-say "-- simulated worms with known brain states (data-samples/worms.h5)"
-worm-info --format tsv "$here/worms.h5" > "$out/worms-info.tsv"
-n=$(($(wc -l < "$out/worms-info.tsv") - 1))
-say "$n worms, $(tsv_field "$out/worms-info.tsv" 1 samples) samples each, $(tsv_field "$out/worms-info.tsv" 1 labeled) labeled neurons"
-worm-select --recording sim1 "$here/worms.h5" | worm-smooth --method zero-phase --sigma 3 \
-    | worm-derivative | worm-info --format tsv > "$out/sim1.tsv"
-say "sim1 smoothed (zero-phase) and differentiated: NaN fraction $(tsv_field "$out/sim1.tsv" 1 nan_fraction)"
+say "-- 2. connectomes: White 1986 and OpenWorm samples, functional vs structural"
+worm-connectome import --source white1986_whole -o connectomes.h5 "$here/connectome/white1986_sample.csv"
+worm-connectome import --source openworm --append connectomes.h5 "$here/connectome/openworm_sample.csv"
+worm-connectome consensus --id consensus --append connectomes.h5 connectomes.h5
+worm-compare --connectome connectomes.h5:white1986_whole "$here/connectome/functional_sample.tsv" > connectome-compare.tsv
+say "functional sample vs White 1986: precision $(round "$(metric connectome-compare.tsv precision)")," \
+    "recall $(round "$(metric connectome-compare.tsv recall)"), Spearman $(round "$(metric connectome-compare.tsv spearman)")"
+worm-plot adjacency --compare connectomes.h5:/connectomes/white1986_whole/chem -o functional-vs-structural.png "$here/connectome/functional_sample.tsv"
+
+say ""
+say "-- 3. brain states and couplings: one-hot switching GLM on simulated counts"
+worm-simulate glm -w 12 -T 1000 -n 10 -k 3 -s 3 -o glm-truth.h5
+worm-glm --states 3 --prior onehot --test-fraction 0.25 -s 1 -o glm.h5 glm-truth.h5
+worm-compare --truth glm-truth.h5 glm.h5 > glm-compare.tsv
+say "state accuracy $(round "$(metric glm-compare.tsv state_accuracy)"), adjacency accuracy" \
+    "$(round "$(metric glm-compare.tsv adjacency_accuracy)"), macro F1 $(round "$(metric glm-compare.tsv macro_f1)")"
+worm-plot states --recording "$(worm-info --format tsv glm-truth.h5 | awk -F"\t" "NR == 2 { print \$1 }")" -o glm-states.png glm.h5
+worm-select --neurons 'AV*' homogenized.h5 | worm-events | worm-info --format tsv > events.tsv
+say "worm-events on the homogenized AV* neurons: $(($(wc -l < events.tsv) - 1)) recordings of counts"
+
+say ""
+say "-- 4. Bayesian bi-clustering (a short MCMC chain)"
+worm-simulate bicluster -c 2x10 -T 300 -s 2 -o bicluster-truth.h5
+worm-bicluster -n 200 -s 1 -q bicluster-truth.h5 | worm-bicluster summarize -o bicluster.h5
+worm-compare --truth bicluster-truth.h5 bicluster.h5 > bicluster-compare.tsv
+say "neuron ARI $(round "$(metric bicluster-compare.tsv neuron_ari)"), state ARI" \
+    "$(round "$(metric bicluster-compare.tsv state_ari)"), clusters $(metric bicluster-compare.tsv clusters_estimated)" \
+    "(true $(metric bicluster-compare.tsv clusters_true)) after 200 iterations"
+worm-plot psm -o bicluster-psm.png bicluster.h5
+
+say ""
+say "-- 5. dynamic functional connectome: affinities -> NTF -> SBM"
+worm-simulate ntf -w 4 -T 400 -n 24 -k 3 -s 4 -o ntf-truth.h5
+worm-affinity ntf-truth.h5 | worm-ntf --rank 3 -s 1 --summary ntf-summary.tsv | worm-sbm -o ntf-sbm.h5
+say "$(($(wc -l < ntf-summary.tsv) - 1)) components; fit: $(h5dump -d /results/ntf/error_trace ntf-sbm.h5 | awk '/\(/ { v = $NF } END { print v }')"
+head -4 ntf-summary.tsv | cut -f1-4
+worm-plot ntf -o ntf.png ntf-sbm.h5
 
 end=$(date +%s)
 say ""
-say "demo finished in $((end - start)) s; outputs in demo-out/"
+say "figures: $(ls *.png | tr '\n' ' ')"
+say "demo finished in $((end - start)) s; everything is in demo-out/"

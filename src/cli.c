@@ -438,7 +438,9 @@ static int close_stdout(int quiet)
 
 int wk_cli_exit(int rc)
 {
-    int stdout_failed = close_stdout(rc == WK_EPIPE);
+    /* A failed run has reported its error (a write error included): a
+     * failing stdout is not reported twice. */
+    int stdout_failed = close_stdout(rc < 0);
     if (rc == WK_CLI_DONE || rc >= 0) return stdout_failed ? 1 : 0;
     if (rc == WK_EUSAGE) return 2;
     return 1;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -306,6 +307,12 @@ static void file_free(struct wk_file *f)
 /* Closes the HDF5 file (if open) and frees f; removes a temporary file. */
 static void file_discard(struct wk_file *f)
 {
+    /* A discarded output is emptied first: when the disk is full, libhdf5
+     * 1.10 cannot flush it, keeps it open, and crashes closing it at exit. */
+    if (f->fid >= 0 && f->mode == MODE_NAMED) {
+        int ignored = truncate(f->h5name, 0); /* nothing to report: it goes */
+        (void)ignored;
+    }
     if (f->fid >= 0)
         H5Fclose(f->fid);
     f->fid = -1;
@@ -407,6 +414,85 @@ static int fd_has_signature(int fd, off_t size)
         if (pread(fd, sig, 8, off) == 8 && memcmp(sig, HDF5_SIGNATURE, 8) == 0)
             return 1;
     return 0;
+}
+
+/* --- global heaps: checked before libhdf5 sees them --- */
+
+/* libhdf5 1.10 loops forever on a global heap collection ("GCOL") holding a
+ * free-space object of size 0, and reads past the collection when an object
+ * claims more bytes than the collection has (H5HG__cache_heap_deserialize).
+ * Such collections are refused before the file is opened.  Only files with
+ * 8-byte lengths (the default of every writer we know) are checked. */
+#define GCOL_HEADER 16 /* "GCOL", version, 3 reserved, 8-byte collection size */
+#define GCOL_OBJHDR 16 /* index, references, 4 reserved, 8-byte object size */
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static int lengths_are_8_bytes(const unsigned char *buf, size_t size)
+{
+    for (size_t off = 0; off <= size && size - off >= 16; off = off ? off * 2 : 512)
+        if (memcmp(buf + off, HDF5_SIGNATURE, 8) == 0) {
+            unsigned version = buf[off + 8];
+            return version <= 1 ? buf[off + 14] == 8 : buf[off + 10] == 8;
+        }
+    return 0;
+}
+
+/* 1 when the collection at buf[0..avail) would make libhdf5 misbehave. */
+static int gcol_damaged(const unsigned char *c, size_t avail)
+{
+    uint64_t size = le64(c + 8);
+    if (size < GCOL_HEADER || size > avail)
+        return 1;
+    for (uint64_t p = GCOL_HEADER; p < size;) {
+        if (size - p < GCOL_OBJHDR)
+            break; /* a tail too short for a header is free space */
+        unsigned idx = (unsigned)c[p] | (unsigned)c[p + 1] << 8;
+        uint64_t obj = le64(c + p + 8);
+        uint64_t need = idx > 0 ? GCOL_OBJHDR + ((obj + 7) & ~(uint64_t)7) : obj;
+        if (need == 0 || obj > size || need > size - p)
+            return 1;
+        p += need;
+    }
+    return 0;
+}
+
+static int global_heaps_sane(const unsigned char *buf, size_t size, const char *name)
+{
+    static const unsigned char GCOL[5] = {'G', 'C', 'O', 'L', 1};
+
+    if (!lengths_are_8_bytes(buf, size))
+        return 0;
+    for (size_t off = 0; size - off >= GCOL_HEADER; off++) {
+        const unsigned char *p = memchr(buf + off, 'G', size - off - GCOL_HEADER + 1);
+        if (!p)
+            break;
+        off = (size_t)(p - buf);
+        if (memcmp(p, GCOL, sizeof GCOL) == 0 && gcol_damaged(p, size - off))
+            return wk_fail(WK_EFORMAT, "'%s': corrupt HDF5 global heap at byte %zu", name, off);
+    }
+    return 0;
+}
+
+static int fd_global_heaps_sane(int fd, off_t size, const char *name)
+{
+    void *map;
+    int rc;
+
+    if (size <= 0 || (uintmax_t)size > SIZE_MAX)
+        return 0;
+    map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
+        return 0; /* unmappable: leave the checks to libhdf5 */
+    rc = global_heaps_sane(map, (size_t)size, name);
+    munmap(map, (size_t)size);
+    return rc;
 }
 
 static int empty_input(const char *name)
@@ -568,7 +654,7 @@ static int load_stream(struct wk_file *f, int fd)
         return empty_input(f->name);
     if (!image_has_signature(&f->image))
         return not_hdf5(f->name);
-    return 0;
+    return global_heaps_sane(f->image.buf, f->image.size, f->name);
 }
 
 static int open_regular(struct wk_file *f, const char *path, int fd, off_t size, unsigned flags)
@@ -579,6 +665,8 @@ static int open_regular(struct wk_file *f, const char *path, int fd, off_t size,
         return wk_fail(WK_EFORMAT, "'%s': empty file (expected a wormkit HDF5 file)", f->name);
     if (!fd_has_signature(fd, size))
         return not_hdf5(f->name);
+    if (fd_global_heaps_sane(fd, size, f->name) < 0)
+        return WK_EFORMAT;
     if (file_set_h5name(f, path) < 0)
         return WK_ENOMEM;
     fapl = access_plist();

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_file.h"
@@ -530,9 +531,187 @@ struct source {
     int is_attr;
 };
 
+/* Variable-length data of a dataset is allocated through this bound: no
+ * string is longer than the file holding it, whatever length a damaged
+ * heap reference claims (libhdf5 would allocate and copy gigabytes). */
+static void *bounded_alloc(size_t size, void *info)
+{
+    return size > *(const size_t *)info ? NULL : malloc(size);
+}
+
+static void bounded_free(void *p, void *info)
+{
+    (void)info;
+    free(p);
+}
+
+static herr_t bounded_dataset_read(hid_t dset, hid_t mtype, void *buf)
+{
+    hid_t fid = H5Iget_file_id(dset), dxpl;
+    hsize_t file_size = 0;
+    size_t max;
+    herr_t e;
+
+    if (fid < 0)
+        return -1;
+    e = H5Fget_filesize(fid, &file_size);
+    H5Fclose(fid);
+    if (e < 0)
+        return -1;
+    max = file_size >= SIZE_MAX ? SIZE_MAX : (size_t)file_size + 1;
+    dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (dxpl < 0)
+        return -1;
+    e = H5Pset_vlen_mem_manager(dxpl, bounded_alloc, &max, bounded_free, NULL);
+    if (e >= 0)
+        e = H5Dread(dset, mtype, H5S_ALL, H5S_ALL, dxpl, buf);
+    H5Pclose(dxpl);
+    return e;
+}
+
+/* --- variable-length references: checked before libhdf5 follows them --- */
+
+/* libhdf5 1.10 trusts the global heap references of variable-length data:
+ * an object index past the collection's objects makes H5HG_read read out of
+ * bounds and crash.  The references of a contiguous dataset (4-byte length,
+ * 8-byte collection address, 4-byte object index) are checked against their
+ * collections first, when the file's bytes are at hand (sec2 and in-memory
+ * files with 8-byte offsets and lengths); anything else is left to libhdf5. */
+struct raw_file {
+    int fd;                    /* sec2, or -1 */
+    const unsigned char *mem;  /* core */
+    hsize_t size;
+};
+
+static int raw_read(const struct raw_file *rf, hsize_t off, void *buf, size_t len)
+{
+    if (off > rf->size || len > rf->size - off)
+        return -1;
+    if (rf->mem) {
+        memcpy(buf, rf->mem + off, len);
+        return 0;
+    }
+    return pread(rf->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+}
+
+static uint64_t le_uint(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Object sizes of one global heap collection, by index (size + 1; 0: none). */
+struct heap_index {
+    hsize_t addr;
+    uint64_t size1[65536];
+};
+
+/* Loads collection `addr` into hi: 0, or -1 when it is not a collection we
+ * can read. */
+static int heap_index_load(struct heap_index *hi, const struct raw_file *rf, hsize_t addr)
+{
+    unsigned char head[16], *c;
+    if (raw_read(rf, addr, head, sizeof head) < 0 || memcmp(head, "GCOL", 4) != 0)
+        return -1;
+    uint64_t size = le_uint(head + 8, 8);
+    if (size < 16 || size > rf->size - addr || !(c = malloc((size_t)size)))
+        return -1;
+    if (raw_read(rf, addr, c, (size_t)size) < 0) {
+        free(c);
+        return -1;
+    }
+    memset(hi->size1, 0, sizeof hi->size1);
+    for (uint64_t p = 16; size - p >= 16;) {
+        unsigned i = (unsigned)le_uint(c + p, 2);
+        uint64_t obj = le_uint(c + p + 8, 8);
+        if (i == 0 || obj > size - p - 16)
+            break; /* free space (or damage) ends the objects */
+        hi->size1[i] = obj + 1;
+        p += 16 + ((obj + 7) & ~(uint64_t)7);
+    }
+    free(c);
+    hi->addr = addr;
+    return 0;
+}
+
+static int open_raw_file(hid_t obj, struct raw_file *rf)
+{
+    hid_t fid = H5Iget_file_id(obj), fapl = -1;
+    void *handle = NULL;
+    int rc = -1;
+
+    rf->fd = -1;
+    rf->mem = NULL;
+    if (fid < 0)
+        return -1;
+    hid_t fcpl = H5Fget_create_plist(fid);
+    size_t sizeof_addr = 0, sizeof_size = 0;
+    if (fcpl >= 0) {
+        if (H5Pget_sizes(fcpl, &sizeof_addr, &sizeof_size) < 0)
+            sizeof_addr = 0;
+        H5Pclose(fcpl);
+    }
+    if (sizeof_addr == 8 && sizeof_size == 8)
+        fapl = H5Fget_access_plist(fid);
+    if (fapl >= 0 && H5Fget_filesize(fid, &rf->size) >= 0 && H5Fget_vfd_handle(fid, fapl, &handle) >= 0 &&
+        handle) {
+        hid_t driver = H5Pget_driver(fapl);
+        if (driver == H5FD_SEC2) {
+            rf->fd = *(int *)handle;
+            rc = 0;
+        } else if (driver == H5FD_CORE && *(unsigned char **)handle) {
+            rf->mem = *(unsigned char **)handle;
+            rc = 0;
+        }
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    H5Fclose(fid);
+    return rc;
+}
+
+static int vlen_refs_sane(hid_t dset, size_t n, const struct where *w)
+{
+    haddr_t off = H5Dget_offset(dset);
+    struct raw_file rf;
+    struct heap_index *hi;
+    unsigned char *refs;
+    int rc = 0;
+
+    if (off == HADDR_UNDEF || n == 0 || n > WK_MAX_ALLOC / 16 || open_raw_file(dset, &rf) < 0)
+        return 0;
+    refs = malloc(n * 16);
+    hi = malloc(sizeof *hi);
+    if (!refs || !hi || raw_read(&rf, off, refs, n * 16) < 0)
+        goto done; /* unchecked: libhdf5 decides */
+    hi->addr = HADDR_UNDEF;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const unsigned char *ref = refs + i * 16;
+        uint64_t len = le_uint(ref, 4);
+        hsize_t addr = le_uint(ref + 4, 8);
+        uint64_t idx = le_uint(ref + 12, 4);
+        if (len == 0 && addr == 0)
+            continue; /* an empty string: no heap object */
+        if (idx == 0 || idx > 0xffff || len > rf.size) {
+            rc = wk_fail(WK_EFORMAT, "'%s': %s[%zu]: corrupt string reference", w->file, w->path, i);
+            break;
+        }
+        if (addr != hi->addr && heap_index_load(hi, &rf, addr) < 0)
+            goto done; /* not a collection we can read: libhdf5 decides */
+        if (hi->size1[idx] == 0 || hi->size1[idx] - 1 < len)
+            rc = wk_fail(WK_EFORMAT, "'%s': %s[%zu]: corrupt string reference", w->file, w->path, i);
+    }
+done:
+    free(refs);
+    free(hi);
+    return rc;
+}
+
 static herr_t source_read(struct source s, hid_t mtype, void *buf)
 {
-    return s.is_attr ? H5Aread(s.obj, mtype, buf) : H5Dread(s.obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    return s.is_attr ? H5Aread(s.obj, mtype, buf) : bounded_dataset_read(s.obj, mtype, buf);
 }
 
 static int read_vlen_strings(struct source s, hid_t ftype, hid_t space, size_t n, char **out,
@@ -654,6 +833,30 @@ static hid_t open_dataset(hid_t loc, const char *name, const struct where *w, in
     return dset;
 }
 
+/* A dataset whose shape claims far more data than the file stores for it
+ * (storage allocated lazily and never written, as a hostile or truncated
+ * file can declare) is refused before anything is allocated.  Compression
+ * (deflate: at most ~1032:1) stays well inside the allowed ratio. */
+#define UNSTORED_BYTES_OK ((hsize_t)1 << 24)
+#define MAX_STORAGE_RATIO 4096
+
+static int check_storage(hid_t dset, hid_t ftype, size_t n, const struct where *w)
+{
+    size_t elem = H5Tget_size(ftype);
+    hsize_t claimed, stored;
+
+    if (elem == 0 || n > (hsize_t)-1 / elem)
+        return wk_fail(WK_ERANGE, "'%s': %s: dimensions overflow", w->file, w->path);
+    claimed = (hsize_t)n * elem;
+    if (claimed <= UNSTORED_BYTES_OK)
+        return 0;
+    stored = H5Dget_storage_size(dset);
+    if (stored >= claimed / MAX_STORAGE_RATIO)
+        return 0;
+    return wk_fail(WK_ERANGE, "'%s': %s: shape claims %zu elements but the file stores only %llu bytes of them",
+                   w->file, w->path, n, (unsigned long long)stored);
+}
+
 static int is_number_class(H5T_class_t c)
 {
     return c == H5T_INTEGER || c == H5T_FLOAT;
@@ -681,6 +884,8 @@ static int read_numeric(hid_t loc, const char *name, const char *file, int *rank
         rc = wk_fail(WK_EFORMAT, "'%s': %s: expected numbers", w.file, w.path);
     else
         rc = space_shape(&w, space, num_size(kind), rank, dims, &n);
+    if (rc == 0)
+        rc = check_storage(dset, type, n, &w);
     if (rc == 0 && !(buf = wk_calloc(n ? n : 1, num_size(kind))))
         rc = WK_ENOMEM;
     if (rc == 0 && n > 0 && H5Dread(dset, num_mem_type(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
@@ -751,6 +956,10 @@ int wk_h5_read_strings(hid_t loc, const char *name, const char *file, size_t *n,
         rc = wk_fail(WK_EFORMAT, "'%s': %s: expected strings", w.file, w.path);
     else
         rc = space_shape(&w, space, sizeof(char *), &rank, NULL, &count);
+    if (rc == 0)
+        rc = check_storage(dset, type, count, &w);
+    if (rc == 0 && H5Tis_variable_str(type) > 0)
+        rc = vlen_refs_sane(dset, count, &w);
     if (rc == 0) {
         struct source s = {dset, 0};
         rc = read_strings(s, type, space, count, strings, &w);

@@ -5,6 +5,7 @@
  * chunk order, so results do not depend on the thread count. */
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,18 +108,20 @@ static double row_stats(const double *row, size_t P, long *neg)
     return obs;
 }
 
-/* Replace the missing entries of row (time t, worm w) by the model (or 0);
- * returns the sum of squares of the values put in. */
-static double impute_row(double *row, size_t P, size_t t, size_t w, const struct ntf_factors *f)
+/* Replace the missing entries seg[0..n-1] (pairs p0 .. p0+n-1 of time t,
+ * worm w) by the model (or 0); returns the sum of squares of the values put
+ * in. */
+static double impute_segment(double *seg, size_t p0, size_t n, size_t t, size_t w,
+                             const struct ntf_factors *f)
 {
     double bc[WK_NTF_MAX_RANK], miss = 0;
     size_t R = f ? f->R : 0;
     for (size_t r = 0; r < R; r++) bc[r] = f->B[t * R + r] * f->C[w * R + r];
-    for (size_t p = 0; p < P; p++) {
-        if (isfinite(row[p])) continue;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(seg[i])) continue;
         double m = 0;
-        for (size_t r = 0; r < R; r++) m += f->A[p * R + r] * bc[r];
-        row[p] = m;
+        for (size_t r = 0; r < R; r++) m += f->A[(p0 + i) * R + r] * bc[r];
+        seg[i] = m;
         miss += m * m;
     }
     return miss;
@@ -138,7 +141,7 @@ static int fetch_block(struct ntf_pass *ps, size_t w, size_t t0, size_t nt, cons
     for (long k = 0; k < n; k++) {
         double *row = ps->block + (size_t)k * P;
         ps->row_obs[k] = stats ? row_stats(row, P, &ps->row_neg[k]) : 0;
-        ps->row_miss[k] = has_nonfinite(row, P) ? impute_row(row, P, t0 + (size_t)k, w, f) : 0;
+        ps->row_miss[k] = has_nonfinite(row, P) ? impute_segment(row, 0, P, t0 + (size_t)k, w, f) : 0;
     }
     for (size_t k = 0; k < nt; k++) {
         ps->obs += ps->row_obs[k];
@@ -170,26 +173,197 @@ int ntf_pass_stats(struct ntf_pass *ps)
     return 0;
 }
 
-int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
-                  const struct ntf_factors *f)
+/* Dense entries X[p0 .. p0+pc-1, t0 .. t0+nt-1, w] as dst[k * pc + p];
+ * returns 1 when one may be missing (NaN, infinite or masked). */
+static int dense_segment(const struct wk_ntf_tensor *X, size_t w, size_t t0, size_t nt, size_t p0,
+                         size_t pc, double *dst)
+{
+    if (X->mask) {
+        for (size_t k = 0; k < nt; k++) {
+            size_t off = (w * X->T + t0 + k) * X->P + p0;
+            const float *src = X->data + off;
+            const unsigned char *mk = X->mask + off;
+            double *d = dst + k * pc;
+#pragma omp simd
+            for (size_t p = 0; p < pc; p++) d[p] = mk[p] ? (double)src[p] : NAN;
+        }
+        return 1;
+    }
+    unsigned bad = 0; /* an all-ones exponent: NaN or infinity (an OR vectorizes) */
+    for (size_t k = 0; k < nt; k++) {
+        const float *src = X->data + (w * X->T + t0 + k) * X->P + p0;
+        double *d = dst + k * pc;
+#pragma omp simd reduction(| : bad)
+        for (size_t p = 0; p < pc; p++) {
+            uint32_t bits;
+            memcpy(&bits, src + p, sizeof bits);
+            bad |= (bits & 0x7f800000u) == 0x7f800000u;
+            d[p] = src[p];
+        }
+    }
+    return bad != 0;
+}
+
+/* The work of one pair chunk on one block, the same for dense and callback
+ * tensors (only the leading dimension ld differs): impute, then
+ * out[pc][k] += blk' right. */
+static double left_chunk(double *blk, size_t ld, size_t nt, size_t p0, size_t pc, size_t w, size_t t0,
+                         const double *right, size_t k, double *out, const struct ntf_factors *f,
+                         int may_miss)
+{
+    double miss = 0;
+    for (size_t i = 0; may_miss && i < nt; i++) {
+        double *seg = blk + i * ld;
+        if (has_nonfinite(seg, pc)) miss += impute_segment(seg, p0, pc, t0 + i, w, f);
+    }
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)pc, (int)k, (int)nt, 1.0, blk, (int)ld,
+                right, (int)k, 1.0, out, (int)k);
+    return miss;
+}
+
+static size_t chunk_len(size_t P, size_t chunk, size_t c)
+{
+    size_t p0 = c * chunk;
+    return p0 + chunk <= P ? chunk : P - p0;
+}
+
+/* Dense tensors: one parallel region; each pair chunk visits every block in
+ * order into its own rows of out (no barrier per block, no full-block
+ * conversion). */
+static int left_dense(struct ntf_pass *ps, const double *KR, size_t k, double *out,
+                      const struct ntf_factors *f, double *miss, size_t nchunks)
 {
     size_t P = ps->P, T = ps->T;
-    memset(out, 0, P * k * sizeof *out);
-    ps->obs = ps->miss = 0;
-    long chunks = (long)((P + LEFT_CHUNK - 1) / LEFT_CHUNK);
+    int failed = 0;
+#pragma omp parallel if ((double)P * (double)T * (double)ps->W * (double)k > WK_OMP_MIN_WORK)
+    {
+        double *buf = wk_malloc_array(ps->nt_max * LEFT_CHUNK, sizeof *buf);
+        if (!buf) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long c = 0; c < (long)nchunks; c++) {
+            if (!buf) continue;
+            size_t p0 = (size_t)c * LEFT_CHUNK, pc = chunk_len(P, LEFT_CHUNK, (size_t)c);
+            double m = 0;
+            for (size_t w = 0; w < ps->W; w++)
+                for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
+                    size_t nt = block_rows(ps, t0);
+                    int may_miss = dense_segment(ps->X, w, t0, nt, p0, pc, buf);
+                    m += left_chunk(buf, pc, nt, p0, pc, w, t0, KR + (w * T + t0) * k, k, out + p0 * k, f,
+                                    may_miss);
+                }
+            miss[c] = m;
+        }
+        free(buf);
+    }
+    return failed ? WK_ENOMEM : 0;
+}
+
+static int left_callback(struct ntf_pass *ps, const double *KR, size_t k, double *out,
+                         const struct ntf_factors *f, double *miss, size_t nchunks)
+{
+    size_t P = ps->P, T = ps->T;
     for (size_t w = 0; w < ps->W; w++)
         for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
             size_t nt = block_rows(ps, t0);
-            int rc = fetch_block(ps, w, t0, nt, f, 0);
+            int rc = raw_block(ps, w, t0, nt);
             if (rc) return rc;
             const double *right = KR + (w * T + t0) * k;
 #pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
-            for (long c = 0; c < chunks; c++) {
-                size_t p0 = (size_t)c * LEFT_CHUNK;
-                size_t pc = p0 + LEFT_CHUNK <= P ? LEFT_CHUNK : P - p0;
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)pc, (int)k, (int)nt, 1.0,
-                            ps->block + p0, (int)P, right, (int)k, 1.0, out + p0 * k, (int)k);
+            for (long c = 0; c < (long)nchunks; c++) {
+                size_t p0 = (size_t)c * LEFT_CHUNK, pc = chunk_len(P, LEFT_CHUNK, (size_t)c);
+                miss[c] += left_chunk(ps->block + p0, P, nt, p0, pc, w, t0, right, k, out + p0 * k, f, 1);
             }
+        }
+    return 0;
+}
+
+int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
+                  const struct ntf_factors *f)
+{
+    size_t P = ps->P;
+    size_t nchunks = (P + LEFT_CHUNK - 1) / LEFT_CHUNK;
+    double *miss = wk_calloc(nchunks, sizeof *miss);
+    if (!miss) return WK_ENOMEM;
+    memset(out, 0, P * k * sizeof *out);
+    ps->obs = ps->miss = 0;
+    int rc = ps->X->block ? left_callback(ps, KR, k, out, f, miss, nchunks)
+                          : left_dense(ps, KR, k, out, f, miss, nchunks);
+    for (size_t c = 0; c < nchunks; c++) ps->miss += miss[c]; /* chunk order: thread-independent */
+    free(miss);
+    return rc;
+}
+
+/* partial[c] = blk[:, chunk c] L[chunk c, :] for one chunk (imputed first). */
+static void right_chunk(double *blk, size_t ld, size_t nt, size_t p0, size_t pc, size_t w, size_t t0,
+                        const double *L, size_t k, double *partial, const struct ntf_factors *f,
+                        int may_miss)
+{
+    for (size_t i = 0; may_miss && i < nt; i++)
+        if (has_nonfinite(blk + i * ld, pc)) impute_segment(blk + i * ld, p0, pc, t0 + i, w, f);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, (int)k, (int)pc, 1.0, blk, (int)ld,
+                L + p0 * k, (int)k, 0.0, partial, (int)k);
+}
+
+/* dst = sum of the chunks' partial products, in chunk order. */
+static void sum_partials(double *dst, const double *partial, size_t nchunks, size_t n)
+{
+    memcpy(dst, partial, n * sizeof *dst);
+    for (size_t c = 1; c < nchunks; c++) {
+        const double *src = partial + c * n;
+        for (size_t i = 0; i < n; i++) dst[i] += src[i];
+    }
+}
+
+/* Dense tensors: one parallel region over the blocks, each block's rows of
+ * out written by one thread from its own buffers. */
+static int right_dense(struct ntf_pass *ps, const double *L, size_t k, double *out,
+                       const struct ntf_factors *f, size_t nchunks)
+{
+    size_t P = ps->P, T = ps->T, nb = (T + ps->nt_max - 1) / ps->nt_max;
+    int failed = 0;
+#pragma omp parallel if ((double)P * (double)T * (double)ps->W * (double)k > WK_OMP_MIN_WORK)
+    {
+        double *buf = wk_malloc_array(ps->nt_max * RIGHT_CHUNK, sizeof *buf);
+        double *partial = wk_malloc_array(nchunks * ps->nt_max * k, sizeof *partial);
+        if (!buf || !partial) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long b = 0; b < (long)(ps->W * nb); b++) {
+            if (!buf || !partial) continue;
+            size_t w = (size_t)b / nb, t0 = ((size_t)b % nb) * ps->nt_max, nt = block_rows(ps, t0);
+            for (size_t c = 0; c < nchunks; c++) {
+                size_t p0 = c * RIGHT_CHUNK, pc = chunk_len(P, RIGHT_CHUNK, c);
+                int may_miss = dense_segment(ps->X, w, t0, nt, p0, pc, buf);
+                right_chunk(buf, pc, nt, p0, pc, w, t0, L, k, partial + c * nt * k, f, may_miss);
+            }
+            sum_partials(out + (w * T + t0) * k, partial, nchunks, nt * k);
+        }
+        free(buf);
+        free(partial);
+    }
+    return failed ? WK_ENOMEM : 0;
+}
+
+static int right_callback(struct ntf_pass *ps, const double *L, size_t k, double *out,
+                          const struct ntf_factors *f, size_t nchunks)
+{
+    size_t P = ps->P, T = ps->T;
+    for (size_t w = 0; w < ps->W; w++)
+        for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
+            size_t nt = block_rows(ps, t0);
+            int rc = raw_block(ps, w, t0, nt);
+            if (rc) return rc;
+#pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
+            for (long c = 0; c < (long)nchunks; c++) {
+                size_t p0 = (size_t)c * RIGHT_CHUNK, pc = chunk_len(P, RIGHT_CHUNK, (size_t)c);
+                right_chunk(ps->block + p0, P, nt, p0, pc, w, t0, L, k, ps->partial + (size_t)c * nt * k, f, 1);
+            }
+            sum_partials(out + (w * T + t0) * k, ps->partial, nchunks, nt * k);
         }
     return 0;
 }
@@ -197,31 +371,9 @@ int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
 int ntf_pass_right(struct ntf_pass *ps, const double *L, size_t k, double *out,
                    const struct ntf_factors *f)
 {
-    size_t P = ps->P, T = ps->T;
-    size_t nchunks = (P + RIGHT_CHUNK - 1) / RIGHT_CHUNK;
+    size_t nchunks = (ps->P + RIGHT_CHUNK - 1) / RIGHT_CHUNK;
     ps->obs = ps->miss = 0;
-    for (size_t w = 0; w < ps->W; w++)
-        for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
-            size_t nt = block_rows(ps, t0);
-            int rc = fetch_block(ps, w, t0, nt, f, 0);
-            if (rc) return rc;
-            /* partial[c] = block[:, chunk c] L[chunk c, :], summed in chunk order */
-#pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
-            for (long c = 0; c < (long)nchunks; c++) {
-                size_t p0 = (size_t)c * RIGHT_CHUNK;
-                size_t pc = p0 + RIGHT_CHUNK <= P ? RIGHT_CHUNK : P - p0;
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, (int)k, (int)pc, 1.0,
-                            ps->block + p0, (int)P, L + p0 * k, (int)k, 0.0,
-                            ps->partial + (size_t)c * nt * k, (int)k);
-            }
-            double *dst = out + (w * T + t0) * k;
-            memcpy(dst, ps->partial, nt * k * sizeof *dst);
-            for (size_t c = 1; c < nchunks; c++) {
-                const double *src = ps->partial + c * nt * k;
-                for (size_t i = 0; i < nt * k; i++) dst[i] += src[i];
-            }
-        }
-    return 0;
+    return ps->X->block ? right_callback(ps, L, k, out, f, nchunks) : right_dense(ps, L, k, out, f, nchunks);
 }
 
 int ntf_pass_residual(struct ntf_pass *ps, const struct ntf_factors *f, const double *lambda,

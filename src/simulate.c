@@ -34,6 +34,9 @@
 static const struct wk_sim_model *const models[] = {
     &wk_sim_model_traces,
     &wk_sim_model_ntf,
+    &wk_sim_model_bicluster,
+    &wk_sim_model_glm,
+    &wk_sim_model_sbm,
 };
 
 const struct wk_sim_model *const *wk_sim_models(size_t *n)

@@ -107,5 +107,32 @@ int wk_sim_traces_write(struct wk_file *f, const struct wk_sim_traces *p, unsign
 
 extern const struct wk_sim_model wk_sim_model_traces;
 extern const struct wk_sim_model wk_sim_model_ntf; /* src/ntf_sim.c (wk_ntf.h) */
+extern const struct wk_sim_model wk_sim_model_glm; /* src/simulate_glm.c (wk_glm.h) */
+extern const struct wk_sim_model wk_sim_model_sbm; /* src/simulate_sbm.c (wk_sbm.h) */
+
+/* ---- model "bicluster": spike counts for worm-bicluster ----
+ * Neurons in clusters share (p+1)-row latent blocks (row 0 a baseline,
+ * rows 1..p factors); time bins follow states alternating quiet/active
+ * with durations 1 + Poisson(duration); counts are NB(dispersion) (Poisson
+ * when 0) with log-mean d_i + mu_t + c_i' x_t.  One recording "sim1"
+ * (columns 0..N-1, dt 1, array truth_state) and the truth in
+ * /results/simulate/sim1 (neuron_cluster, state, latent[K][p+1][T], d, c). */
+struct wk_sim_bicluster {
+    size_t n_clusters;        /* 3 */
+    size_t cluster_size[64];  /* 10 each */
+    int latent_dim;           /* p (2) */
+    size_t samples;           /* T (500) */
+    size_t states;            /* 2 */
+    double duration;          /* mean state duration, bins (50) */
+    double dispersion;        /* r (10); 0: Poisson */
+    double baseline_sd, loading_sd; /* 0.5, 0.5 */
+    double noise;             /* latent noise variance (0.01) */
+    double quiet;             /* quiet-state A = quiet * I (0.01) */
+    double growth, angle;     /* active A = growth R diag(rot(angle), 1) R' (1.01, pi/20) */
+};
+void wk_sim_bicluster_defaults(struct wk_sim_bicluster *p);
+int wk_sim_bicluster_check(const struct wk_sim_bicluster *p);
+int wk_sim_bicluster_write(struct wk_file *f, const struct wk_sim_bicluster *p, unsigned long seed);
+extern const struct wk_sim_model wk_sim_model_bicluster;
 
 #endif

@@ -18,5 +18,15 @@
 #include "wk_connectome.h"
 #include "wk_compare.h"
 #include "wk_partition.h"
+#include "wk_impute.h"
+#include "wk_homogenize.h"
+#include "wk_events.h"
+#include "wk_glm.h"
+#include "wk_pg.h"
+#include "wk_bicluster.h"
+#include "wk_affinity.h"
+#include "wk_ntf.h"
+#include "wk_sbm.h"
+#include "wk_plot.h"
 
 #endif

@@ -19,6 +19,7 @@ args_for() {
     worm-ntf) echo "--rank 2 $1" ;;
     worm-compare) echo "--connectome $1 $in/matrix.tsv" ;;
     worm-connectome) echo "export $1" ;;
+    worm-plot) echo "traces --format svg $1" ;;
     *) echo "$1" ;;
     esac
 }

@@ -1,0 +1,103 @@
+/* bicluster_internal.h - shared pieces of the worm-bicluster sampler
+ * (src/bicluster_*.c); never installed. */
+#ifndef WK_BICLUSTER_INTERNAL_H
+#define WK_BICLUSTER_INTERNAL_H
+
+#include <stddef.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "wormkit/wk_bicluster.h"
+
+/* ---- small dense linear algebra, row-major n x n, double ---- */
+
+/* Cholesky a = L L' in place (lower triangle; the upper is zeroed);
+ * WK_ENUMERIC when a is not positive definite. */
+int wk_bc_chol(double *a, size_t n);
+/* Solve L L' x = b in place (b of length n). */
+void wk_bc_chol_solve(const double *l, size_t n, double *b);
+/* Inverse from a Cholesky factor into inv. */
+void wk_bc_chol_inverse(double *inv, const double *l, size_t n);
+/* x += L^{-T} z for z ~ N(0, I): a draw from N(0, (L L')^{-1}). */
+void wk_bc_chol_draw_precision(double *x, const double *l, size_t n, gsl_rng *rng);
+/* x += L z: a draw from N(0, L L'). */
+void wk_bc_chol_draw_covariance(double *x, const double *l, size_t n, gsl_rng *rng);
+double wk_bc_chol_logdet(const double *l, size_t n);
+/* c = a b (a: n x m, b: m x k). */
+void wk_bc_matmul(double *c, const double *a, const double *b, size_t n, size_t m, size_t k);
+/* c = a' b (a: m x n, b: m x k). */
+void wk_bc_matmul_tn(double *c, const double *a, const double *b, size_t m, size_t n, size_t k);
+/* c = a b' (a: n x m, b: k x m). */
+void wk_bc_matmul_nt(double *c, const double *a, const double *b, size_t n, size_t m, size_t k);
+void wk_bc_symmetrize(double *a, size_t n);
+/* A draw of Q ~ inverse-Wishart(S, nu) (S n x n, nu > n - 1). */
+int wk_bc_inverse_wishart(double *q, const double *s, double nu, size_t n, gsl_rng *rng, double *work);
+
+/* ---- the chain ---- */
+
+#define WK_BC_MAX_K 64 /* hard ceiling on clusters */
+
+struct wk_bc_data {
+    size_t N, T;
+    const double *y;   /* [N][T] counts */
+};
+
+struct wk_bc_chain {
+    const struct wk_bc_data *data;
+    struct wk_bicluster_options o;
+    size_t P;          /* p + 1 */
+    size_t K, D;       /* clusters, K * P */
+    size_t L;          /* HDP-HMM truncation */
+    int *z;            /* [N] */
+    double *X;         /* [T][D] */
+    double *d, *c, *r; /* [N], [N][p], [N] */
+    int *xi;           /* [T] */
+    double *beta, *pi; /* [L], [L][L] */
+    double *A, *b, *Q; /* [L][D][D], [L][D], [L][D][D] */
+    double *w;         /* [N][T] Polya-Gamma draws */
+    double *logv;      /* [N + 1] MFM coefficients */
+    gsl_rng *rng;
+    long iteration;    /* iterations done */
+    /* label references for relabelling the output */
+    int *ref_z, *ref_xi;
+    int have_ref;
+};
+
+int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, const struct wk_bicluster_options *o,
+                     unsigned long seed);
+void wk_bc_chain_free(struct wk_bc_chain *ch);
+/* One Gibbs sweep. */
+int wk_bc_chain_sweep(struct wk_bc_chain *ch);
+/* Resize the dynamics after the cluster set changed: keep[j] is the old
+ * index of new cluster j, or -1 for a new cluster. */
+int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, const double *new_block);
+
+/* Initial labels z[N] and their number K by sparse subspace clustering of
+ * the rows s (N x T): each row pursued on dim others, spectral clustering
+ * of the affinity into kfix clusters, or by the eigengap into at most kmax
+ * when kfix is 0 (bicluster_init.c). */
+int wk_bc_subspace_labels(int *z, size_t *K, const double *s, size_t N, size_t T, size_t dim, size_t kfix,
+                          size_t kmax, gsl_rng *rng);
+
+/* Blocks of the sweep (bicluster_*.c). */
+int wk_bc_update_latents(struct wk_bc_chain *ch);
+int wk_bc_update_dynamics(struct wk_bc_chain *ch);
+int wk_bc_update_states(struct wk_bc_chain *ch);
+int wk_bc_update_loadings(struct wk_bc_chain *ch);
+int wk_bc_update_dispersion(struct wk_bc_chain *ch);
+int wk_bc_project(struct wk_bc_chain *ch);
+int wk_bc_update_labels(struct wk_bc_chain *ch);
+/* log p(y_i | d_i, r_i, cluster latent block) by the Laplace approximation
+ * over c_i; cstar receives the mode (p values) and chol the Cholesky factor
+ * of the negative Hessian (p x p). */
+double wk_bc_laplace(const struct wk_bc_chain *ch, size_t i, const double *block, size_t stride,
+                     double *cstar, double *chol);
+/* Log-likelihood of neuron i's counts at log-means eta[T], dispersion r,
+ * up to terms that depend on neither eta nor r. */
+double wk_bc_neuron_loglik(const double *y, const double *eta, size_t T, double r);
+
+/* Relabel the current draw's clusters and states to the reference by the
+ * Hungarian method (output labels only). */
+int wk_bc_relabel(struct wk_bc_chain *ch, int *zout, int *xiout, int *cluster_map);
+
+#endif

@@ -1,0 +1,441 @@
+/* bicluster_sampler.c - one chain of the worm-bicluster Gibbs sampler: its
+ * state, its initialisation, and the blocks that touch the latents and the
+ * per-neuron parameters (Polya-Gamma augmentation, latent trajectories,
+ * loadings, dispersion, the identifiability projection). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_randist.h>
+
+#include "bicluster_internal.h"
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_pg.h"
+#include "wormkit/wk_util.h"
+
+#define POISSON_R 100.0     /* the Poisson option: NB with this fixed dispersion */
+#define DISPERSION_STEP 0.1 /* random-walk sd of log r */
+#define INITIAL_R 5.0
+#define INITIAL_Q 0.01
+
+static size_t p_of(const struct wk_bc_chain *ch)
+{
+    return ch->P - 1;
+}
+
+/* eta[t] of neuron i under its cluster's block. */
+static void neuron_eta(const struct wk_bc_chain *ch, size_t i, double *eta)
+{
+    size_t T = ch->data->T, P = ch->P, D = ch->D, p = p_of(ch);
+    const double *ci = ch->c + i * p;
+    size_t off = (size_t)ch->z[i] * P;
+    for (size_t t = 0; t < T; t++) {
+        const double *x = ch->X + t * D + off;
+        double v = ch->d[i] + x[0];
+        for (size_t k = 0; k < p; k++) v += ci[k] * x[1 + k];
+        eta[t] = v;
+    }
+}
+
+double wk_bc_neuron_loglik(const double *y, const double *eta, size_t T, double r)
+{
+    double s = 0;
+    for (size_t t = 0; t < T; t++) {
+        double lam = exp(eta[t]);
+        s += lgamma(y[t] + r) - lgamma(r) + r * log(r / (r + lam)) + y[t] * log(lam / (r + lam));
+    }
+    return s;
+}
+
+/* ---- initialisation ---- */
+
+static void set_identity_dynamics(struct wk_bc_chain *ch)
+{
+    size_t D = ch->D;
+    memset(ch->A, 0, ch->L * D * D * sizeof(double));
+    memset(ch->b, 0, ch->L * D * sizeof(double));
+    memset(ch->Q, 0, ch->L * D * D * sizeof(double));
+    for (size_t l = 0; l < ch->L; l++)
+        for (size_t i = 0; i < D; i++) {
+            ch->A[l * D * D + i * D + i] = 1.0;
+            ch->Q[l * D * D + i * D + i] = INITIAL_Q;
+        }
+}
+
+static int alloc_dynamics(struct wk_bc_chain *ch)
+{
+    size_t D = ch->D, T = ch->data->T;
+    free(ch->A);
+    free(ch->b);
+    free(ch->Q);
+    free(ch->X);
+    ch->A = wk_malloc_array(ch->L * D, D * sizeof(double));
+    ch->b = wk_malloc_array(ch->L, D * sizeof(double));
+    ch->Q = wk_malloc_array(ch->L * D, D * sizeof(double));
+    ch->X = wk_calloc(T, D * sizeof(double));
+    return ch->A && ch->b && ch->Q && ch->X ? 0 : WK_ENOMEM;
+}
+
+/* Standardized log(1 + y) smoothed over 5 bins: the rows k-means sees. */
+static double *standardized_rows(const struct wk_bc_data *data)
+{
+    size_t N = data->N, T = data->T;
+    double *s = wk_malloc_array(N * T, sizeof(double));
+    if (!s) return NULL;
+    for (size_t i = 0; i < N; i++) {
+        double *row = s + i * T, mean = 0, ss = 0;
+        for (size_t t = 0; t < T; t++) {
+            double v = 0;
+            int n = 0;
+            for (long u = (long)t - 2; u <= (long)t + 2; u++)
+                if (u >= 0 && u < (long)T) v += log1p(data->y[i * T + (size_t)u]), n++;
+            row[t] = v / n;
+            mean += row[t];
+        }
+        mean /= (double)T;
+        for (size_t t = 0; t < T; t++) ss += (row[t] - mean) * (row[t] - mean);
+        double sd = ss > 0 ? sqrt(ss / (double)T) : 1.0;
+        for (size_t t = 0; t < T; t++) row[t] = (row[t] - mean) / sd;
+    }
+    return s;
+}
+
+/* Initial labels by sparse subspace clustering of the smoothed rows into
+ * K clusters, or, when K is 0, as many as the eigengap says (at most
+ * min(kmax, 8)). */
+static int initial_labels(struct wk_bc_chain *ch, size_t K, size_t kmax)
+{
+    size_t N = ch->data->N, T = ch->data->T, top = kmax < 8 ? kmax : 8;
+    double *s = standardized_rows(ch->data);
+    if (!s) return WK_ENOMEM;
+    int rc = wk_bc_subspace_labels(ch->z, &ch->K, s, N, T, 2 * ch->P, K, top, ch->rng);
+    free(s);
+    return rc;
+}
+
+/* Initial states: two, split at the mean of the population's squared
+ * standardized log-rate deviation over a 9-bin window (active dynamics
+ * move the rates far from their means; quiet ones do not).  Starting from
+ * many random segments lets each segment keep a state of its own. */
+static int initial_states(struct wk_bc_chain *ch)
+{
+    size_t N = ch->data->N, T = ch->data->T;
+    double *s = standardized_rows(ch->data), *f = wk_calloc(T, sizeof(double));
+    if (!s || !f) {
+        free(s), free(f);
+        return WK_ENOMEM;
+    }
+    double mean = 0;
+    for (size_t t = 0; t < T; t++) {
+        size_t n = 0;
+        for (long u = (long)t - 4; u <= (long)t + 4; u++)
+            if (u >= 0 && u < (long)T)
+                for (size_t i = 0; i < N; i++) f[t] += s[i * T + (size_t)u] * s[i * T + (size_t)u], n++;
+        f[t] /= (double)n;
+        mean += f[t] / (double)T;
+    }
+    for (size_t t = 0; t < T; t++) ch->xi[t] = ch->L > 1 && f[t] > mean;
+    free(s), free(f);
+    return 0;
+}
+
+int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, const struct wk_bicluster_options *o,
+                     unsigned long seed)
+{
+    memset(ch, 0, sizeof *ch);
+    ch->data = data;
+    ch->o = *o;
+    size_t N = data->N, T = data->T, p = (size_t)o->latent_dim;
+    ch->P = p + 1;
+    ch->L = (size_t)o->states;
+    ch->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    ch->z = wk_calloc(N, sizeof(int));
+    ch->d = wk_calloc(N, sizeof(double));
+    ch->c = wk_calloc(N * p + 1, sizeof(double));
+    ch->r = wk_calloc(N, sizeof(double));
+    ch->xi = wk_calloc(T, sizeof(int));
+    ch->beta = wk_calloc(ch->L, sizeof(double));
+    ch->pi = wk_calloc(ch->L * ch->L, sizeof(double));
+    ch->w = wk_calloc(N * T, sizeof(double));
+    ch->logv = wk_calloc(N + 2, sizeof(double));
+    ch->ref_z = wk_calloc(N, sizeof(int));
+    ch->ref_xi = wk_calloc(T, sizeof(int));
+    if (!ch->rng || !ch->z || !ch->d || !ch->c || !ch->r || !ch->xi || !ch->beta || !ch->pi || !ch->w ||
+        !ch->logv || !ch->ref_z || !ch->ref_xi)
+        return WK_ENOMEM;
+    gsl_rng_set(ch->rng, seed);
+    size_t kmax = N / 2 > 0 ? N / 2 : 1;
+    if (kmax > WK_BC_MAX_K) kmax = WK_BC_MAX_K;
+    int rc = wk_bicluster_mfm_logv(ch->logv, N, kmax, o->r_k, o->mfm_gamma);
+    size_t K0 = o->init_clusters > 0 ? (size_t)o->init_clusters : 0;
+    if (K0 > kmax) K0 = kmax;
+    if (!rc) rc = initial_labels(ch, K0, kmax);
+    ch->D = ch->K * ch->P;
+    if (!rc) rc = alloc_dynamics(ch);
+    if (rc < 0) return rc;
+    set_identity_dynamics(ch);
+    for (size_t i = 0; i < N; i++) {
+        double mean = 0;
+        for (size_t t = 0; t < T; t++) mean += data->y[i * T + t];
+        ch->d[i] = log(mean / (double)T + 0.1);
+        ch->r[i] = o->poisson ? POISSON_R : INITIAL_R;
+        for (size_t k = 0; k < p; k++) ch->c[i * p + k] = 0.1 * gsl_ran_ugaussian(ch->rng);
+    }
+    for (size_t t = 0; t < T; t++)
+        for (size_t k = 0; k < ch->D; k++)
+            ch->X[t * ch->D + k] = (k % ch->P) != 0 ? 0.1 * gsl_ran_ugaussian(ch->rng) : 0.0;
+    rc = initial_states(ch);
+    if (rc < 0) return rc;
+    for (size_t l = 0; l < ch->L; l++) {
+        ch->beta[l] = 1.0 / (double)ch->L;
+        for (size_t k = 0; k < ch->L; k++)
+            ch->pi[l * ch->L + k] = (o->alpha / (double)ch->L + (l == k ? o->kappa : 0.0)) / (o->alpha + o->kappa);
+    }
+    return 0;
+}
+
+void wk_bc_chain_free(struct wk_bc_chain *ch)
+{
+    if (!ch) return;
+    gsl_rng_free(ch->rng);
+    free(ch->z);
+    free(ch->X);
+    free(ch->d);
+    free(ch->c);
+    free(ch->r);
+    free(ch->xi);
+    free(ch->beta);
+    free(ch->pi);
+    free(ch->A);
+    free(ch->b);
+    free(ch->Q);
+    free(ch->w);
+    free(ch->logv);
+    free(ch->ref_z);
+    free(ch->ref_xi);
+    memset(ch, 0, sizeof *ch);
+}
+
+/* ---- latents: Polya-Gamma draws, then FFBS on the information ---- */
+
+int wk_bc_update_latents(struct wk_bc_chain *ch)
+{
+    size_t N = ch->data->N, T = ch->data->T, P = ch->P, D = ch->D, p = p_of(ch);
+    double *J = wk_calloc(T * D, D * sizeof(double)), *h = wk_calloc(T, D * sizeof(double));
+    double *eta = wk_malloc_array(T, sizeof(double));
+    int rc = J && h && eta ? 0 : WK_ENOMEM;
+    double hv[64];
+    for (size_t i = 0; !rc && i < N; i++) {
+        double r = ch->r[i], logr = log(r);
+        size_t off = (size_t)ch->z[i] * P;
+        hv[0] = 1.0;
+        for (size_t k = 0; k < p; k++) hv[1 + k] = ch->c[i * p + k];
+        neuron_eta(ch, i, eta);
+        for (size_t t = 0; t < T; t++) {
+            double y = ch->data->y[i * T + t];
+            double w = wk_pg_draw(ch->rng, y + r, eta[t] - logr);
+            ch->w[i * T + t] = w;
+            double lin = 0.5 * (y - r) - w * (ch->d[i] - logr);
+            double *Jt = J + t * D * D, *ht = h + t * D;
+            for (size_t a = 0; a < P; a++) {
+                ht[off + a] += lin * hv[a];
+                for (size_t bb = 0; bb < P; bb++) Jt[(off + a) * D + off + bb] += w * hv[a] * hv[bb];
+            }
+        }
+    }
+    if (!rc) rc = wk_bicluster_ffbs(ch->X, ch->rng, T, D, J, h, ch->A, ch->b, ch->Q, ch->xi);
+    free(eta);
+    free(h);
+    free(J);
+    return rc;
+}
+
+/* ---- loadings (d_i, c_i) ~ N(0, I) a priori, Gaussian given w ---- */
+
+int wk_bc_update_loadings(struct wk_bc_chain *ch)
+{
+    size_t N = ch->data->N, T = ch->data->T, P = ch->P, D = ch->D, p = p_of(ch);
+    double prec[64], info[64], u[8], theta[8];
+    for (size_t i = 0; i < N; i++) {
+        double r = ch->r[i], logr = log(r);
+        size_t off = (size_t)ch->z[i] * P;
+        memset(prec, 0, P * P * sizeof(double));
+        memset(info, 0, P * sizeof(double));
+        for (size_t a = 0; a < P; a++) prec[a * P + a] = 1.0;
+        for (size_t t = 0; t < T; t++) {
+            const double *x = ch->X + t * D + off;
+            double w = ch->w[i * T + t], y = ch->data->y[i * T + t];
+            u[0] = 1.0;
+            for (size_t k = 0; k < p; k++) u[1 + k] = x[1 + k];
+            double lin = 0.5 * (y - r) - w * (x[0] - logr);
+            for (size_t a = 0; a < P; a++) {
+                info[a] += lin * u[a];
+                for (size_t bb = 0; bb < P; bb++) prec[a * P + bb] += w * u[a] * u[bb];
+            }
+        }
+        int rc = wk_bc_chol(prec, P);
+        if (rc < 0) return wk_fail(rc, "bicluster: loading precision of neuron %zu is not positive definite", i);
+        memcpy(theta, info, P * sizeof(double));
+        wk_bc_chol_solve(prec, P, theta);
+        wk_bc_chol_draw_precision(theta, prec, P, ch->rng);
+        ch->d[i] = theta[0];
+        for (size_t k = 0; k < p; k++) ch->c[i * p + k] = theta[1 + k];
+    }
+    return 0;
+}
+
+/* ---- dispersion r_i ~ Gamma(1, 1): random-walk Metropolis on log r at
+ * fixed means (the mean parameterization makes r non-conjugate) ---- */
+
+int wk_bc_update_dispersion(struct wk_bc_chain *ch)
+{
+    if (ch->o.poisson) return 0;
+    size_t N = ch->data->N, T = ch->data->T;
+    double *eta = wk_malloc_array(T, sizeof(double));
+    if (!eta) return WK_ENOMEM;
+    for (size_t i = 0; i < N; i++) {
+        const double *y = ch->data->y + i * T;
+        neuron_eta(ch, i, eta);
+        double r = ch->r[i], rn = r * exp(DISPERSION_STEP * gsl_ran_ugaussian(ch->rng));
+        /* log target on log r: loglik - r + log r (prior Gamma(1,1) times the Jacobian) */
+        double cur = wk_bc_neuron_loglik(y, eta, T, r) - r + log(r);
+        double prop = wk_bc_neuron_loglik(y, eta, T, rn) - rn + log(rn);
+        if (log(gsl_rng_uniform_pos(ch->rng)) < prop - cur) ch->r[i] = rn;
+    }
+    free(eta);
+    return 0;
+}
+
+/* ---- identifiability: centre each latent row (means folded into d_i),
+ * rotate the factor rows of each cluster to orthogonal rows (loadings
+ * rotated by the same orthogonal matrix), order by variance, sign so that
+ * the cluster's mean loading is non-negative ---- */
+
+static int project_cluster(struct wk_bc_chain *ch, size_t j, gsl_eigen_symmv_workspace *ws, gsl_matrix *S,
+                           gsl_vector *eval, gsl_matrix *evec)
+{
+    size_t N = ch->data->N, T = ch->data->T, P = ch->P, D = ch->D, p = p_of(ch), off = j * P;
+    double mean[8] = {0};
+    for (size_t t = 0; t < T; t++)
+        for (size_t a = 0; a < P; a++) mean[a] += ch->X[t * D + off + a];
+    for (size_t a = 0; a < P; a++) mean[a] /= (double)T;
+    for (size_t t = 0; t < T; t++)
+        for (size_t a = 0; a < P; a++) ch->X[t * D + off + a] -= mean[a];
+    for (size_t i = 0; i < N; i++) {
+        if ((size_t)ch->z[i] != j) continue;
+        ch->d[i] += mean[0];
+        for (size_t k = 0; k < p; k++) ch->d[i] += ch->c[i * p + k] * mean[1 + k];
+    }
+    if (p == 0) return 0;
+    for (size_t a = 0; a < p; a++)
+        for (size_t bb = 0; bb < p; bb++) {
+            double v = 0;
+            for (size_t t = 0; t < T; t++) v += ch->X[t * D + off + 1 + a] * ch->X[t * D + off + 1 + bb];
+            gsl_matrix_set(S, a, bb, v);
+        }
+    if (gsl_eigen_symmv(S, eval, evec, ws) != 0) return wk_fail(WK_ENUMERIC, "bicluster: eigendecomposition failed");
+    gsl_eigen_symmv_sort(eval, evec, GSL_EIGEN_SORT_VAL_DESC);
+    /* U = evec (columns); new x = U' x, new c = U' c; then signs */
+    double sign[8], tmp[8];
+    for (size_t k = 0; k < p; k++) {
+        double s = 0;
+        for (size_t i = 0; i < N; i++) {
+            if ((size_t)ch->z[i] != j) continue;
+            for (size_t a = 0; a < p; a++) s += gsl_matrix_get(evec, a, k) * ch->c[i * p + a];
+        }
+        sign[k] = s < 0 ? -1.0 : 1.0;
+    }
+    for (size_t t = 0; t < T; t++) {
+        double *x = ch->X + t * D + off + 1;
+        for (size_t k = 0; k < p; k++) {
+            double v = 0;
+            for (size_t a = 0; a < p; a++) v += gsl_matrix_get(evec, a, k) * x[a];
+            tmp[k] = sign[k] * v;
+        }
+        memcpy(x, tmp, p * sizeof(double));
+    }
+    for (size_t i = 0; i < N; i++) {
+        if ((size_t)ch->z[i] != j) continue;
+        double *ci = ch->c + i * p;
+        for (size_t k = 0; k < p; k++) {
+            double v = 0;
+            for (size_t a = 0; a < p; a++) v += gsl_matrix_get(evec, a, k) * ci[a];
+            tmp[k] = sign[k] * v;
+        }
+        memcpy(ci, tmp, p * sizeof(double));
+    }
+    return 0;
+}
+
+int wk_bc_project(struct wk_bc_chain *ch)
+{
+    size_t p = p_of(ch) ? p_of(ch) : 1;
+    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(p);
+    gsl_matrix *S = gsl_matrix_alloc(p, p), *evec = gsl_matrix_alloc(p, p);
+    gsl_vector *eval = gsl_vector_alloc(p);
+    int rc = ws && S && evec && eval ? 0 : WK_ENOMEM;
+    for (size_t j = 0; !rc && j < ch->K; j++) rc = project_cluster(ch, j, ws, S, eval, evec);
+    gsl_eigen_symmv_free(ws);
+    gsl_matrix_free(S);
+    gsl_matrix_free(evec);
+    gsl_vector_free(eval);
+    return rc;
+}
+
+/* ---- cluster set changes: keep[j] = old index of new cluster j, or -1 for
+ * a new cluster whose block (T x P) is new_block ---- */
+
+int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, const double *new_block)
+{
+    size_t T = ch->data->T, P = ch->P, L = ch->L, oldD = ch->D, D = newK * P;
+    double *X = wk_calloc(T, D * sizeof(double));
+    double *A = wk_calloc(L * D, D * sizeof(double)), *b = wk_calloc(L, D * sizeof(double));
+    double *Q = wk_calloc(L * D, D * sizeof(double));
+    if (!X || !A || !b || !Q) {
+        free(X), free(A), free(b), free(Q);
+        return WK_ENOMEM;
+    }
+    for (size_t j = 0; j < newK; j++)
+        for (size_t t = 0; t < T; t++)
+            for (size_t a = 0; a < P; a++)
+                X[t * D + j * P + a] = keep[j] >= 0 ? ch->X[t * oldD + (size_t)keep[j] * P + a] : new_block[t * P + a];
+    for (size_t l = 0; l < L; l++)
+        for (size_t j = 0; j < newK; j++)
+            for (size_t a = 0; a < P; a++) {
+                size_t row = j * P + a;
+                if (keep[j] < 0) {
+                    A[l * D * D + row * D + row] = 1.0;
+                    Q[l * D * D + row * D + row] = INITIAL_Q;
+                    continue;
+                }
+                size_t orow = (size_t)keep[j] * P + a;
+                b[l * D + row] = ch->b[l * oldD + orow];
+                for (size_t k = 0; k < newK; k++) {
+                    if (keep[k] < 0) continue;
+                    for (size_t bb = 0; bb < P; bb++) {
+                        size_t col = k * P + bb, ocol = (size_t)keep[k] * P + bb;
+                        A[l * D * D + row * D + col] = ch->A[l * oldD * oldD + orow * oldD + ocol];
+                        Q[l * D * D + row * D + col] = ch->Q[l * oldD * oldD + orow * oldD + ocol];
+                    }
+                }
+            }
+    free(ch->X), free(ch->A), free(ch->b), free(ch->Q);
+    ch->X = X, ch->A = A, ch->b = b, ch->Q = Q;
+    ch->K = newK;
+    ch->D = D;
+    return 0;
+}
+
+int wk_bc_chain_sweep(struct wk_bc_chain *ch)
+{
+    int rc = wk_bc_update_latents(ch);
+    if (!rc) rc = wk_bc_project(ch);
+    if (!rc) rc = wk_bc_update_dynamics(ch);
+    if (!rc) rc = wk_bc_update_states(ch);
+    if (!rc) rc = wk_bc_update_loadings(ch);
+    if (!rc) rc = wk_bc_update_dispersion(ch);
+    if (!rc) rc = wk_bc_update_labels(ch);
+    if (!rc) ch->iteration++;
+    return rc;
+}

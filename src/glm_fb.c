@@ -1,0 +1,187 @@
+/* glm_fb.c - log-space forward-backward, Viterbi, marginal likelihood and
+ * the E-step of the switching GLM. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glm_internal.h"
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_util.h"
+
+static double logsumexp(const double *v, size_t n)
+{
+    double mx = -INFINITY;
+    for (size_t i = 0; i < n; i++) mx = fmax(mx, v[i]);
+    if (!isfinite(mx)) return mx;
+    double others = -1.0; /* the maximum itself contributes exp(0) = 1 */
+    for (size_t i = 0; i < n; i++) others += exp(v[i] - mx);
+    return mx + log1p(others);
+}
+
+/* alpha [T][S] in log space; returns the marginal log-likelihood. */
+static double forward(double *alpha, const double *ll, size_t T, size_t S, const double *logp0,
+                      const double *logP)
+{
+    double tmp[WK_GLM_MAX_STATES];
+    for (size_t s = 0; s < S; s++) alpha[s] = logp0[s] + ll[s];
+    for (size_t t = 1; t < T; t++) {
+        const double *prev = alpha + (t - 1) * S;
+        for (size_t s = 0; s < S; s++) {
+            for (size_t r = 0; r < S; r++) tmp[r] = prev[r] + logP[r * S + s];
+            alpha[t * S + s] = ll[t * S + s] + logsumexp(tmp, S);
+        }
+    }
+    return T ? logsumexp(alpha + (T - 1) * S, S) : 0.0;
+}
+
+double wk_glm_forward(const double *ll, size_t T, size_t S, const double *logp0, const double *logP)
+{
+    double *alpha = wk_malloc_array(T * S + 1, sizeof *alpha);
+    if (!alpha) return wk_nan();
+    double z = forward(alpha, ll, T, S, logp0, logP);
+    free(alpha);
+    return z;
+}
+
+int wk_glm_forward_backward(double *gamma, double *xi, double *loglik, const double *ll, size_t T,
+                            size_t S, const double *logp0, const double *logP)
+{
+    if (S > WK_GLM_MAX_STATES) return wk_fail(WK_EINVAL, "glm: too many states");
+    double *alpha = wk_malloc_array(2 * T * S + 1, sizeof *alpha);
+    if (!alpha) return WK_ENOMEM;
+    double *beta = alpha + T * S, tmp[WK_GLM_MAX_STATES];
+    double z = forward(alpha, ll, T, S, logp0, logP);
+    for (size_t s = 0; s < S && T; s++) beta[(T - 1) * S + s] = 0;
+    for (size_t t = T - 1; t-- > 0;) {
+        const double *next = beta + (t + 1) * S, *lnext = ll + (t + 1) * S;
+        for (size_t s = 0; s < S; s++) {
+            for (size_t r = 0; r < S; r++) tmp[r] = logP[s * S + r] + lnext[r] + next[r];
+            beta[t * S + s] = logsumexp(tmp, S);
+        }
+    }
+    for (size_t t = 0; t < T; t++)
+        for (size_t s = 0; s < S; s++) gamma[t * S + s] = exp(alpha[t * S + s] + beta[t * S + s] - z);
+    if (xi)
+        for (size_t t = 1; t < T; t++)
+            for (size_t r = 0; r < S; r++)
+                for (size_t s = 0; s < S; s++)
+                    xi[r * S + s] += exp(alpha[(t - 1) * S + r] + logP[r * S + s] + ll[t * S + s] +
+                                         beta[t * S + s] - z);
+    free(alpha);
+    if (loglik) *loglik = z;
+    return 0;
+}
+
+int wk_glm_viterbi(int *path, const double *ll, size_t T, size_t S, const double *logp0, const double *logP)
+{
+    if (T == 0) return 0;
+    double *delta = wk_malloc_array(T * S, sizeof *delta);
+    int *from = wk_malloc_array(T * S, sizeof *from);
+    if (!delta || !from) {
+        free(delta);
+        free(from);
+        return WK_ENOMEM;
+    }
+    for (size_t s = 0; s < S; s++) delta[s] = logp0[s] + ll[s];
+    for (size_t t = 1; t < T; t++)
+        for (size_t s = 0; s < S; s++) {
+            size_t best = 0;
+            double bv = -INFINITY;
+            for (size_t r = 0; r < S; r++) {
+                double v = delta[(t - 1) * S + r] + logP[r * S + s];
+                if (v > bv) {
+                    bv = v;
+                    best = r;
+                }
+            }
+            delta[t * S + s] = bv + ll[t * S + s];
+            from[t * S + s] = (int)best;
+        }
+    size_t cur = 0;
+    for (size_t s = 1; s < S; s++)
+        if (delta[(T - 1) * S + s] > delta[(T - 1) * S + cur]) cur = s;
+    for (size_t t = T; t-- > 0;) {
+        path[t] = (int)cur;
+        if (t) cur = (size_t)from[t * S + cur];
+    }
+    free(delta);
+    free(from);
+    return 0;
+}
+
+int wk_glm_loglik(double *total, double *per_seq, const struct wk_glm_model *m, const struct wk_glm_data *d)
+{
+    int rc = 0;
+    double *each = wk_calloc(d->n + 1, sizeof *each);
+    if (!each) return WK_ENOMEM;
+#pragma omp parallel for schedule(dynamic) reduction(min : rc) \
+    if (wk_glm_data_samples(d) * m->S * m->N > WK_GLM_PARALLEL_MIN)
+    for (size_t i = 0; i < d->n; i++) {
+        const struct wk_glm_seq *q = d->seq + i;
+        double *ll = wk_malloc_array(q->T * m->S + 1, sizeof *ll);
+        int r = ll ? wk_glm_emission(ll, m, q) : WK_ENOMEM;
+        if (!r) each[i] = wk_glm_forward(ll, q->T, m->S, m->logp0, m->logP);
+        free(ll);
+        if (r < rc) rc = r;
+    }
+    double sum = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        sum += each[i];
+        if (per_seq) per_seq[i] = each[i];
+    }
+    free(each);
+    *total = sum;
+    return rc;
+}
+
+int wk_glm_estep(double *gamma, double *xi, double *loglik, const struct wk_glm_model *m,
+                 const struct wk_glm_data *d)
+{
+    size_t S = m->S, n = d->n;
+    size_t *offset = wk_calloc(n + 1, sizeof *offset);
+    double *xis = wk_calloc(n * S * S + 1, sizeof *xis), *lls = wk_calloc(n + 1, sizeof *lls);
+    if (!offset || !xis || !lls) {
+        free(offset);
+        free(xis);
+        free(lls);
+        return WK_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) offset[i + 1] = offset[i] + d->seq[i].T;
+    int rc = 0;
+#pragma omp parallel for schedule(dynamic) reduction(min : rc) if (offset[n] * S * m->N > WK_GLM_PARALLEL_MIN)
+    for (size_t i = 0; i < n; i++) {
+        const struct wk_glm_seq *q = d->seq + i;
+        double *ll = wk_malloc_array(q->T * S + 1, sizeof *ll);
+        int r = ll ? wk_glm_emission(ll, m, q) : WK_ENOMEM;
+        if (!r)
+            r = wk_glm_forward_backward(gamma + offset[i] * S, xis + i * S * S, lls + i, ll, q->T, S, m->logp0,
+                                        m->logP);
+        free(ll);
+        if (r < rc) rc = r;
+    }
+    memset(xi, 0, S * S * sizeof *xi);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += lls[i];
+        for (size_t k = 0; k < S * S; k++) xi[k] += xis[i * S * S + k];
+    }
+    *loglik = sum;
+    free(offset);
+    free(xis);
+    free(lls);
+    return rc;
+}
+
+void wk_glm_update_transitions(struct wk_glm_model *m, const double *xi)
+{
+    size_t S = m->S;
+    for (size_t r = 0; r < S; r++) {
+        double row = 0;
+        for (size_t s = 0; s < S; s++) row += xi[r * S + s];
+        if (!(row > 0)) continue;
+        double lp[WK_GLM_MAX_STATES], z;
+        for (size_t s = 0; s < S; s++) lp[s] = fmax(log(xi[r * S + s] / row), WK_GLM_LOGP_MIN);
+        z = logsumexp(lp, S);
+        for (size_t s = 0; s < S; s++) m->logP[r * S + s] = lp[s] - z;
+    }
+}

@@ -1,0 +1,174 @@
+/* glm_fit.c - the generalized EM driver of the switching GLM, hard
+ * adjacency and the scores against a known truth. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "glm_internal.h"
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_partition.h"
+#include "wormkit/wk_util.h"
+
+void wk_glm_trace_clear(struct wk_glm_trace *t)
+{
+    if (!t) return;
+    free(t->objective);
+    t->objective = NULL;
+    t->n = 0;
+}
+
+/* The key identifying a fit's data and options in its checkpoint (not the
+ * number of epochs: a longer run continues a shorter one). */
+static unsigned long options_key(const struct wk_glm_model *m, const struct wk_glm_data *d,
+                                 const struct wk_glm_opts *o)
+{
+    unsigned long k = wk_glm_key(o->seed, m->S);
+    const unsigned long parts[] = {m->N, wk_glm_data_samples(d), d->n, o->lags, (unsigned long)o->self,
+                                   (unsigned long)o->obs, (unsigned long)o->prior, (unsigned long)o->mstep,
+                                   (unsigned long)o->random_init, (unsigned long)o->fix_pibar,
+                                   o->steps, o->newton};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) k = wk_glm_key(k, parts[i]);
+    const double reals[] = {o->decay, o->span, o->lr, o->sigma, o->tau, o->stay, o->init_scale, o->tol, o->onehot_lr};
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+        uint64_t bits;
+        memcpy(&bits, &reals[i], sizeof bits);
+        k = wk_glm_key(k, (unsigned long)(bits ^ (bits >> 32)));
+    }
+    return k;
+}
+
+static int mstep(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
+                 const struct wk_glm_opts *o, size_t epoch)
+{
+    unsigned long key = wk_glm_key(o->seed, 0x5eed0000u + epoch);
+    int rc = o->mstep == WK_GLM_MSTEP_ADAM ? wk_glm_mstep_adam(m, d, gamma, o, key)
+                                           : wk_glm_mstep_newton(m, d, gamma, o, key);
+    if (!rc && m->obs == WK_GLM_GAUSSIAN) rc = wk_glm_update_variance(m, d, gamma);
+    return rc;
+}
+
+int wk_glm_fit(struct wk_glm_model *m, struct wk_glm_trace *trace, const struct wk_glm_data *d,
+               const struct wk_glm_opts *o, const struct wk_glm_fit_ctl *ctl)
+{
+    size_t S = m->S, Tall = wk_glm_data_samples(d), epoch = 0;
+    openblas_set_num_threads(1); /* parallel over sequences, states and neurons instead */
+    trace->n = 0;
+    trace->objective = wk_calloc(o->epochs + 1, sizeof *trace->objective);
+    double *gamma = wk_calloc(Tall * S + 1, sizeof *gamma), xi[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
+    if (!trace->objective || !gamma) {
+        free(gamma);
+        wk_glm_trace_clear(trace);
+        return WK_ENOMEM;
+    }
+    unsigned long key = options_key(m, d, o);
+    const char *ckpt = ctl ? ctl->checkpoint : NULL;
+    int rc = 0;
+    if (ckpt) {
+        rc = wk_glm_checkpoint_load(ckpt, m, &epoch, trace, o->epochs + 1, key);
+        if (rc == WK_ENOTFOUND) rc = 0;
+    }
+    if (!rc && epoch == 0 && !o->random_init) rc = wk_glm_init_from_data(m, d, o);
+    if (!rc && epoch > o->epochs && epoch != WK_GLM_CONVERGED)
+        rc = wk_fail(WK_EINVAL, "'%s': checkpoint is past epoch %zu (more than --epochs)", ckpt, o->epochs);
+    for (; !rc && epoch < o->epochs; epoch++) {
+        double ll;
+        rc = wk_glm_estep(gamma, xi, &ll, m, d);
+        if (rc) break;
+        int converged = trace->n > 0 && o->tol > 0 &&
+                        ll - trace->objective[trace->n - 1] < o->tol * fabs(ll);
+        trace->objective[trace->n++] = ll;
+        if (ctl && ctl->on_epoch) ctl->on_epoch(ctl->ctx, epoch, ll);
+        if (converged) {
+            if (ckpt) rc = wk_glm_checkpoint_save(ckpt, m, WK_GLM_CONVERGED, trace, key);
+            break;
+        }
+        wk_glm_update_transitions(m, xi);
+        rc = mstep(m, d, gamma, o, epoch);
+        if (!rc && ckpt) rc = wk_glm_checkpoint_save(ckpt, m, epoch + 1, trace, key);
+    }
+    free(gamma);
+    if (rc) wk_glm_trace_clear(trace);
+    return rc;
+}
+
+/* ---- adjacency and scores ---- */
+
+void wk_glm_adjacency(int *adj, const struct wk_glm_model *m, double threshold)
+{
+    size_t SNN = m->S * m->N * m->N;
+    for (size_t i = 0; i < SNN; i++) {
+        if (m->prior == WK_GLM_PRIOR_ONEHOT) {
+            const double *l = m->logit + 3 * i;
+            int best = WK_GLM_NONE;
+            if (l[WK_GLM_INH] > l[best]) best = WK_GLM_INH;
+            if (l[WK_GLM_EXC] > l[best]) best = WK_GLM_EXC;
+            adj[i] = best;
+        } else {
+            adj[i] = m->W[i] > threshold ? WK_GLM_EXC : m->W[i] < -threshold ? WK_GLM_INH : WK_GLM_NONE;
+        }
+        size_t nm = i % (m->N * m->N);
+        if (!m->self && nm / m->N == nm % m->N) adj[i] = WK_GLM_NONE;
+    }
+}
+
+static void class_scores(struct wk_glm_truth_scores *r, const int *adj, const int *truth_adj, const int *map,
+                         size_t S, size_t N)
+{
+    size_t NN = N * N, count[3][3] = {{0}}, total = 0, hits = 0;
+    for (size_t s = 0; s < S; s++) {
+        size_t ts = (size_t)map[s];
+        if (ts >= S) continue;
+        for (size_t i = 0; i < NN; i++) {
+            int e = adj[s * NN + i], t = truth_adj[ts * NN + i];
+            if (e < 0 || e > 2 || t < 0 || t > 2) continue;
+            count[t][e]++;
+            total++;
+            hits += e == t;
+        }
+    }
+    double bal = 0, f1 = 0;
+    int nb = 0, nf = 0;
+    for (int c = 0; c < 3; c++) {
+        size_t tp = count[c][c], truth_c = count[c][0] + count[c][1] + count[c][2];
+        size_t pred_c = count[0][c] + count[1][c] + count[2][c];
+        if (truth_c) {
+            bal += (double)tp / (double)truth_c;
+            nb++;
+        }
+        if (truth_c || pred_c) {
+            f1 += 2.0 * (double)tp / (double)(truth_c + pred_c);
+            nf++;
+        }
+    }
+    r->adjacency_accuracy = total ? (double)hits / (double)total : wk_nan();
+    r->balanced_accuracy = nb ? bal / nb : wk_nan();
+    r->macro_f1 = nf ? f1 / nf : wk_nan();
+}
+
+int wk_glm_score(struct wk_glm_truth_scores *r, int *map, const int *paths, const int *truth_paths, size_t n,
+                 const double *W, const double *truth_W, const int *adj, const int *truth_adj, size_t S,
+                 size_t N)
+{
+    r->state_accuracy = r->weight_mse = wk_nan();
+    r->adjacency_accuracy = r->balanced_accuracy = r->macro_f1 = wk_nan();
+    double acc = wk_partition_match(map, truth_paths, paths, n, S);
+    if (isnan(acc)) return wk_fail(WK_EINVAL, "glm: cannot match the state labels with the truth");
+    r->state_accuracy = acc;
+    size_t NN = N * N, cnt = 0;
+    double sse = 0;
+    for (size_t s = 0; s < S && W && truth_W; s++) {
+        size_t ts = (size_t)map[s];
+        if (ts >= S) continue;
+        for (size_t i = 0; i < NN; i++) {
+            double e = W[s * NN + i] - truth_W[ts * NN + i];
+            sse += e * e;
+            cnt++;
+        }
+    }
+    if (cnt) r->weight_mse = sse / (double)cnt;
+    if (adj && truth_adj) class_scores(r, adj, truth_adj, map, S, N);
+    return 0;
+}

@@ -1,0 +1,733 @@
+/* glm_mstep.c - the M-step of the switching GLM: the expected complete-data
+ * log-likelihood with its analytic gradients, Fisher scoring per neuron
+ * (default) and Adam (the reference schedule). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "glm_internal.h"
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_util.h"
+
+static size_t max_len(const struct wk_glm_data *d)
+{
+    size_t T = 1;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->seq[i].T > T) T = d->seq[i].T;
+    return T;
+}
+
+/* One state's share of the data term: values val [N], bias gradient gb [N],
+ * weight gradient gW [N][N] (may be NULL), Fisher weights wt [sum T][N]
+ * (may be NULL). */
+static int state_pass(double *val, double *gb, double *gW, double *wt, const struct wk_glm_model *m,
+                      const double *W, const struct wk_glm_data *d, const double *gamma, size_t s)
+{
+    size_t N = m->N, S = m->S, Tm = max_len(d), off = 0;
+    double *u = wk_malloc_array(2 * Tm * N, sizeof *u);
+    if (!u) return WK_ENOMEM;
+    double *D = u + Tm * N;
+    for (size_t i = 0; i < d->n; i++) {
+        const struct wk_glm_seq *q = d->seq + i;
+        wk_glm_drive(u, m, q, s, W);
+        for (size_t t = 0; t < q->T; t++) {
+            double g = gamma[(off + t) * S + s], *Drow = D + t * N;
+            double *wrow = wt ? wt + (off + t) * N : NULL;
+            if (g < WK_GLM_GAMMA_SKIP) {
+                memset(Drow, 0, N * sizeof *Drow);
+                if (wrow) memset(wrow, 0, N * sizeof *wrow);
+                continue;
+            }
+            for (size_t n = 0; n < N; n++) {
+                double x = q->x[t * N + n], d1 = 0, w = 0;
+                if (!isnan(x)) val[n] += g * wk_glm_obs_core(m->obs, x, u[t * N + n], m->var[n], &d1, &w);
+                else w = 0;
+                Drow[n] = g * d1;
+                gb[n] += g * d1;
+                if (wrow) wrow[n] = g * w;
+            }
+        }
+        if (gW && q->T)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)N, (int)q->T, 1.0, D, (int)N, q->c,
+                        (int)N, 1.0, gW, (int)N);
+        off += q->T;
+    }
+    free(u);
+    return 0;
+}
+
+/* The data term: per-neuron values, gradients, Fisher weights wt
+ * [S][sum T][N] (any of gW, gb, wt may be NULL). */
+static int data_pass(double *value_n, double *gW, double *gb, double *wt, const struct wk_glm_model *m,
+                     const double *W, const struct wk_glm_data *d, const double *gamma)
+{
+    size_t S = m->S, N = m->N, NN = N * N, Tall = wk_glm_data_samples(d);
+    double *val = wk_calloc(2 * S * N + 1, sizeof *val);
+    if (!val) return WK_ENOMEM;
+    double *gbs = val + S * N;
+    if (gW) memset(gW, 0, S * NN * sizeof *gW);
+    int rc = 0;
+#pragma omp parallel for schedule(dynamic) reduction(min : rc) if (S * Tall * N > WK_GLM_PARALLEL_MIN)
+    for (size_t s = 0; s < S; s++) {
+        int r = state_pass(val + s * N, gbs + s * N, gW ? gW + s * NN : NULL, wt ? wt + s * Tall * N : NULL, m, W,
+                           d, gamma, s);
+        if (r < rc) rc = r;
+    }
+    for (size_t n = 0; n < N; n++) {
+        double v = 0, g = 0;
+        for (size_t s = 0; s < S; s++) {
+            v += val[s * N + n];
+            g += gbs[s * N + n];
+        }
+        if (value_n) value_n[n] = v;
+        if (gb) gb[n] = g;
+    }
+    if (gW) wk_glm_zero_self(m, gW);
+    free(val);
+    return rc;
+}
+
+int wk_glm_data_term(double *value_n, double *gW, double *gb, const struct wk_glm_model *m, const double *W,
+                     const struct wk_glm_data *d, const double *gamma)
+{
+    return data_pass(value_n, gW, gb, NULL, m, W, d, gamma);
+}
+
+static double sum_of(const double *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += v[i];
+    return s;
+}
+
+int wk_glm_objective(double *value, double *gW, double *gb, const struct wk_glm_model *m,
+                     const struct wk_glm_data *d, const double *gamma, const double *Wbar)
+{
+    double *vn = wk_calloc(m->N + 1, sizeof *vn), *mean = NULL;
+    if (!vn) return WK_ENOMEM;
+    int rc = data_pass(vn, gW, gb, NULL, m, m->W, d, gamma);
+    double v = sum_of(vn, m->N);
+    if (!rc && m->prior == WK_GLM_PRIOR_GAUSSIAN) {
+        if (!Wbar) {
+            mean = wk_calloc(m->N * m->N + 1, sizeof *mean);
+            if (!mean) rc = WK_ENOMEM;
+            else wk_glm_state_mean(mean, m);
+            Wbar = mean;
+        }
+        if (!rc) v += wk_glm_gaussian_prior(m, m->W, Wbar, gW);
+    }
+    free(mean);
+    free(vn);
+    *value = v;
+    return rc;
+}
+
+int wk_glm_onehot_objective(double *value, double *gl, double *grho, double *gpi, double *gb,
+                            const struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
+                            const double *gumbel)
+{
+    size_t S = m->S, N = m->N, SNN = S * N * N;
+    double *W = wk_calloc(2 * SNN + N + 1, sizeof *W);
+    if (!W) return WK_ENOMEM;
+    double *gW = W + SNN, *vn = gW + SNN;
+    double prior = wk_glm_onehot_forward(m, gumbel, W);
+    int rc = data_pass(vn, gW, gb, NULL, m, W, d, gamma);
+    if (gl) memset(gl, 0, SNN * 3 * sizeof *gl);
+    if (grho) memset(grho, 0, SNN * sizeof *grho);
+    if (gpi) memset(gpi, 0, N * N * 3 * sizeof *gpi);
+    wk_glm_onehot_backward(m, gumbel, gW, gl, grho, gpi);
+    *value = sum_of(vn, N) + prior;
+    free(W);
+    return rc;
+}
+
+int wk_glm_update_variance(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma)
+{
+    size_t N = m->N, S = m->S, Tm = max_len(d), off = 0;
+    double *u = wk_malloc_array(Tm * N, sizeof *u), *num = wk_calloc(2 * N + 1, sizeof *num);
+    if (!u || !num) {
+        free(u);
+        free(num);
+        return WK_ENOMEM;
+    }
+    double *den = num + N;
+    for (size_t i = 0; i < d->n; i++) {
+        const struct wk_glm_seq *q = d->seq + i;
+        for (size_t s = 0; s < S; s++) {
+            wk_glm_drive(u, m, q, s, m->W);
+            for (size_t t = 0; t < q->T; t++) {
+                double g = gamma[(off + t) * S + s];
+                for (size_t n = 0; n < N; n++) {
+                    double x = q->x[t * N + n], r = x - u[t * N + n];
+                    if (isnan(x)) continue;
+                    num[n] += g * r * r;
+                    den[n] += g;
+                }
+            }
+        }
+        off += q->T;
+    }
+    for (size_t n = 0; n < N; n++) m->var[n] = den[n] > 0 ? fmax(num[n] / den[n], 1e-6) : 1.0;
+    free(u);
+    free(num);
+    return 0;
+}
+
+/* ---- Fisher scoring per neuron ---- */
+
+/* LAPACK (in OpenBLAS) through its Fortran interface; the matrices are
+ * symmetric, so row-major storage is the same matrix. */
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda, double *b,
+             const int *ldb, int *info);
+
+/* Cholesky factor of A in place; 0 or -1 if not positive definite. */
+static int cholesky(double *A, size_t n)
+{
+    int nn = (int)n, info = 0;
+    dpotrf_("U", &nn, A, &nn, &info);
+    return info == 0 ? 0 : -1;
+}
+
+/* Solve A x = b in place with the factor of cholesky(). */
+static void cholesky_solve(double *x, const double *L, size_t n)
+{
+    int nn = (int)n, one = 1, info = 0;
+    dpotrs_("U", &nn, &one, L, &nn, x, &nn, &info);
+}
+
+/* Fisher blocks of neuron n, H [S][N+1][N+1] (last row and column: bias),
+ * from the weights wt [S][sum T][N]; B is scratch [sum T][N+1]. */
+static void neuron_fisher(double *H, double *B, const double *wt, const struct wk_glm_data *d, size_t S,
+                          size_t n)
+{
+    size_t N = d->N, N1 = N + 1, Tall = wk_glm_data_samples(d);
+    for (size_t s = 0; s < S; s++) {
+        size_t r = 0, off = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            const struct wk_glm_seq *q = d->seq + i;
+            for (size_t t = 0; t < q->T; t++) {
+                double w = wt[(s * Tall + off + t) * N + n];
+                if (!(w > 0)) continue;
+                double sq = sqrt(w), *row = B + r * N1;
+                for (size_t j = 0; j < N; j++) row[j] = sq * q->c[t * N + j];
+                row[N] = sq;
+                r++;
+            }
+            off += q->T;
+        }
+        double *Hs = H + s * N1 * N1;
+        memset(Hs, 0, N1 * N1 * sizeof *Hs);
+        if (r) cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)N1, (int)r, 1.0, B, (int)N1, 0.0, Hs, (int)N1);
+        for (size_t a = 0; a < N1; a++)
+            for (size_t b = 0; b < a; b++) Hs[a * N1 + b] = Hs[b * N1 + a];
+    }
+}
+
+/* Every neuron's Fisher blocks at once, Hall [N][S][N1][N1] in the layout
+ * of neuron_fisher: the packed outer products of (c_t, 1) times the weights
+ * of all neurons in one GEMM per chunk of rows.  Rows whose weights are all
+ * zero (posterior below WK_GLM_GAMMA_SKIP) are left out. */
+#define FISHER_CHUNK 256
+static int fisher_all(double *Hall, const double *wt, const struct wk_glm_data *d, size_t S)
+{
+    size_t N = d->N, N1 = N + 1, ntri = N1 * (N1 + 1) / 2, Tall = wk_glm_data_samples(d);
+    double *Hp = wk_calloc(S * N * ntri + 1, sizeof *Hp);
+    if (!Hp) return WK_ENOMEM;
+    int rc = 0;
+#pragma omp parallel for schedule(dynamic) reduction(min : rc) if (S * Tall * N * N > WK_GLM_PARALLEL_MIN)
+    for (size_t s = 0; s < S; s++) {
+        double *P = wk_malloc_array(FISHER_CHUNK * (ntri + N), sizeof *P);
+        if (!P) {
+            rc = WK_ENOMEM;
+            continue;
+        }
+        double *Wc = P + FISHER_CHUNK * ntri, *Hs = Hp + s * N * ntri;
+        size_t r = 0, off = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            const struct wk_glm_seq *q = d->seq + i;
+            for (size_t t = 0; t < q->T; t++) {
+                const double *w = wt + (s * Tall + off + t) * N, *c = q->c + t * N;
+                int any = 0;
+                for (size_t n = 0; n < N; n++) any |= w[n] > 0;
+                if (!any) continue;
+                double *pr = P + r * ntri, *wr = Wc + r * N;
+                for (size_t n = 0; n < N; n++) wr[n] = w[n] > 0 ? w[n] : 0;
+                for (size_t a = 0; a < N; a++) {
+                    double ca = c[a];
+                    for (size_t b = a; b < N; b++) *pr++ = ca * c[b];
+                    *pr++ = ca;
+                }
+                *pr = 1;
+                if (++r == FISHER_CHUNK) {
+                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)ntri, (int)r, 1.0, Wc, (int)N, P,
+                                (int)ntri, 1.0, Hs, (int)ntri);
+                    r = 0;
+                }
+            }
+            off += q->T;
+        }
+        if (r)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)ntri, (int)r, 1.0, Wc, (int)N, P,
+                        (int)ntri, 1.0, Hs, (int)ntri);
+        free(P);
+    }
+    for (size_t n = 0; n < N && !rc; n++)
+        for (size_t s = 0; s < S; s++) {
+            const double *hp = Hp + (s * N + n) * ntri;
+            double *H = Hall + (n * S + s) * N1 * N1;
+            for (size_t a = 0; a < N1; a++)
+                for (size_t b = a; b < N1; b++) H[a * N1 + b] = H[b * N1 + a] = *hp++;
+        }
+    free(Hp);
+    return rc;
+}
+
+/* Batch the Fisher blocks when they all fit in this many doubles. */
+#define FISHER_ALL_MAX ((size_t)8 << 20)
+
+static double *fisher_all_alloc(int *rc, const double *wt, const struct wk_glm_data *d, size_t S)
+{
+    size_t N1 = d->N + 1;
+    *rc = 0;
+    if (S * d->N * N1 * N1 > FISHER_ALL_MAX) return NULL;
+    double *Hall = wk_malloc_array(S * d->N * N1 * N1 + 1, sizeof *Hall);
+    if (!Hall) {
+        *rc = WK_ENOMEM;
+        return NULL;
+    }
+    *rc = fisher_all(Hall, wt, d, S);
+    if (*rc) {
+        free(Hall);
+        return NULL;
+    }
+    return Hall;
+}
+
+#define MAX_STEP 5.0
+
+/* The Fisher-scoring direction of neuron n: delta [S][N] for the weights
+ * then delta[S*N] for the bias (arrow system solved by Schur complement).
+ * g [S][N] and gbias are the gradients (prior included); prec is the prior
+ * precision added to the weight blocks.  F is scratch [N][N]. */
+static int neuron_direction(double *delta, const double *H, const double *g, double gbias, double prec,
+                            const struct wk_glm_model *m, size_t n, double *F, double *cvec)
+{
+    size_t S = m->S, N = m->N, N1 = N + 1;
+    double hbb = 0, num = gbias, den = 0;
+    for (size_t s = 0; s < S; s++) {
+        const double *Hs = H + s * N1 * N1;
+        double *a = delta + s * N, *c = cvec + s * N, trace = 0;
+        hbb += Hs[N * N1 + N];
+        for (size_t i = 0; i < N; i++) trace += Hs[i * N1 + i];
+        for (double ridge = 1e-9 * (1 + trace / (double)N);; ridge *= 100) {
+            for (size_t i = 0; i < N; i++)
+                for (size_t j = 0; j < N; j++) F[i * N + j] = Hs[i * N1 + j] + (i == j ? prec + ridge : 0);
+            if (!m->self)
+                for (size_t j = 0; j < N; j++) F[n * N + j] = F[j * N + n] = (j == n);
+            if (cholesky(F, N) == 0) break;
+            if (ridge > 1e12) return -1;
+        }
+        for (size_t i = 0; i < N; i++) {
+            a[i] = g[s * N + i];
+            c[i] = Hs[i * N1 + N];
+        }
+        if (!m->self) a[n] = c[n] = 0;
+        cholesky_solve(a, F, N);
+        cholesky_solve(c, F, N);
+        for (size_t i = 0; i < N; i++) {
+            num -= Hs[i * N1 + N] * a[i];
+            den += Hs[i * N1 + N] * c[i];
+        }
+    }
+    double schur = hbb - den, db = schur > 1e-12 * (1 + hbb) ? num / schur : 0;
+    for (size_t s = 0; s < S; s++)
+        for (size_t i = 0; i < N; i++) delta[s * N + i] -= cvec[s * N + i] * db;
+    delta[S * N] = db;
+    double big = 0;
+    for (size_t i = 0; i <= S * N; i++) big = fmax(big, fabs(delta[i]));
+    if (big > MAX_STEP)
+        for (size_t i = 0; i <= S * N; i++) delta[i] *= MAX_STEP / big;
+    return 0;
+}
+
+struct newton_ws {
+    double *obj, *obj_new, *gW, *gb, *wt, *delta, *alpha, *Wbar;
+    double *gW2, *gb2, *wt2; /* value, gradient and weights at the trial point */
+    unsigned char *done;
+};
+
+static void set_row(struct wk_glm_model *dst, const struct wk_glm_model *src, const double *delta, double alpha,
+                    size_t n)
+{
+    size_t S = src->S, N = src->N;
+    for (size_t s = 0; s < S; s++)
+        for (size_t j = 0; j < N; j++) {
+            size_t i = (s * N + n) * N + j;
+            dst->W[i] = src->W[i] + alpha * delta[s * N + j];
+        }
+    dst->bias[n] = src->bias[n] + alpha * delta[S * N];
+}
+
+/* Directions of every neuron (parallel, one neuron per task). */
+static int directions(struct newton_ws *ws, const struct wk_glm_model *m, const struct wk_glm_data *d)
+{
+    size_t S = m->S, N = m->N, N1 = N + 1, NN = N * N, Tall = wk_glm_data_samples(d);
+    double prec = m->prior == WK_GLM_PRIOR_GAUSSIAN ? 1.0 / (m->sigma * m->sigma) : 0;
+    int rc = 0;
+    double *Hall = fisher_all_alloc(&rc, ws->wt, d, S);
+    if (rc) return rc;
+#pragma omp parallel reduction(min : rc) if (S * Tall * N * N > WK_GLM_PARALLEL_MIN)
+    {
+        double *B = Hall ? NULL : wk_malloc_array(Tall * N1, sizeof *B);
+        double *H = wk_malloc_array(S * N1 * N1 + NN + 2 * S * N, sizeof *H);
+        int r = (B || Hall) && H ? 0 : WK_ENOMEM;
+#pragma omp for schedule(dynamic)
+        for (size_t n = 0; n < N; n++) {
+            if (r) continue;
+            double *F = H + S * N1 * N1, *g = F + NN, *cvec = g + S * N;
+            const double *Hn = Hall ? Hall + n * S * N1 * N1 : H;
+            if (!Hall) neuron_fisher(H, B, ws->wt, d, S, n);
+            for (size_t s = 0; s < S; s++)
+                for (size_t j = 0; j < N; j++) g[s * N + j] = ws->gW[(s * N + n) * N + j];
+            if (neuron_direction(ws->delta + n * (S * N + 1), Hn, g, ws->gb[n], prec, m, n, F, cvec))
+                memset(ws->delta + n * (S * N + 1), 0, (S * N + 1) * sizeof *ws->delta);
+        }
+        free(B);
+        free(H);
+        if (r < rc) rc = r;
+    }
+    free(Hall);
+    return rc;
+}
+
+/* Data term and gaussian prior per neuron, with gradients and weights when
+ * gW is not NULL. */
+static int evaluate(double *obj, double *gW, double *gb, double *wt, const struct wk_glm_model *m,
+                    const struct wk_glm_data *d, const double *gamma, const double *Wbar)
+{
+    int rc = data_pass(obj, gW, gb, wt, m, m->W, d, gamma);
+    if (!rc && Wbar)
+        for (size_t n = 0; n < m->N; n++) obj[n] += wk_glm_gaussian_prior_row(m, m->W, Wbar, n, gW);
+    return rc;
+}
+
+static void swap(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* One Fisher-scoring iteration with step halving per neuron.  *fresh says
+ * whether ws already holds the value, gradient and weights at m (the full
+ * step of the previous iteration was taken by every neuron). */
+static int newton_iteration(struct wk_glm_model *m, struct wk_glm_model *trial, struct newton_ws *ws,
+                            const struct wk_glm_data *d, const double *gamma, int *fresh, int last)
+{
+    size_t S = m->S, N = m->N;
+    int rc = *fresh ? 0 : evaluate(ws->obj, ws->gW, ws->gb, ws->wt, m, d, gamma, ws->Wbar);
+    *fresh = 0;
+    if (!rc) rc = directions(ws, m, d);
+    if (rc) return rc;
+    wk_glm_model_copy(trial, m);
+    for (size_t n = 0; n < N; n++) {
+        ws->alpha[n] = 1;
+        ws->done[n] = 0;
+    }
+    for (int halving = 0; halving < 12; halving++) {
+        for (size_t n = 0; n < N; n++)
+            if (!ws->done[n]) set_row(trial, m, ws->delta + n * (S * N + 1), ws->alpha[n], n);
+        int first = halving == 0 && !last; /* the gradient at the trial serves the next iteration */
+        rc = evaluate(ws->obj_new, first ? ws->gW2 : NULL, first ? ws->gb2 : NULL, first ? ws->wt2 : NULL, trial, d,
+                      gamma, ws->Wbar);
+        if (rc) return rc;
+        int pending = 0;
+        for (size_t n = 0; n < N; n++) {
+            if (ws->done[n]) continue;
+            if (ws->obj_new[n] >= ws->obj[n] - 1e-12 * (1 + fabs(ws->obj[n]))) ws->done[n] = 1;
+            else {
+                ws->alpha[n] *= 0.5;
+                pending = 1;
+            }
+        }
+        if (!pending && first) {
+            swap(&ws->obj, &ws->obj_new);
+            swap(&ws->gW, &ws->gW2);
+            swap(&ws->gb, &ws->gb2);
+            swap(&ws->wt, &ws->wt2);
+            *fresh = 1;
+        }
+        if (!pending) break;
+    }
+    for (size_t n = 0; n < N; n++)
+        if (!ws->done[n]) set_row(trial, m, ws->delta, 0.0, n);
+    wk_glm_model_copy(m, trial);
+    return 0;
+}
+
+static void newton_ws_free(struct newton_ws *ws)
+{
+    free(ws->obj);
+    free(ws->obj_new);
+    free(ws->gb);
+    free(ws->gb2);
+    free(ws->alpha);
+    free(ws->Wbar);
+    free(ws->gW);
+    free(ws->gW2);
+    free(ws->wt);
+    free(ws->wt2);
+    free(ws->delta);
+    free(ws->done);
+}
+
+static int newton_ws_alloc(struct newton_ws *ws, const struct wk_glm_model *m, const struct wk_glm_data *d,
+                           size_t iterations)
+{
+    size_t S = m->S, N = m->N, NN = N * N, Tall = wk_glm_data_samples(d);
+    int two = m->prior != WK_GLM_PRIOR_ONEHOT && iterations > 1; /* weights at the trial point */
+    memset(ws, 0, sizeof *ws);
+    ws->obj = wk_calloc(N + 1, sizeof *ws->obj);
+    ws->obj_new = wk_calloc(N + 1, sizeof *ws->obj);
+    ws->gb = wk_calloc(N + 1, sizeof *ws->obj);
+    ws->gb2 = wk_calloc(N + 1, sizeof *ws->obj);
+    ws->alpha = wk_calloc(N + 1, sizeof *ws->obj);
+    ws->Wbar = wk_calloc(NN + 1, sizeof *ws->obj);
+    ws->gW = wk_calloc(S * NN + 1, sizeof *ws->gW);
+    ws->gW2 = wk_calloc(S * NN + 1, sizeof *ws->gW);
+    ws->wt = wk_calloc(S * Tall * N + 1, sizeof *ws->wt);
+    ws->wt2 = two ? wk_calloc(S * Tall * N + 1, sizeof *ws->wt) : NULL;
+    ws->delta = wk_calloc(N * (S * N + 1) + 1, sizeof *ws->delta);
+    ws->done = wk_calloc(N + 1, 1);
+    if (!ws->obj || !ws->obj_new || !ws->gb || !ws->gb2 || !ws->alpha || !ws->Wbar || !ws->gW || !ws->gW2 ||
+        !ws->wt || (two && !ws->wt2) || !ws->delta || !ws->done) {
+        newton_ws_free(ws);
+        return WK_ENOMEM;
+    }
+    return 0;
+}
+
+/* ---- one-hot prior: Adam on the local quadratic model of each row ---- */
+
+static void adam_update(double *x, double g, double *mo, double *ve, double lr, double bc1, double bc2)
+{
+    *mo = 0.9 * *mo + 0.1 * g;
+    *ve = 0.999 * *ve + 0.001 * g * g;
+    *x += lr * (*mo / bc1) / (sqrt(*ve / bc2) + 1e-8);
+}
+
+/* Row n's share: l [S][N][3], rho [S][N], pibar logits [N][3], bias. */
+struct row_adam {
+    double *ml, *vl, *mr, *vr, *mp, *vp, mb, vb;
+};
+
+static void row_adam_step(struct wk_glm_model *m, struct row_adam *a, size_t n, const double *gl, const double *grho,
+                          const double *gpi, double gbias, double lr, size_t step)
+{
+    size_t S = m->S, N = m->N;
+    double bc1 = 1 - pow(0.9, (double)step), bc2 = 1 - pow(0.999, (double)step);
+    for (size_t s = 0; s < S; s++)
+        for (size_t j = 0; j < N; j++) {
+            size_t i = (s * N + n) * N + j, r = s * N + j;
+            for (size_t k = 0; k < 3; k++)
+                adam_update(m->logit + 3 * i + k, gl[3 * i + k], a->ml + 3 * r + k, a->vl + 3 * r + k, lr, bc1, bc2);
+            adam_update(m->rho + i, grho[i], a->mr + r, a->vr + r, lr, bc1, bc2);
+        }
+    for (size_t j = 0; j < N && !m->fix_pibar; j++)
+        for (size_t k = 0; k < 3; k++) {
+            size_t ip = 3 * (n * N + j) + k;
+            adam_update(m->pilogit + ip, gpi[ip], a->mp + 3 * j + k, a->vp + 3 * j + k, lr, bc1, bc2);
+        }
+    adam_update(m->bias + n, gbias, &a->mb, &a->vb, lr, bc1, bc2);
+    for (size_t s = 0; s < S; s++) wk_glm_clamp_logits(m->logit + 3 * ((s * N + n) * N), N);
+}
+
+/* Gradient of the quadratic model of row n at the current W (rows of
+ * W0/bias0 are the expansion point): gW row [S][N] and the bias. */
+static double quad_gradient(double *gWfull, const double *H, const double *G, double gb0, const double *W,
+                            const double *W0, double db, size_t S, size_t N, size_t n)
+{
+    size_t N1 = N + 1;
+    double gbias = gb0;
+    for (size_t s = 0; s < S; s++) {
+        const double *Hs = H + s * N1 * N1;
+        const double *w = W + (s * N + n) * N, *w0 = W0 + (s * N + n) * N;
+        for (size_t i = 0; i < N1; i++) {
+            double v = 0;
+            for (size_t j = 0; j < N; j++) v += Hs[i * N1 + j] * (w[j] - w0[j]);
+            v += Hs[i * N1 + N] * db;
+            if (i < N) gWfull[(s * N + n) * N + i] = G[(s * N + n) * N + i] - v;
+            else gbias -= v;
+        }
+    }
+    return gbias;
+}
+
+static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const struct wk_glm_data *d,
+                       const double *W0, const double *b0, const struct wk_glm_opts *o, unsigned long key)
+{
+    size_t S = m->S, N = m->N, N1 = N + 1, SNN = S * N * N, Tall = wk_glm_data_samples(d);
+    int rc = 0;
+    double *Wcur = wk_calloc(SNN + 1, sizeof *Wcur), *gWq = wk_calloc(SNN + 1, sizeof *gWq);
+    double *gl = wk_calloc(3 * SNN + 1, sizeof *gl), *grho = wk_calloc(SNN + 1, sizeof *grho);
+    double *gpi = wk_calloc(3 * N * N + 1, sizeof *gpi);
+    if (!Wcur || !gWq || !gl || !grho || !gpi) {
+        free(Wcur);
+        free(gWq);
+        free(gl);
+        free(grho);
+        free(gpi);
+        return WK_ENOMEM;
+    }
+    double *Hall = fisher_all_alloc(&rc, ws->wt, d, S);
+    const int fisher_rc = rc;
+#pragma omp parallel reduction(min : rc) if (!fisher_rc && S * Tall * N * N > WK_GLM_PARALLEL_MIN)
+    {
+        double *B = Hall || fisher_rc ? NULL : wk_malloc_array(Tall * N1, sizeof *B);
+        double *Hbuf = Hall || fisher_rc ? NULL : wk_malloc_array(S * N1 * N1, sizeof *Hbuf);
+        double *noise = wk_malloc_array(3 * S * N, sizeof *noise);
+        double *mom = wk_calloc(2 * (4 * S * N + 3 * N) + 1, sizeof *mom);
+        int r = fisher_rc ? fisher_rc : (Hall || (B && Hbuf)) && noise && mom ? 0 : WK_ENOMEM;
+#pragma omp for schedule(dynamic)
+        for (size_t n = 0; n < N; n++) {
+            if (r) continue;
+            struct row_adam a = {mom, mom + 3 * S * N, mom + 6 * S * N, mom + 7 * S * N, mom + 8 * S * N,
+                                 mom + 8 * S * N + 3 * N, 0, 0};
+            memset(mom, 0, (2 * (4 * S * N + 3 * N)) * sizeof *mom);
+            const double *H = Hall ? Hall + n * S * N1 * N1 : Hbuf;
+            if (!Hall) neuron_fisher(Hbuf, B, ws->wt, d, S, n);
+            for (size_t step = 1; step <= o->steps; step++) {
+                wk_glm_gumbel_fill(noise, 3 * S * N, wk_glm_key(key, n * 1000003u + step));
+                wk_glm_onehot_row_forward(m, noise, n, Wcur);
+                double gbias = quad_gradient(gWq, H, ws->gW, ws->gb[n], Wcur, W0, m->bias[n] - b0[n], S, N, n);
+                for (size_t s = 0; s < S; s++)
+                    for (size_t j = 0; j < N; j++) {
+                        size_t i = (s * N + n) * N + j;
+                        grho[i] = 0;
+                        for (int k = 0; k < 3; k++) gl[3 * i + (size_t)k] = 0;
+                    }
+                for (size_t j = 0; j < 3 * N; j++) gpi[3 * n * N + j] = 0;
+                wk_glm_onehot_row_backward(m, noise, n, gWq, gl, grho, gpi);
+                row_adam_step(m, &a, n, gl, grho, gpi, gbias, o->onehot_lr, step);
+            }
+        }
+        free(B);
+        free(Hbuf);
+        free(noise);
+        free(mom);
+        if (r < rc) rc = r;
+    }
+    free(Hall);
+    free(Wcur);
+    free(gWq);
+    free(gl);
+    free(grho);
+    free(gpi);
+    return rc;
+}
+
+static int mstep_onehot_newton(struct wk_glm_model *m, struct newton_ws *ws, const struct wk_glm_data *d,
+                               const double *gamma, const struct wk_glm_opts *o, unsigned long key)
+{
+    size_t SNN = m->S * m->N * m->N;
+    double *W0 = wk_malloc_array(SNN + m->N + 1, sizeof *W0);
+    if (!W0) return WK_ENOMEM;
+    int rc = 0;
+    for (size_t it = 0; !rc && it < o->newton; it++) {
+        memcpy(W0, m->W, SNN * sizeof *W0);
+        memcpy(W0 + SNN, m->bias, m->N * sizeof *W0);
+        rc = data_pass(ws->obj, ws->gW, ws->gb, ws->wt, m, m->W, d, gamma);
+        if (!rc) rc = onehot_rows(m, ws, d, W0, W0 + SNN, o, wk_glm_key(key, it));
+        wk_glm_onehot_weights(m);
+    }
+    free(W0);
+    return rc;
+}
+
+int wk_glm_mstep_newton(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
+                        const struct wk_glm_opts *o, unsigned long step_seed)
+{
+    struct newton_ws ws;
+    int rc = newton_ws_alloc(&ws, m, d, o->newton);
+    if (rc) return rc;
+    if (m->prior == WK_GLM_PRIOR_ONEHOT) {
+        rc = mstep_onehot_newton(m, &ws, d, gamma, o, step_seed);
+        newton_ws_free(&ws);
+        return rc;
+    }
+    struct wk_glm_model *trial = wk_glm_model_alloc(m->S, m->N, o);
+    if (!trial) rc = WK_ENOMEM;
+    double *Wbar = ws.Wbar;
+    if (m->prior == WK_GLM_PRIOR_GAUSSIAN) wk_glm_state_mean(ws.Wbar, m);
+    else ws.Wbar = NULL;
+    int fresh = 0;
+    for (size_t it = 0; !rc && it < o->newton; it++)
+        rc = newton_iteration(m, trial, &ws, d, gamma, &fresh, it + 1 == o->newton);
+    ws.Wbar = Wbar;
+    wk_glm_model_free(trial);
+    newton_ws_free(&ws);
+    return rc;
+}
+
+/* ---- Adam on the exact objective (the reference schedule) ---- */
+
+static int adam_plain(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
+                      const struct wk_glm_opts *o)
+{
+    size_t S = m->S, N = m->N, SNN = S * N * N, P = SNN + N;
+    double *g = wk_calloc(P + 1, sizeof *g), *mo = wk_calloc(2 * P + 1, sizeof *mo);
+    double *Wbar = wk_calloc(N * N + 1, sizeof *Wbar);
+    int rc = g && mo && Wbar ? 0 : WK_ENOMEM;
+    if (!rc) wk_glm_state_mean(Wbar, m);
+    for (size_t step = 1; !rc && step <= o->steps; step++) {
+        double v;
+        rc = wk_glm_objective(&v, g, g + SNN, m, d, gamma, Wbar);
+        double bc1 = 1 - pow(0.9, (double)step), bc2 = 1 - pow(0.999, (double)step);
+        for (size_t i = 0; !rc && i < SNN; i++) adam_update(m->W + i, g[i], mo + i, mo + P + i, o->lr, bc1, bc2);
+        for (size_t n = 0; !rc && n < N; n++)
+            adam_update(m->bias + n, g[SNN + n], mo + SNN + n, mo + P + SNN + n, o->lr, bc1, bc2);
+        wk_glm_zero_self(m, m->W);
+    }
+    free(g);
+    free(mo);
+    free(Wbar);
+    return rc;
+}
+
+static int adam_onehot(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
+                       const struct wk_glm_opts *o, unsigned long key)
+{
+    size_t S = m->S, N = m->N, SNN = S * N * N, NN = N * N;
+    size_t P = 3 * SNN + SNN + 3 * NN + N; /* l, rho, pibar logits, bias */
+    double *g = wk_calloc(P + 1, sizeof *g), *mo = wk_calloc(2 * P + 1, sizeof *mo);
+    double *noise = wk_calloc(3 * SNN + 1, sizeof *noise);
+    int rc = g && mo && noise ? 0 : WK_ENOMEM;
+    double *x[4] = {m->logit, m->rho, m->pilogit, m->bias};
+    const size_t len[4] = {3 * SNN, SNN, 3 * NN, N};
+    for (size_t step = 1; !rc && step <= o->steps; step++) {
+        double v;
+        wk_glm_gumbel_fill(noise, 3 * SNN, wk_glm_key(key, step));
+        rc = wk_glm_onehot_objective(&v, g, g + 3 * SNN, g + 4 * SNN, g + 4 * SNN + 3 * NN, m, d, gamma, noise);
+        double bc1 = 1 - pow(0.9, (double)step), bc2 = 1 - pow(0.999, (double)step);
+        size_t at = 0;
+        for (int b = 0; !rc && b < 4; b++)
+            for (size_t i = 0; i < len[b]; i++, at++)
+                if (b != 2 || !m->fix_pibar) adam_update(x[b] + i, g[at], mo + at, mo + P + at, o->lr, bc1, bc2);
+        wk_glm_clamp_logits(m->logit, SNN);
+    }
+    wk_glm_onehot_weights(m);
+    free(g);
+    free(mo);
+    free(noise);
+    return rc;
+}
+
+int wk_glm_mstep_adam(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
+                      const struct wk_glm_opts *o, unsigned long step_seed)
+{
+    if (m->prior == WK_GLM_PRIOR_ONEHOT) return adam_onehot(m, d, gamma, o, step_seed);
+    return adam_plain(m, d, gamma, o);
+}

@@ -1,0 +1,209 @@
+/* glm_prior.c - priors on the switching GLM weights: Gaussian around the
+ * mean over states, and the one-hot adjacency with its Concrete
+ * (Gumbel-softmax) relaxation. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glm_internal.h"
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_util.h"
+
+double wk_glm_concrete_logpdf(const double *logx, const double *loga, size_t K, double tau, double *glogx,
+                              double *gloga)
+{
+    double z[16], mx = -INFINITY, sum = 0, v = lgamma((double)K) + (double)(K - 1) * log(tau);
+    if (K > 16) return wk_nan();
+    for (size_t k = 0; k < K; k++) {
+        v += loga[k] - (tau + 1) * logx[k];
+        z[k] = loga[k] - tau * logx[k];
+        mx = fmax(mx, z[k]);
+    }
+    for (size_t k = 0; k < K; k++) sum += exp(z[k] - mx);
+    v -= (double)K * (mx + log(sum));
+    for (size_t k = 0; k < K; k++) {
+        double w = exp(z[k] - mx) / sum;
+        if (glogx) glogx[k] = -(tau + 1) + (double)K * tau * w;
+        if (gloga) gloga[k] = 1 - (double)K * w;
+    }
+    return v;
+}
+
+void wk_glm_state_mean(double *Wbar, const struct wk_glm_model *m)
+{
+    size_t NN = m->N * m->N;
+    for (size_t i = 0; i < NN; i++) {
+        double sum = 0;
+        for (size_t s = 0; s < m->S; s++) sum += m->W[s * NN + i];
+        Wbar[i] = sum / (double)m->S;
+    }
+}
+
+double wk_glm_gaussian_prior_row(const struct wk_glm_model *m, const double *W, const double *Wbar, size_t n,
+                                 double *gW)
+{
+    size_t N = m->N, NN = N * N;
+    double v = 0, s2 = m->sigma * m->sigma, lnorm = -0.5 * log(2 * M_PI * s2);
+    for (size_t s = 0; s < m->S; s++)
+        for (size_t j = 0; j < N; j++) {
+            if (!m->self && j == n) continue;
+            size_t i = n * N + j;
+            double r = W[s * NN + i] - Wbar[i];
+            v += lnorm - 0.5 * r * r / s2;
+            if (gW) gW[s * NN + i] -= r / s2;
+        }
+    return v;
+}
+
+double wk_glm_gaussian_prior(const struct wk_glm_model *m, const double *W, const double *Wbar, double *gW)
+{
+    double v = 0;
+    for (size_t n = 0; n < m->N; n++) v += wk_glm_gaussian_prior_row(m, W, Wbar, n, gW);
+    return v;
+}
+
+/* Counter-based uniform in (0,1): the same numbers whatever the thread
+ * that draws them. */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+void wk_glm_gumbel_fill(double *g, size_t n, unsigned long key)
+{
+    uint64_t k = mix64((uint64_t)key);
+    for (size_t i = 0; i < n; i++) {
+        double u = ((double)(mix64(k ^ mix64((uint64_t)i)) >> 11) + 0.5) * 0x1p-53;
+        g[i] = -log(-log(u));
+    }
+}
+
+void wk_glm_normal_fill(double *g, size_t n, unsigned long key)
+{
+    uint64_t k = mix64((uint64_t)key ^ 0x6a09e667f3bcc908u);
+    for (size_t i = 0; i < n; i++) {
+        double u1 = ((double)(mix64(k ^ mix64(2 * (uint64_t)i)) >> 11) + 0.5) * 0x1p-53;
+        double u2 = ((double)(mix64(k ^ mix64(2 * (uint64_t)i + 1)) >> 11) + 0.5) * 0x1p-53;
+        g[i] = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+    }
+}
+
+unsigned long wk_glm_key(unsigned long a, unsigned long b)
+{
+    return (unsigned long)mix64(mix64((uint64_t)a) ^ (uint64_t)b);
+}
+
+static void log_softmax3(double *out, const double *y)
+{
+    double mx = fmax(y[0], fmax(y[1], y[2]));
+    double z = mx + log(exp(y[0] - mx) + exp(y[1] - mx) + exp(y[2] - mx));
+    for (int k = 0; k < 3; k++) out[k] = y[k] - z;
+}
+
+/* The relaxed sample of entry i = (s, n, m) with noise g3 (NULL: none). */
+static void relaxed(double *logA, double *A, const struct wk_glm_model *m, const double *g3, size_t i)
+{
+    double y[3];
+    for (int k = 0; k < 3; k++) y[k] = (m->logit[3 * i + (size_t)k] + (g3 ? g3[k] : 0)) / m->tau;
+    log_softmax3(logA, y);
+    for (int k = 0; k < 3; k++) A[k] = exp(logA[k]);
+}
+
+/* Noise of entry (s, j) of a row block laid out [S][N][3]. */
+static const double *noise_at(const struct wk_glm_model *m, const double *row, size_t s, size_t j)
+{
+    return row ? row + (s * m->N + j) * 3 : NULL;
+}
+
+static const double *row_block(const struct wk_glm_model *m, const double *gumbel, size_t n)
+{
+    return gumbel ? gumbel + n * m->S * m->N * 3 : NULL;
+}
+
+double wk_glm_onehot_row_forward(const struct wk_glm_model *m, const double *noise, size_t n, double *W)
+{
+    size_t N = m->N;
+    double prior = 0;
+    for (size_t s = 0; s < m->S; s++)
+        for (size_t j = 0; j < N; j++) {
+            size_t i = (s * N + n) * N + j;
+            if (!m->self && j == n) {
+                W[i] = 0;
+                continue;
+            }
+            double logA[3], A[3], logq[3], logpi[3];
+            relaxed(logA, A, m, noise_at(m, noise, s, j), i);
+            W[i] = (A[WK_GLM_EXC] - A[WK_GLM_INH]) * wk_glm_softplus(m->rho[i]);
+            log_softmax3(logq, m->logit + 3 * i);
+            log_softmax3(logpi, m->pilogit + 3 * (n * N + j));
+            prior += wk_glm_concrete_logpdf(logA, logpi, 3, m->tau, NULL, NULL) -
+                     wk_glm_concrete_logpdf(logA, logq, 3, m->tau, NULL, NULL);
+        }
+    return prior;
+}
+
+double wk_glm_onehot_forward(const struct wk_glm_model *m, const double *gumbel, double *W)
+{
+    double prior = 0;
+    for (size_t n = 0; n < m->N; n++) prior += wk_glm_onehot_row_forward(m, row_block(m, gumbel, n), n, W);
+    return prior;
+}
+
+void wk_glm_onehot_row_backward(const struct wk_glm_model *m, const double *noise, size_t n, const double *gW,
+                                double *gl, double *grho, double *gpi)
+{
+    size_t N = m->N;
+    double tau = m->tau;
+    for (size_t s = 0; s < m->S; s++)
+        for (size_t j = 0; j < N; j++) {
+            size_t i = (s * N + n) * N + j, ip = n * N + j;
+            if (!m->self && j == n) continue;
+            double logA[3], A[3], logq[3], logpi[3], gxp[3], gxq[3], gap[3], gaq[3];
+            relaxed(logA, A, m, noise_at(m, noise, s, j), i);
+            log_softmax3(logq, m->logit + 3 * i);
+            log_softmax3(logpi, m->pilogit + 3 * ip);
+            wk_glm_concrete_logpdf(logA, logpi, 3, tau, gxp, gap);
+            wk_glm_concrete_logpdf(logA, logq, 3, tau, gxq, gaq);
+            double r = wk_glm_softplus(m->rho[i]), g = gW ? gW[i] : 0;
+            if (grho) grho[i] += g * (A[WK_GLM_EXC] - A[WK_GLM_INH]) * wk_glm_sigmoid(m->rho[i]);
+            if (gl) {
+                /* through log A (prior - q), then the data term through A */
+                double glogx[3], sumg = 0, sumq = gaq[0] + gaq[1] + gaq[2];
+                for (int k = 0; k < 3; k++) {
+                    glogx[k] = gxp[k] - gxq[k];
+                    sumg += glogx[k];
+                }
+                for (int k = 0; k < 3; k++) {
+                    double hot = (k == WK_GLM_EXC) - (k == WK_GLM_INH);
+                    double dy = glogx[k] - A[k] * sumg + r * g * A[k] * (hot - A[WK_GLM_EXC] + A[WK_GLM_INH]);
+                    /* -log q also depends on l through its class weights */
+                    gl[3 * i + (size_t)k] += dy / tau - (gaq[k] - exp(logq[k]) * sumq);
+                }
+            }
+            if (gpi) {
+                double sump = gap[0] + gap[1] + gap[2];
+                for (int k = 0; k < 3; k++) gpi[3 * ip + (size_t)k] += gap[k] - exp(logpi[k]) * sump;
+            }
+        }
+}
+
+void wk_glm_onehot_backward(const struct wk_glm_model *m, const double *gumbel, const double *gW, double *gl,
+                            double *grho, double *gpi)
+{
+    for (size_t n = 0; n < m->N; n++) wk_glm_onehot_row_backward(m, row_block(m, gumbel, n), n, gW, gl, grho, gpi);
+}
+
+/* A logit vector with a log-softmax entry below -20 is halved. */
+void wk_glm_clamp_logits(double *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double ls[3];
+        log_softmax3(ls, l + 3 * i);
+        if (fmin(ls[0], fmin(ls[1], ls[2])) < -20)
+            for (int k = 0; k < 3; k++) l[3 * i + (size_t)k] *= 0.5;
+    }
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# worm-bicluster: the same draws for a seed whatever the thread count, a
+# different seed gives other draws, and a run resumed from a checkpoint (or
+# extended) equals an uninterrupted run.
+. "$(dirname "$0")/../lib.sh"
+
+if [ ! -x "$WK_BIN/worm-bicluster" ] || [ ! -x "$WK_BIN/worm-simulate" ]; then
+    skip "worm-bicluster or worm-simulate not built"
+    done_testing
+fi
+cd "$TMP"
+worm-simulate bicluster -c 4,3 -p 1 -T 60 --duration 10 -s 9 -o sim.h5
+
+draws() { h5dump -g /results/bicluster "$1" | sed 1d; }
+
+run_tool worm-bicluster -n 20 -c 3 -@ 1 -s 5 --save-params sim.h5 -o one.h5
+is "$rc" 0 "3 chains on 1 thread"
+run_tool worm-bicluster -n 20 -c 3 -@ 2 -s 5 --save-params sim.h5 -o two.h5
+is "$rc" 0 "3 chains on 2 threads"
+draws one.h5 >one.txt
+draws two.h5 >two.txt
+ok "same draws whatever the thread count" cmp -s one.txt two.txt
+run_tool worm-bicluster -n 20 -c 3 -s 6 --save-params sim.h5 -o other.h5
+draws other.h5 >other.txt
+ok "another seed gives other draws" sh -c '! cmp -s one.txt other.txt'
+
+# interrupted after 10 iterations (the checkpoint is kept), then resumed to 20
+run_tool worm-bicluster -n 10 -c 3 -s 5 --save-params --checkpoint ck.h5 --checkpoint-every 5 sim.h5 -o part.h5
+is "$rc" 0 "first half with a checkpoint"
+ok "checkpoint written" test -s ck.h5
+run_tool worm-bicluster -n 20 -c 3 -s 5 --save-params --checkpoint ck.h5 sim.h5 -o resumed.h5
+is "$rc" 0 "resumed to 20 iterations"
+draws resumed.h5 | grep -v -e 'checkpoint' >resumed.txt
+h5dump -g /results/bicluster/chain2 one.h5 | sed 1d >c2.txt
+h5dump -g /results/bicluster/chain2 resumed.h5 | sed 1d >r2.txt
+ok "resumed chain equals the uninterrupted chain" cmp -s c2.txt r2.txt
+h5dump -g /results/bicluster/chain0 one.h5 | sed 1d >c0.txt
+h5dump -g /results/bicluster/chain0 resumed.h5 | sed 1d >r0.txt
+ok "resumed chain 0 equals the uninterrupted chain 0" cmp -s c0.txt r0.txt
+
+# a checkpoint of another run is refused
+expect_fail 1 "checkpoint of another seed" worm-bicluster -n 20 -c 3 -s 7 --save-params --checkpoint ck.h5 sim.h5 -o bad.h5
+ok "checkpoint mismatch: message" grep -q "checkpoint of a different run" "$err"
+ok "checkpoint mismatch: no output" test ! -e bad.h5
+done_testing

@@ -1,0 +1,209 @@
+/* test-glm-fit.c - switching GLM: Fisher scoring reaches the maximum of the
+ * expected log-likelihood, EM never decreases the likelihood, checkpoints
+ * round-trip exactly, scores against a truth, hard adjacency, the
+ * structural prior. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "glm_internal.h"
+#include "wk_test.h"
+#include "wormkit/wk_atlas.h"
+#include "wormkit/wk_connectome.h"
+#include "wormkit/wk_error.h"
+#include "wormkit/wk_glm.h"
+
+enum { S = 2, N = 3, T = 300 };
+
+static float xs[2][T * N];
+static double gamma_[2 * T * S];
+
+/* Two sequences of counts from a fixed pseudo-random stream; posteriors
+ * that switch slowly between the states. */
+static struct wk_glm_data *make_data(const struct wk_glm_opts *o, int bernoulli)
+{
+    unsigned v = 99;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < T * N; j++) {
+            v = v * 1664525u + 1013904223u;
+            unsigned r = (v >> 24) % 10;
+            xs[i][j] = bernoulli ? (float)(r < 4) : (float)(r < 5 ? 0 : r < 8 ? 1 : r - 6);
+        }
+    for (int t = 0; t < 2 * T; t++) {
+        double a = 0.5 + 0.48 * sin(0.05 * t);
+        gamma_[t * S] = a;
+        gamma_[t * S + 1] = 1 - a;
+    }
+    const float *x[2] = {xs[0], xs[1]};
+    size_t len[2] = {T, T};
+    struct wk_glm_data *d = NULL;
+    wk_glm_data_alloc(&d, N, 2, x, len, o);
+    return d;
+}
+
+static void test_newton_maximum(enum wk_glm_prior prior, const char *what)
+{
+    struct wk_glm_opts o;
+    wk_glm_opts_init(&o);
+    o.states = S;
+    o.prior = prior;
+    o.newton = 1;
+    struct wk_glm_data *d = make_data(&o, 0);
+    struct wk_glm_model *m = wk_glm_model_alloc(S, N, &o);
+    wk_glm_model_init(m, &o);
+    double Wbar[N * N], gW[S * N * N], gb[N], before, after, prev;
+    wk_glm_state_mean(Wbar, m);
+    wk_glm_objective(&before, NULL, NULL, m, d, gamma_, Wbar);
+    int up = 1;
+    prev = before;
+    for (int it = 0; it < 40; it++) {
+        wk_glm_mstep_newton(m, d, gamma_, &o, 1);
+        double v;
+        wk_glm_objective(&v, NULL, NULL, m, d, gamma_, NULL);
+        if (prior == WK_GLM_PRIOR_NONE) up &= v >= prev - 1e-9;
+        prev = v;
+    }
+    char buf[160];
+    if (prior == WK_GLM_PRIOR_NONE) {
+        snprintf(buf, sizeof buf, "%s: Fisher scoring never decreases the objective", what);
+        ok(up, buf);
+    }
+    wk_glm_state_mean(Wbar, m);
+    wk_glm_objective(&after, gW, gb, m, d, gamma_, Wbar);
+    double g = 0;
+    for (int i = 0; i < S * N * N; i++) g = fmax(g, fabs(gW[i]));
+    for (int n = 0; n < N; n++) g = fmax(g, fabs(gb[n]));
+    snprintf(buf, sizeof buf, "%s: objective increased (%.3f -> %.3f)", what, before, after);
+    ok(after > before + 1, buf);
+    snprintf(buf, sizeof buf, "%s: gradient vanishes at the fixed point", what);
+    near(g, 0, 1e-3, buf);
+    wk_glm_model_free(m);
+    wk_glm_data_free(d);
+}
+
+static void test_em_monotone(enum wk_glm_obs obs, const char *what)
+{
+    struct wk_glm_opts o;
+    wk_glm_opts_init(&o);
+    o.states = S;
+    o.obs = obs;
+    o.epochs = 8;
+    o.tol = 0;
+    struct wk_glm_data *d = make_data(&o, obs == WK_GLM_BERNOULLI);
+    struct wk_glm_model *m = wk_glm_model_alloc(S, N, &o);
+    wk_glm_model_init(m, &o);
+    struct wk_glm_trace tr;
+    ok(wk_glm_fit(m, &tr, d, &o, NULL) == 0, "fit runs");
+    int up = tr.n == 8;
+    for (size_t e = 1; e < tr.n; e++) up &= tr.objective[e] >= tr.objective[e - 1] - 1e-6 * fabs(tr.objective[e]);
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s: EM never decreases the training log-likelihood", what);
+    ok(up, buf);
+    double P = 0;
+    for (int s = 0; s < S; s++) P += exp(m->logP[s]);
+    snprintf(buf, sizeof buf, "%s: transition rows sum to 1", what);
+    near(P, 1, 1e-12, buf);
+    wk_glm_trace_clear(&tr);
+    wk_glm_model_free(m);
+    wk_glm_data_free(d);
+}
+
+static void test_checkpoint(void)
+{
+    struct wk_glm_opts o;
+    wk_glm_opts_init(&o);
+    o.states = S;
+    o.prior = WK_GLM_PRIOR_ONEHOT;
+    struct wk_glm_model *a = wk_glm_model_alloc(S, N, &o), *b = wk_glm_model_alloc(S, N, &o);
+    wk_glm_model_init(a, &o);
+    for (int i = 0; i < S * N * N; i++) a->rho[i] = 0.1 * i + 1.0 / 3.0;
+    double obj[4] = {-3.5, -2.25, -1.125, 0};
+    struct wk_glm_trace t = {3, obj}, t2 = {0, NULL};
+    double room[4] = {0};
+    t2.objective = room;
+    char path[] = "/tmp/test-glm-ckpt-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    ok(wk_glm_checkpoint_save(path, a, 3, &t, 42) == 0, "checkpoint saved");
+    size_t epoch = 0;
+    ok(wk_glm_checkpoint_load(path, b, &epoch, &t2, 4, 42) == 0, "checkpoint loaded");
+    ok(epoch == 3 && t2.n == 3 && room[2] == -1.125, "epoch and trace restored");
+    ok(memcmp(a->W, b->W, sizeof(double) * S * N * N) == 0 && memcmp(a->rho, b->rho, sizeof(double) * S * N * N) == 0 &&
+           memcmp(a->logit, b->logit, sizeof(double) * 3 * S * N * N) == 0,
+       "parameters restored bit for bit");
+    ok(wk_glm_checkpoint_load(path, b, &epoch, &t2, 4, 43) == WK_EINVAL, "another fit's checkpoint is refused");
+    ok(wk_glm_checkpoint_load(path, b, &epoch, &t2, 2, 42) == WK_EINVAL, "a longer trace than the room is refused");
+    unlink(path);
+    ok(wk_glm_checkpoint_load(path, b, &epoch, &t2, 4, 42) == WK_ENOTFOUND, "a missing checkpoint is not found");
+    wk_glm_model_free(a);
+    wk_glm_model_free(b);
+}
+
+static void test_scores(void)
+{
+    /* states: est labels swapped w.r.t. truth, one mistake in 8 */
+    const int truth[8] = {0, 0, 0, 1, 1, 1, 1, 0}, est[8] = {1, 1, 1, 0, 0, 0, 1, 1};
+    /* N = 2 weights: est state 1 = truth state 0 + 0.1, est 0 = truth 1 */
+    const double tW[8] = {1, 0, -1, 0, 0, 2, 0, -2}, eW[8] = {0, 2, 0, -2, 1.1, 0.1, -0.9, 0.1};
+    const int tA[8] = {2, 1, 0, 1, 1, 2, 1, 0}, eA[8] = {1, 2, 1, 0, 2, 2, 0, 1};
+    struct wk_glm_truth_scores r;
+    int map[2];
+    ok(wk_glm_score(&r, map, est, truth, 8, eW, tW, eA, tA, 2, 2) == 0, "score runs");
+    ok(map[0] == 1 && map[1] == 0, "labels matched (0 <-> 1)");
+    near(r.state_accuracy, 7.0 / 8.0, 1e-15, "state accuracy after matching");
+    near(r.weight_mse, 4 * 0.01 / 8, 1e-15, "weight MSE after matching");
+    /* pairs (truth, est): state 0 vs est 1: (2,2) (1,2) (0,0) (1,1); state 1 vs est 0: (1,1) (2,2) (1,1) (0,0) */
+    near(r.adjacency_accuracy, 7.0 / 8.0, 1e-15, "adjacency accuracy");
+    /* recall: inh 2/2, none 3/4, exc 2/2 */
+    near(r.balanced_accuracy, (1 + 0.75 + 1) / 3, 1e-15, "balanced accuracy");
+    /* F1: inh 1, none 2*3/(4+3), exc 2*2/(2+3) */
+    near(r.macro_f1, (1 + 6.0 / 7 + 0.8) / 3, 1e-15, "macro F1");
+}
+
+static void test_adjacency_and_connectome(void)
+{
+    struct wk_glm_opts o;
+    wk_glm_opts_init(&o);
+    o.states = 1;
+    o.self = 0;
+    struct wk_glm_model *m = wk_glm_model_alloc(1, 2, &o);
+    const double W[4] = {0.5, -0.3, 0.05, 1.0};
+    memcpy(m->W, W, sizeof W);
+    int adj[4];
+    wk_glm_adjacency(adj, m, 0.1);
+    ok(adj[0] == WK_GLM_NONE && adj[1] == WK_GLM_INH && adj[2] == WK_GLM_NONE && adj[3] == WK_GLM_NONE,
+       "hard adjacency: sign beyond the threshold, diagonal none without self-coupling");
+    wk_glm_model_free(m);
+
+    o.prior = WK_GLM_PRIOR_ONEHOT;
+    o.self = 1;
+    o.states = 2;
+    m = wk_glm_model_alloc(2, 2, &o);
+    wk_glm_model_init(m, &o);
+    struct wk_connectome *c = wk_connectome_alloc();
+    const size_t neuron[2] = {10, 20};
+    c->chem[10 * WK_ATLAS_SIZE + 20] = 2; /* 10 -> 20: model m = 0 onto n = 1 */
+    wk_glm_prior_from_connectome(m, c, neuron);
+    double q[3];
+    wk_glm_softmax3(q, m->pilogit + 3 * (1 * 2 + 0));
+    near(q[0], 0.45, 1e-12, "an edge: inhibitory 0.45");
+    near(q[1], 0.10, 1e-12, "an edge: none 0.10");
+    wk_glm_softmax3(q, m->pilogit + 3 * (0 * 2 + 1));
+    near(q[1], 0.96, 1e-12, "no edge (20 -> 10): none 0.96");
+    wk_connectome_free(c);
+    wk_glm_model_free(m);
+}
+
+int main(void)
+{
+    test_newton_maximum(WK_GLM_PRIOR_NONE, "no prior");
+    test_newton_maximum(WK_GLM_PRIOR_GAUSSIAN, "gaussian prior");
+    test_em_monotone(WK_GLM_POISSON, "poisson");
+    test_em_monotone(WK_GLM_BERNOULLI, "bernoulli");
+    test_checkpoint();
+    test_scores();
+    test_adjacency_and_connectome();
+    return wk_test_done();
+}

@@ -1,0 +1,60 @@
+/* test-pg: Polya-Gamma draws against the closed-form mean and variance. */
+#include <math.h>
+#include <stdio.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "wk_test.h"
+#include "wormkit/wk_pg.h"
+
+/* Sample mean and variance of n draws of PG(b, c); the mean must lie within
+ * 5 standard errors of b/(2c) tanh(c/2), the variance within 5 standard
+ * errors of its closed form (standard error of a variance ~ var sqrt(2/n)
+ * inflated to 3 var / sqrt(n) for the heavier-than-normal tail). */
+static void check_moments(gsl_rng *rng, double b, double c, int n)
+{
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i < n; i++) {
+        double x = wk_pg_draw(rng, b, c);
+        sum += x;
+        sum2 += x * x;
+    }
+    double mean = sum / n, var = sum2 / n - mean * mean;
+    double want_mean = wk_pg_mean(b, c), want_var = wk_pg_var(b, c);
+    char what[128];
+    snprintf(what, sizeof what, "PG(%g, %g) mean", b, c);
+    near(mean, want_mean, 5 * sqrt(want_var / n), what);
+    snprintf(what, sizeof what, "PG(%g, %g) variance", b, c);
+    near(var, want_var, 5 * 3 * want_var / sqrt(n), what);
+}
+
+int main(void)
+{
+    near(wk_pg_mean(1, 0), 0.25, 1e-15, "mean PG(1,0) = 1/4");
+    near(wk_pg_var(1, 0), 1.0 / 24, 1e-15, "variance PG(1,0) = 1/24");
+    near(wk_pg_mean(2, 2), tanh(1.0) / 2, 1e-15, "mean PG(2,2) = tanh(1)/2");
+    /* the series expansions used near c = 0 join the closed forms */
+    near(wk_pg_var(1, 0.0099), 0.04166584992881139, 1e-14, "variance near c = 0 (series)");
+    near(wk_pg_var(1, 0.5), 0.039659800808455166, 1e-12, "variance PG(1, 0.5)");
+
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 42);
+    /* non-integer shapes >= 1 go through the alternating-series sampler
+     * (exact): 2.7 = PG(1) + PG(1.7), 11.5 = 10 PG(1) + PG(1.5), 1.01 and 1.99
+     * near the ends of its range */
+    const double cases[][2] = {{1, 0},    {1, 1.5},  {1, 8},    {3, -2},     {0.3, 0},   {0.3, 4},
+                               {2.7, 0},  {2.7, 1},  {2.7, 9},  {11.5, 0},   {11.5, 3},  {1.01, 0.5},
+                               {1.99, 6}, {12.4, 0.5}, {0.05, 2}, {25, 10}, {1.5, 40}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) check_moments(rng, cases[k][0], cases[k][1], 40000);
+
+    /* draws are positive and depend only on |c| */
+    int positive = 1;
+    for (int i = 0; i < 1000; i++) positive &= wk_pg_draw(rng, 0.7, 3.0) > 0;
+    ok(positive, "draws are positive");
+    gsl_rng_set(rng, 7);
+    double a = wk_pg_draw1(rng, 2.5);
+    gsl_rng_set(rng, 7);
+    near(wk_pg_draw1(rng, -2.5), a, 0, "PG(1, -c) = PG(1, c) for the same stream");
+    gsl_rng_free(rng);
+    return wk_test_done();
+}
