@@ -24,6 +24,7 @@ struct wk_export_output {
     char *path; /* NULL for stdout */
     char *tmp;  /* temporary file beside path */
     int temp_slot; /* its signal-cleanup slot */
+    int direct;    /* path is a device or FIFO: written in place, never renamed over */
 };
 
 const char *wk_export_output_name(const struct wk_export_output *out)
@@ -56,6 +57,26 @@ static int open_temp(struct wk_export_output *out)
     return 0;
 }
 
+/* An existing path that is not a regular file (/dev/null, /dev/full, a
+ * FIFO) is written directly: renaming a temporary file over it would
+ * replace the device. */
+static int open_direct(struct wk_export_output *out, const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode))
+        return wk_fail(WK_EIO, "'%s': cannot create: %s", out->path, strerror(EISDIR));
+    if (!(out->fp = fopen(out->path, "wb")))
+        return wk_fail(WK_EIO, "'%s': cannot create: %s", out->path, strerror(errno));
+    out->direct = 1;
+    return 0;
+}
+
+static int open_named(struct wk_export_output *out)
+{
+    struct stat st;
+    if (stat(out->path, &st) == 0 && !S_ISREG(st.st_mode)) return open_direct(out, &st);
+    return open_temp(out);
+}
+
 int wk_export_output_open(struct wk_export_output **out, const char *path, int binary)
 {
     *out = NULL;
@@ -68,7 +89,8 @@ int wk_export_output_open(struct wk_export_output **out, const char *path, int b
     if (to_stdout) {
         o->fp = stdout;
     } else {
-        int rc = (o->path = wk_strdup(path)) ? open_temp(o) : wk_fail(WK_ENOMEM, "out of memory");
+        o->temp_slot = -1;
+        int rc = (o->path = wk_strdup(path)) ? open_named(o) : wk_fail(WK_ENOMEM, "out of memory");
         if (rc < 0) {
             output_free(o);
             return rc;
@@ -100,7 +122,7 @@ int wk_export_output_commit(struct wk_export_output *out)
     }
     if (fclose(out->fp) != 0 && rc == 0)
         rc = wk_fail(WK_EIO, "'%s': write error: %s", out->path, strerror(errno));
-    if (rc == 0 && rename(out->tmp, out->path) != 0)
+    if (rc == 0 && !out->direct && rename(out->tmp, out->path) != 0)
         rc = wk_fail(WK_EIO, "'%s': cannot rename the temporary file: %s", out->path,
                      strerror(errno));
     if (rc < 0)
