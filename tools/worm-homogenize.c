@@ -179,25 +179,22 @@ static int process_inputs(struct opts *o, struct wk_file *out, FILE *report, con
     return rc;
 }
 
+struct homogenize_job {
+    struct opts *o;
+    char *const *paths;
+    size_t n;
+};
+
+static int fill(struct wk_file *out, FILE *report, const char *report_name, void *ctx)
+{
+    const struct homogenize_job *job = ctx;
+    return process_inputs(job->o, out, report, report_name, job->paths, job->n);
+}
+
 static int run(struct opts *o, const struct wk_cli *cli, char *const *paths, size_t n)
 {
-    struct wk_export_output *report = NULL;
-    struct wk_file *out = NULL;
-    int rc = 0;
-    if (o->report && (rc = wk_export_output_open(&report, o->report, 0)) < 0) return rc;
-    if ((rc = wk_file_create(&out, cli->output)) == 0)
-        rc = process_inputs(o, out, report ? wk_export_output_fp(report) : NULL,
-                            report ? wk_export_output_name(report) : NULL, paths, n);
-    if (rc < 0) {
-        if (out) wk_file_abort(out);
-        wk_export_output_abort(report);
-        return rc;
-    }
-    if ((rc = wk_file_commit(out)) < 0) {
-        wk_export_output_abort(report);
-        return rc;
-    }
-    return report ? wk_export_output_commit(report) : 0;
+    struct homogenize_job job = {o, paths, n};
+    return wk_import_write_outputs(cli->output, o->report, fill, &job);
 }
 
 int main(int argc, char **argv)

@@ -151,26 +151,23 @@ static int check_usage(const struct opts *opts, const struct wk_cli *cli, char *
     return 0;
 }
 
+struct import_job {
+    struct opts *opts;
+    char *const *paths;
+    size_t n;
+};
+
+static int fill(struct wk_file *out, FILE *report, const char *report_name, void *ctx)
+{
+    const struct import_job *job = ctx;
+    return wk_import_run_files(out, report, report_name, job->paths, job->n, &job->opts->import,
+                               &job->opts->run);
+}
+
 static int run(struct opts *opts, const struct wk_cli *cli, char *const *paths, size_t n)
 {
-    struct wk_export_output *report = NULL;
-    struct wk_file *out = NULL;
-    int rc = 0;
-    if (opts->report && (rc = wk_export_output_open(&report, opts->report, 0)) < 0) return rc;
-    if ((rc = wk_file_create(&out, cli->output)) == 0)
-        rc = wk_import_run_files(out, report ? wk_export_output_fp(report) : NULL,
-                                 report ? wk_export_output_name(report) : NULL, paths, n, &opts->import,
-                                 &opts->run);
-    if (rc < 0) {
-        if (out) wk_file_abort(out);
-        wk_export_output_abort(report);
-        return rc;
-    }
-    if ((rc = wk_file_commit(out)) < 0) {
-        wk_export_output_abort(report);
-        return rc;
-    }
-    return report ? wk_export_output_commit(report) : 0;
+    struct import_job job = {opts, paths, n};
+    return wk_import_write_outputs(cli->output, opts->report, fill, &job);
 }
 
 int main(int argc, char **argv)

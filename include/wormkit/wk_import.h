@@ -182,6 +182,14 @@ int wk_import_run_files(struct wk_file *dst, FILE *report, const char *report_na
                         char *const *paths, size_t n, const struct wk_import_options *o,
                         struct wk_import_run *run);
 
+/* The outputs of an import: create the wormkit file `output` (NULL or "-":
+ * stdout) and, when report_path is not NULL, the label report; fill() writes
+ * both (report NULL when not asked for); then both are committed, or both
+ * abandoned on any error, so a failed run leaves neither. */
+typedef int (*wk_import_fill_fn)(struct wk_file *out, FILE *report, const char *report_name, void *ctx);
+int wk_import_write_outputs(const char *output, const char *report_path, wk_import_fill_fn fill,
+                            void *ctx);
+
 /* --- MATLAB v7.3 datasets (src/import/mat73_datasets.c): one struct per
  * file whose fields are cell arrays with one element per worm (IDs, traces
  * time x neurons, time in seconds); the worm of element {k+1} of STEM.mat

@@ -603,3 +603,25 @@ int wk_import_files(struct wk_file *dst, FILE *report, const char *report_name,
     wk_import_run_init(&run);
     return wk_import_run_files(dst, report, report_name, paths, n, o, &run);
 }
+
+int wk_import_write_outputs(const char *output, const char *report_path, wk_import_fill_fn fill,
+                            void *ctx)
+{
+    struct wk_export_output *report = NULL;
+    struct wk_file *out = NULL;
+    int rc = 0;
+    if (report_path && (rc = wk_export_output_open(&report, report_path, 0)) < 0) return rc;
+    if ((rc = wk_file_create(&out, output)) == 0)
+        rc = fill(out, report ? wk_export_output_fp(report) : NULL,
+                  report ? wk_export_output_name(report) : NULL, ctx);
+    if (rc < 0) {
+        if (out) wk_file_abort(out);
+        wk_export_output_abort(report);
+        return rc;
+    }
+    if ((rc = wk_file_commit(out)) < 0) {
+        wk_export_output_abort(report);
+        return rc;
+    }
+    return report ? wk_export_output_commit(report) : 0;
+}
