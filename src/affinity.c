@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "wormkit/wk_affinity.h"
+#include "wormkit/wk_cli.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_signal.h"
 #include "wormkit/wk_util.h"
@@ -52,6 +53,28 @@ int wk_affinity_variant_from_name(const char *name, enum wk_affinity_variant *ou
             return 0;
         }
     return WK_EINVAL;
+}
+
+int wk_affinity_set_option(struct wk_affinity_opts *o, const char *option, const char *arg)
+{
+    long n;
+    if (strcmp(option, "family") == 0) {
+        if (wk_affinity_family_from_name(arg, &o->family) == 0) return 0;
+        wk_cli_usage_error("unknown affinity family '%s' (derivative or correlation)", arg);
+        return WK_EUSAGE;
+    }
+    if (strcmp(option, "variant") == 0) {
+        if (wk_affinity_variant_from_name(arg, &o->variant) == 0) return 0;
+        wk_cli_usage_error("unknown affinity variant '%s' (product, sign or gauss)", arg);
+        return WK_EUSAGE;
+    }
+    if (strcmp(option, "sigma") == 0) return wk_parse_double(arg, 1e-12, 1e12, "sigma", &o->sigma);
+    if (strcmp(option, "window") == 0) {
+        if (wk_parse_long(arg, 2, 1000000, "window", &n)) return WK_EUSAGE;
+        o->window = (size_t)n;
+        return 0;
+    }
+    return WK_EUSAGE;
 }
 
 const char *wk_affinity_family_name(enum wk_affinity_family f)

@@ -29,25 +29,11 @@ struct opts {
 static int handle_option(int key, const char *arg, void *ctx)
 {
     struct opts *o = ctx;
-    long n;
     switch (key) {
-    case 'f':
-        if (wk_affinity_family_from_name(arg, &o->aff.family)) {
-            wk_cli_usage_error("unknown affinity family '%s' (derivative or correlation)", arg);
-            return WK_EUSAGE;
-        }
-        return 0;
-    case OPT_VARIANT:
-        if (wk_affinity_variant_from_name(arg, &o->aff.variant)) {
-            wk_cli_usage_error("unknown affinity variant '%s' (product, sign or gauss)", arg);
-            return WK_EUSAGE;
-        }
-        return 0;
-    case OPT_SIGMA: return wk_parse_double(arg, 1e-12, 1e12, "sigma", &o->aff.sigma);
-    case 'w':
-        if (wk_parse_long(arg, 2, 1000000, "window", &n)) return WK_EUSAGE;
-        o->aff.window = (size_t)n;
-        return 0;
+    case 'f': return wk_affinity_set_option(&o->aff, "family", arg);
+    case OPT_VARIANT: return wk_affinity_set_option(&o->aff, "variant", arg);
+    case OPT_SIGMA: return wk_affinity_set_option(&o->aff, "sigma", arg);
+    case 'w': return wk_affinity_set_option(&o->aff, "window", arg);
     case 'a': o->all_neurons = 1; return 0;
     default: return WK_EUSAGE;
     }

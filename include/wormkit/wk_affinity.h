@@ -58,6 +58,10 @@ int wk_affinity_opts_check(const struct wk_affinity_opts *o);
 int wk_affinity_family_from_name(const char *name, enum wk_affinity_family *out);
 int wk_affinity_variant_from_name(const char *name, enum wk_affinity_variant *out);
 const char *wk_affinity_family_name(enum wk_affinity_family f);
+/* The affinity options of the command line, shared by worm-affinity and
+ * worm-ntf: option is "family", "variant", "sigma" or "window".  0, or
+ * WK_EUSAGE after a usage error naming the bad value. */
+int wk_affinity_set_option(struct wk_affinity_opts *o, const char *option, const char *arg);
 const char *wk_affinity_variant_name(enum wk_affinity_variant v);
 
 /* Pair indexing (see above).  pair_index needs i < j < n. */

@@ -23,6 +23,22 @@
 
 #define MAX_DEPTH 8
 
+/* The table from the parts both versions read: time must be a vector
+ * (unless --no-time).  *lab passes to the table. */
+static int make_table(struct wk_import_table **out, const struct wk_mat_matrix *m, char ***lab,
+                      size_t n_labels, const struct wk_mat_matrix *tv, const char *name,
+                      const struct wk_import_options *o)
+{
+    if (!o->no_time && tv->rows != 1 && tv->cols != 1)
+        return wk_fail(WK_EFORMAT, "'%s': %s: expected a vector, found a %zu x %zu matrix", name,
+                       o->time_path, tv->rows, tv->cols);
+    struct wk_mat_parts p = {name, o->traces_path, o->labels_path, o->no_time ? NULL : o->time_path,
+                             o->orientation, o->no_time ? o->dt : wk_nan()};
+    int rc = wk_mat_make_table(out, m, *lab, n_labels, tv->data, tv->rows * tv->cols, &p);
+    *lab = NULL;
+    return rc;
+}
+
 /* --- v7.3 --- */
 
 /* Open "a/b/c": root variable a, then struct fields. */
@@ -56,16 +72,7 @@ static int read73(struct wk_import_table **out, hid_t file, const char *name,
         (rc = wk_mat73_read_matrix(&m, traces, name, o->traces_path)) == 0 &&
         (rc = wk_mat73_read_labels(&lab, &n_labels, labels, name, o->labels_path)) == 0 &&
         (o->no_time || (rc = wk_mat73_read_matrix(&tv, time, name, o->time_path)) == 0)) {
-        if (!o->no_time && tv.rows != 1 && tv.cols != 1) {
-            rc = wk_fail(WK_EFORMAT, "'%s': %s: expected a vector, found a %zu x %zu matrix",
-                         name, o->time_path, tv.rows, tv.cols);
-        } else {
-            struct wk_mat_parts p = {name, o->traces_path, o->labels_path,
-                                     o->no_time ? NULL : o->time_path, o->orientation,
-                                     o->no_time ? o->dt : wk_nan()};
-            rc = wk_mat_make_table(out, &m, lab, n_labels, tv.data, tv.rows * tv.cols, &p);
-            lab = NULL;
-        }
+        rc = make_table(out, &m, &lab, n_labels, &tv, name, o);
     }
     wk_strv_free(lab, n_labels);
     wk_mat_matrix_clear(&m);
@@ -249,16 +256,7 @@ static int read5(struct wk_import_table **out, mat_t *mat, const char *name,
         (rc = matrix5(&m, traces, name, o->traces_path)) == 0 &&
         (rc = labels5(&lab, &n_labels, labels, name, o->labels_path)) == 0 &&
         (o->no_time || (rc = matrix5(&tv, time, name, o->time_path)) == 0)) {
-        if (!o->no_time && tv.rows != 1 && tv.cols != 1) {
-            rc = wk_fail(WK_EFORMAT, "'%s': %s: expected a vector, found a %zu x %zu matrix",
-                         name, o->time_path, tv.rows, tv.cols);
-        } else {
-            struct wk_mat_parts p = {name, o->traces_path, o->labels_path,
-                                     o->no_time ? NULL : o->time_path, o->orientation,
-                                     o->no_time ? o->dt : wk_nan()};
-            rc = wk_mat_make_table(out, &m, lab, n_labels, tv.data, tv.rows * tv.cols, &p);
-            lab = NULL;
-        }
+        rc = make_table(out, &m, &lab, n_labels, &tv, name, o);
     }
     wk_strv_free(lab, n_labels);
     wk_mat_matrix_clear(&m);
