@@ -16,19 +16,30 @@ PKGS      := openblas hdf5 fftw3 gsl zlib matio json-c libzip cairo
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
+# MPI build: `make MPI=1` (Open MPI's mpicc, into build-mpi/); the default
+# build has no MPI and every tool runs as a job of one rank.
+ifeq ($(MPI),1)
+CC        := mpicc
+MPI_FLAGS := -DWK_MPI
+MPI_SUFFIX := -mpi
+else
+MPI_FLAGS :=
+MPI_SUFFIX :=
+endif
+
 ifeq ($(SANITIZE),1)
-BUILD     ?= build-asan
+BUILD     ?= build$(MPI_SUFFIX)-asan
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT       := -O1 -g
 else
-BUILD     ?= build
+BUILD     ?= build$(MPI_SUFFIX)
 SAN_FLAGS :=
 OPT       := -O2 -g
 endif
 
 WK_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) \
              -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-             -fopenmp -Iinclude -Isrc $(PKG_CFLAGS) -DWK_VERSION='"$(VERSION)"' $(SAN_FLAGS)
+             -fopenmp -Iinclude -Isrc $(PKG_CFLAGS) -DWK_VERSION='"$(VERSION)"' $(MPI_FLAGS) $(SAN_FLAGS)
 # User CFLAGS/LDFLAGS are appended, never replace ours.
 ALL_CFLAGS := $(WK_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -fopenmp $(SAN_FLAGS) $(LDFLAGS)
@@ -73,9 +84,18 @@ $(BUILD)/gen/%: tests/gen/%.c $(LIB)
 
 unit: $(UNITS)
 
-# Unit tests and tool tests all speak TAP; prove runs them.
+# Unit tests and tool tests all speak TAP; prove runs them.  When Open MPI
+# is installed (mpicc and mpirun), the model tools are also built with MPI=1
+# into $(BUILD)-mpi/ and the MPI tests run them; otherwise those tests skip.
+MPI_TOOLS := worm-ntf worm-bicluster worm-glm
+HAVE_MPI  := $(if $(MPI),,$(shell command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1 && echo yes))
+MPI_BUILD := $(patsubst build%,build-mpi%,$(BUILD))
 check: all $(UNITS) $(GENS)
+ifeq ($(HAVE_MPI),yes)
+	$(MAKE) MPI=1 BUILD=$(MPI_BUILD) SANITIZE=$(SANITIZE) $(MPI_TOOLS:%=$(MPI_BUILD)/bin/%)
+endif
 	WK_BIN=$(CURDIR)/$(BUILD)/bin WK_TOP=$(CURDIR) WK_BUILD=$(CURDIR)/$(BUILD) WK_GEN=$(CURDIR)/$(BUILD)/gen \
+	  WK_MPI_BIN=$(if $(filter yes,$(HAVE_MPI)),$(CURDIR)/$(MPI_BUILD)/bin) \
 	  prove $(PROVE_FLAGS) $(UNITS) tests/t/t*.sh
 
 demo: all
@@ -149,6 +169,6 @@ fuzz: fuzz-build
 	  echo "fuzz: crash in:$$failed (see build-fuzz/<target>.log, build-fuzz/artifacts/)" >&2; exit 1; fi
 
 clean:
-	rm -rf build build-asan demo-out
+	rm -rf build build-asan build-mpi build-mpi-asan demo-out
 
 -include $(DEPS)

@@ -165,17 +165,30 @@ static void temp_unregister(int slot)
         temp_used[slot] = 0;
 }
 
-static void cleanup_on_signal(int sig)
+static volatile sig_atomic_t stop_deferred; /* model tools: a signal asks to stop */
+static volatile sig_atomic_t stop_signal;   /* the signal that asked, or 0 */
+
+static void remove_temp_files(void)
 {
     for (int i = 0; i < MAX_TEMP_FILES; i++)
         if (temp_used[i])
             unlink(temp_paths[i]);
-    /* SA_RESETHAND restored the default action; the signal is blocked
-     * until we return, then it ends the process as it would have. */
+}
+
+static void cleanup_on_signal(int sig)
+{
+    if (stop_deferred && !stop_signal) {
+        stop_signal = sig;
+        return;
+    }
+    remove_temp_files();
+    signal(sig, SIG_DFL);
+    /* The signal is blocked until we return, then it ends the process as
+     * it would have. */
     raise(sig);
 }
 
-void wk_file_install_signal_cleanup(void)
+static void install_handlers(int flags)
 {
     static const int signals[] = {SIGINT, SIGTERM};
 
@@ -187,9 +200,33 @@ void wk_file_install_signal_cleanup(void)
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = cleanup_on_signal;
         sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESETHAND;
+        sa.sa_flags = flags;
         sigaction(signals[i], &sa, NULL);
     }
+}
+
+void wk_file_install_signal_cleanup(void)
+{
+    install_handlers(SA_RESETHAND);
+}
+
+void wk_file_defer_signals(void)
+{
+    stop_deferred = 1;
+    install_handlers(0);
+}
+
+int wk_file_stop_requested(void)
+{
+    return stop_signal;
+}
+
+void wk_file_stop_now(void)
+{
+    int sig = stop_signal ? stop_signal : SIGTERM;
+    remove_temp_files();
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 /* "<dir>/.<base>.XXXXXX" for path "<dir>/<base>" (dir "." if none). */

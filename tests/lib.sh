@@ -4,6 +4,8 @@
 #   is GOT WANT "description"
 #   run_tool NAME ARGS...          runs a tool, stdout to $out, stderr to $err, status in $rc
 #   expect_fail STATUS "desc" tool args...  status, exactly one stderr line naming the tool
+#   run_mpi NP tool args...        runs an MPI-build tool on NP ranks ($WK_MPI_BIN), like run_tool
+#   have_mpi                       true when the MPI build and mpirun are there
 #   done_testing
 # $WK_BIN (built tools), $WK_TOP (source tree), $TMP (scratch, removed at exit).
 
@@ -71,6 +73,23 @@ expect_fail() {
     _n=$((_n + 1))
     if grep -q "^$1: " "$err"; then echo "ok $_n - $_desc: message starts with '$1: '"
     else echo "not ok $_n - $_desc: message starts with '$1: '"; sed 's/^/#   /' "$err"; _failed=$((_failed + 1)); fi
+}
+
+# The MPI build of the tools (make check builds it into build-mpi/ when
+# mpicc and mpirun exist); empty when absent, and MPI tests skip.
+WK_MPI_BIN=${WK_MPI_BIN:-}
+have_mpi() {
+    [ -n "$WK_MPI_BIN" ] && [ -x "$WK_MPI_BIN/worm-ntf" ] && command -v mpirun >/dev/null 2>&1
+}
+
+# Open MPI refuses root (CI) without these; 2 cores need --oversubscribe for
+# more ranks than cores.
+run_mpi() {
+    _np=$1; shift
+    _tool=$1; shift
+    rc=0
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
+        mpirun --oversubscribe -np "$_np" "$WK_MPI_BIN/$_tool" "$@" >"$out" 2>"$err" </dev/null || rc=$?
 }
 
 done_testing() {

@@ -71,6 +71,16 @@ int wk_file_copy_group(struct wk_file *dst, const struct wk_file *src, const cha
 /* Remove temporary outputs on SIGINT/SIGTERM (re-raising the signal). */
 void wk_file_install_signal_cleanup(void);
 
+/* For tools that checkpoint long runs: after this, a first SIGINT/SIGTERM
+ * only records the signal (wk_file_stop_requested() returns its number) so
+ * the run can save a checkpoint at a safe point; a second one removes the
+ * temporary files and ends the process at once.  wk_file_stop_now() removes
+ * the temporary files and ends the process by the recorded signal (SIGTERM
+ * if none), so a batch system sees how it ended; call it after saving. */
+void wk_file_defer_signals(void);
+int wk_file_stop_requested(void);
+void wk_file_stop_now(void);
+
 /* --- small typed helpers on any HDF5 location, used by all modules --- */
 
 /* Create intermediate groups of path ("/results/glm") if missing. */

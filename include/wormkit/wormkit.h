@@ -6,6 +6,7 @@
 #include "wk_util.h"
 #include "wk_atlas.h"
 #include "wk_file.h"
+#include "wk_mpi.h"
 #include "wk_recording.h"
 #include "wk_cli.h"
 #include "wk_simulate.h"
