@@ -92,7 +92,7 @@ HAVE_MPI  := $(if $(MPI),,$(shell command -v mpicc >/dev/null 2>&1 && command -v
 MPI_BUILD := $(patsubst build%,build-mpi%,$(BUILD))
 check: all $(UNITS) $(GENS)
 ifeq ($(HAVE_MPI),yes)
-	$(MAKE) MPI=1 BUILD=$(MPI_BUILD) SANITIZE=$(SANITIZE) $(MPI_TOOLS:%=$(MPI_BUILD)/bin/%)
+	$(MAKE) MPI=1 BUILD=$(MPI_BUILD) SANITIZE=$(SANITIZE) $(MPI_TOOLS:%=$(MPI_BUILD)/bin/%) $(MPI_BUILD)/tests/test-mpi
 endif
 	WK_BIN=$(CURDIR)/$(BUILD)/bin WK_TOP=$(CURDIR) WK_BUILD=$(CURDIR)/$(BUILD) WK_GEN=$(CURDIR)/$(BUILD)/gen \
 	  WK_MPI_BIN=$(if $(filter yes,$(HAVE_MPI)),$(CURDIR)/$(MPI_BUILD)/bin) \
