@@ -1,9 +1,12 @@
 /* bicluster_run.c - worm-bicluster's driver: the counts of one recording,
- * the chains (run in parallel threads, each with its own random stream
- * derived from the seed, so the draws do not depend on the thread count),
- * the draws streamed to HDF5 block by block, and checkpoints. */
+ * the chains (spread over the MPI ranks, chain c on rank c % size, and over
+ * each rank's threads; each chain has its own random stream derived from
+ * the seed and its index, so the draws depend neither on the thread count
+ * nor on the number of ranks), the draws streamed block by block to HDF5
+ * by rank 0, checkpoints, and stopping on SIGTERM/SIGINT at a checkpoint. */
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +17,14 @@
 #include "wormkit/wk_atlas.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_file.h"
+#include "wormkit/wk_mpi.h"
 #include "wormkit/wk_recording.h"
 #include "wormkit/wk_simulate.h"
 #include "wormkit/wk_util.h"
 
-#define BLOCK 25 /* iterations between writes */
+#define BLOCK 25 /* iterations between writes (blocks end at multiples of it) */
+
+enum { TAG_DRAWS = 71, TAG_STATE, TAG_RESUME }; /* point-to-point messages to and from rank 0 */
 
 void wk_bicluster_options_init(struct wk_bicluster_options *o)
 {
@@ -127,14 +133,26 @@ struct chain_out {
     float *d, *c, *r, *latent;
 };
 
+/* Sizes of a chain's state (rng: bytes of the generator's state). */
+struct shape {
+    size_t N, T, L, P, rng;
+};
+
+/* Every rank holds the counts and its own chains (chain[c] is zeroed for
+ * the others); rank 0 also holds the output and the draw buffers of all
+ * chains. */
 struct run {
     const struct wk_bicluster_options *o;
     struct counts in;
     size_t N, T, p, P, kout; /* kout: latent slots in the output (N/2 capped) */
+    struct shape shape;
     struct wk_bc_chain *chain;
     struct chain_out *out;
     hid_t group;
 };
+
+static int chain_owner(int c) { return c % wk_mpi_size(); }
+static int chain_is_local(int c) { return chain_owner(c) == wk_mpi_rank(); }
 
 static int alloc_buffers(struct chain_out *co, const struct run *R)
 {
@@ -245,13 +263,16 @@ static int record_draw(struct chain_out *co, struct wk_bc_chain *ch, const struc
     return 0;
 }
 
-/* Run every chain up to iteration `until`, buffering kept draws. */
-static int advance_chain(struct run *R, int c, long until)
+/* ---- advancing the chains ---- */
+
+/* Run chain c up to iteration `until`, buffering kept draws; when may_stop,
+ * stop early once SIGTERM/SIGINT asked to (see agree_stop). */
+static int advance_chain(struct run *R, int c, long until, int may_stop)
 {
     struct wk_bc_chain *ch = &R->chain[c];
     double *eta = wk_malloc_array(R->T, sizeof(double));
     int rc = eta ? 0 : WK_ENOMEM;
-    while (!rc && ch->iteration < until) {
+    while (!rc && ch->iteration < until && !(may_stop && wk_file_stop_requested())) {
         rc = wk_bc_chain_sweep(ch);
         if (!rc && ch->iteration % R->o->thin == 0) rc = record_draw(&R->out[c], ch, R, eta);
     }
@@ -259,32 +280,208 @@ static int advance_chain(struct run *R, int c, long until)
     return rc;
 }
 
-/* ---- checkpoints: the chains' complete state plus the draws so far ---- */
-
-static int save_chain_state(hid_t g, const struct wk_bc_chain *ch)
+/* This rank's chains, in parallel threads; the agreed worst error. */
+static int advance_local(struct run *R, long until, int may_stop)
 {
-    size_t N = ch->data->N, T = ch->data->T, D = ch->D, L = ch->L, p = ch->P - 1;
-    size_t d1[1];
-    int rc = wk_h5_set_attr_long(g, "iteration", ch->iteration);
-    if (!rc) rc = wk_h5_set_attr_long(g, "K", (long)ch->K);
-    if (!rc) rc = wk_h5_set_attr_long(g, "have_ref", ch->have_ref);
-#define PUT(fn, name, n, ptr) \
-    if (!rc) { d1[0] = (n); rc = fn(g, name, 1, d1, ptr); }
-    PUT(wk_h5_write_int, "z", N, ch->z)
-    PUT(wk_h5_write_int, "xi", T, ch->xi)
-    PUT(wk_h5_write_int, "ref_z", N, ch->ref_z)
-    PUT(wk_h5_write_int, "ref_xi", T, ch->ref_xi)
-    PUT(wk_h5_write_double, "X", T * D, ch->X)
-    PUT(wk_h5_write_double, "d", N, ch->d)
-    PUT(wk_h5_write_double, "c", N * p + 1, ch->c)
-    PUT(wk_h5_write_double, "r", N, ch->r)
-    PUT(wk_h5_write_double, "beta", L, ch->beta)
-    PUT(wk_h5_write_double, "pi", L * L, ch->pi)
-    PUT(wk_h5_write_double, "A", L * D * D, ch->A)
-    PUT(wk_h5_write_double, "b", L * D, ch->b)
-    PUT(wk_h5_write_double, "Q", L * D * D, ch->Q)
-    PUT(wk_h5_write_uint8, "rng", gsl_rng_size(ch->rng), (const unsigned char *)gsl_rng_state(ch->rng))
-#undef PUT
+    int rank = wk_mpi_rank(), size = wk_mpi_size();
+    int local = R->o->chains > rank ? (R->o->chains - rank + size - 1) / size : 0;
+    int failed = 0;
+    #pragma omp parallel for schedule(static, 1) reduction(min : failed)
+    for (int j = 0; j < local; j++) {
+        int e = advance_chain(R, rank + j * size, until, may_stop);
+        if (e < failed) failed = e;
+    }
+    return wk_mpi_agree_error(failed);
+}
+
+/* After a block: the signal that asked any rank to stop, or 0.  The chains
+ * may then have stopped at different iterations; all go on (without
+ * polling) to the furthest one, *until, so the checkpoint holds every chain
+ * at the same iteration. */
+static int agree_stop(struct run *R, int *stop, long *until)
+{
+    int sig = wk_file_stop_requested();
+    int rc = wk_mpi_allreduce_max_int(&sig, 1);
+    *stop = rc ? 0 : sig;
+    if (rc || !sig) return rc;
+    double reach = 0; /* iterations are exact in a double */
+    for (int c = 0; c < R->o->chains; c++)
+        if (chain_is_local(c) && (double)R->chain[c].iteration > reach) reach = (double)R->chain[c].iteration;
+    rc = wk_mpi_allreduce_max_double(&reach, 1);
+    if (rc < 0) return rc;
+    *until = (long)reach;
+    return advance_local(R, *until, 0);
+}
+
+/* ---- draws: each rank sends its chains' block to rank 0, which writes
+ * the chains in order ---- */
+
+static void draw_layout(const struct chain_out *co, const struct run *R, void *buf[N_STREAMS], size_t row[N_STREAMS],
+                        size_t elem[N_STREAMS])
+{
+    void *b[N_STREAMS] = {co->K, co->states, co->loglik, co->z, co->xi, co->d, co->c, co->r, co->latent};
+    size_t r[N_STREAMS] = {1, 1, 1, R->N, R->T, R->N, R->N * R->p, R->N, R->kout * R->P * R->T};
+    size_t e[N_STREAMS] = {sizeof(int),   sizeof(int),   sizeof(double), sizeof(int), sizeof(int),
+                           sizeof(float), sizeof(float), sizeof(float),  sizeof(float)};
+    memcpy(buf, b, sizeof b);
+    memcpy(row, r, sizeof r);
+    memcpy(elem, e, sizeof e);
+}
+
+static int send_draws(struct chain_out *co, const struct run *R)
+{
+    void *buf[N_STREAMS];
+    size_t row[N_STREAMS], elem[N_STREAMS];
+    draw_layout(co, R, buf, row, elem);
+    int64_t n = (int64_t)co->n;
+    int rc = wk_mpi_send_bytes(&n, sizeof n, 0, TAG_DRAWS);
+    int streams = R->o->save_params ? N_STREAMS : S_D;
+    for (int k = 0; !rc && k < streams; k++) rc = wk_mpi_send_bytes(buf[k], co->n * row[k] * elem[k], 0, TAG_DRAWS);
+    co->n = 0;
+    return rc;
+}
+
+static int recv_draws(struct chain_out *co, const struct run *R, int from)
+{
+    void *buf[N_STREAMS];
+    size_t row[N_STREAMS], elem[N_STREAMS];
+    draw_layout(co, R, buf, row, elem);
+    int64_t n = 0;
+    int rc = wk_mpi_recv_bytes(&n, sizeof n, from, TAG_DRAWS);
+    if (!rc && (n < 0 || n > BLOCK)) rc = wk_fail(WK_EIO, "MPI: rank %d sent a block of %lld draws", from, (long long)n);
+    int streams = R->o->save_params ? N_STREAMS : S_D;
+    for (int k = 0; !rc && k < streams; k++) rc = wk_mpi_recv_bytes(buf[k], (size_t)n * row[k] * elem[k], from, TAG_DRAWS);
+    co->n = rc ? 0 : (size_t)n;
+    return rc;
+}
+
+static int write_draws(struct run *R)
+{
+    int rank = wk_mpi_rank(), rc = 0;
+    for (int c = 0; c < R->o->chains; c++) {
+        int from = chain_owner(c);
+        if (rank == 0) {
+            /* keep receiving after a failure: the senders must not block */
+            int e = from != 0 ? recv_draws(&R->out[c], R, from) : 0;
+            if (!rc) rc = e;
+            if (!rc) rc = flush_chain(&R->out[c], R->o->save_params);
+        } else if (from == rank) {
+            int e = send_draws(&R->out[c], R);
+            if (!rc) rc = e;
+        }
+    }
+    return wk_mpi_agree_error(rc);
+}
+
+/* ---- a chain's complete state, packed into bytes (to travel between
+ * ranks) and stored as one checkpoint group per chain ---- */
+
+enum { F_X, F_D, F_C, F_R, F_BETA, F_PI, F_A, F_B, F_Q, F_Z, F_XI, F_REF_Z, F_REF_XI, F_RNG, N_FIELDS };
+static const char *const field_name[N_FIELDS] = {"X", "d",  "c",  "r",     "beta",   "pi", "A",
+                                                 "b", "Q",  "z",  "xi",    "ref_z",  "ref_xi", "rng"};
+enum { KIND_INT, KIND_DOUBLE, KIND_BYTE };
+static const int field_kind[N_FIELDS] = {KIND_DOUBLE, KIND_DOUBLE, KIND_DOUBLE, KIND_DOUBLE, KIND_DOUBLE,
+                                         KIND_DOUBLE, KIND_DOUBLE, KIND_DOUBLE, KIND_DOUBLE, KIND_INT,
+                                         KIND_INT,    KIND_INT,    KIND_INT,    KIND_BYTE};
+/* header: iteration, K, have_ref, unused */
+#define STATE_HEAD 4
+
+static size_t kind_size(int kind) { return kind == KIND_INT ? sizeof(int) : kind == KIND_DOUBLE ? sizeof(double) : 1; }
+
+/* Element counts and byte offsets of the fields for K clusters (doubles
+ * first, so every field is aligned); the packed size. */
+static size_t state_layout(size_t count[N_FIELDS], size_t offset[N_FIELDS], const struct shape *s, size_t K)
+{
+    size_t N = s->N, T = s->T, L = s->L, D = K * s->P, p = s->P - 1;
+    const size_t n[N_FIELDS] = {T * D, N, N * p + 1, N, L, L * L, L * D * D, L * D, L * D * D, N, T, N, T, s->rng};
+    size_t at = STATE_HEAD * sizeof(int64_t);
+    for (int f = 0; f < N_FIELDS; f++) {
+        count[f] = n[f];
+        offset[f] = at;
+        at += n[f] * kind_size(field_kind[f]);
+    }
+    return at;
+}
+
+static void chain_fields(void *ptr[N_FIELDS], const struct wk_bc_chain *ch)
+{
+    void *v[N_FIELDS] = {ch->X, ch->d, ch->c, ch->r, ch->beta, ch->pi, ch->A, ch->b, ch->Q,
+                         ch->z, ch->xi, ch->ref_z, ch->ref_xi, gsl_rng_state(ch->rng)};
+    memcpy(ptr, v, sizeof v);
+}
+
+struct state {
+    unsigned char *bytes;
+    size_t size;
+};
+
+static int pack_state(struct state *st, const struct wk_bc_chain *ch, const struct shape *s)
+{
+    size_t count[N_FIELDS], offset[N_FIELDS];
+    st->size = state_layout(count, offset, s, ch->K);
+    st->bytes = wk_malloc_array(st->size, 1);
+    if (!st->bytes) return WK_ENOMEM;
+    int64_t head[STATE_HEAD] = {ch->iteration, (int64_t)ch->K, ch->have_ref, 0};
+    memcpy(st->bytes, head, sizeof head);
+    void *ptr[N_FIELDS];
+    chain_fields(ptr, ch);
+    for (int f = 0; f < N_FIELDS; f++) memcpy(st->bytes + offset[f], ptr[f], count[f] * kind_size(field_kind[f]));
+    return 0;
+}
+
+static int state_head(int64_t head[STATE_HEAD], const struct state *st, const char *file)
+{
+    if (st->size < STATE_HEAD * sizeof(int64_t)) return wk_fail(WK_EFORMAT, "'%s': checkpoint chain state is incomplete", file);
+    memcpy(head, st->bytes, STATE_HEAD * sizeof(int64_t));
+    if (head[0] < 0 || head[1] < 1 || head[1] > WK_BC_MAX_K)
+        return wk_fail(WK_EFORMAT, "'%s': checkpoint chain state is incomplete", file);
+    return 0;
+}
+
+static int unpack_state(struct wk_bc_chain *ch, const struct state *st, const struct shape *s, const char *file)
+{
+    int64_t head[STATE_HEAD];
+    int rc = state_head(head, st, file);
+    if (rc < 0) return rc;
+    size_t K = (size_t)head[1], count[N_FIELDS], offset[N_FIELDS];
+    if (state_layout(count, offset, s, K) != st->size)
+        return wk_fail(WK_EFORMAT, "'%s': checkpoint chain state has the wrong size", file);
+    int keep[WK_BC_MAX_K];
+    for (size_t k = 0; k < K; k++) keep[k] = -1;
+    double *zero = wk_calloc(s->T * s->P, sizeof(double));
+    if (!zero) return WK_ENOMEM;
+    rc = wk_bc_resize_clusters(ch, keep, K, zero);
+    free(zero);
+    if (rc < 0) return rc;
+    ch->iteration = (long)head[0];
+    ch->have_ref = (int)head[2];
+    void *ptr[N_FIELDS];
+    chain_fields(ptr, ch);
+    for (int f = 0; f < N_FIELDS; f++) memcpy(ptr[f], st->bytes + offset[f], count[f] * kind_size(field_kind[f]));
+    for (size_t i = 0; i < s->N; i++)
+        if (ch->z[i] < 0 || ch->z[i] >= (int)K) return wk_fail(WK_EFORMAT, "'%s': checkpoint labels out of range", file);
+    for (size_t t = 0; t < s->T; t++)
+        if (ch->xi[t] < 0 || ch->xi[t] >= (int)s->L)
+            return wk_fail(WK_EFORMAT, "'%s': checkpoint states out of range", file);
+    return 0;
+}
+
+static int save_state(hid_t g, const struct state *st, const struct shape *s)
+{
+    int64_t head[STATE_HEAD];
+    memcpy(head, st->bytes, sizeof head);
+    size_t count[N_FIELDS], offset[N_FIELDS];
+    state_layout(count, offset, s, (size_t)head[1]);
+    int rc = wk_h5_set_attr_long(g, "iteration", (long)head[0]);
+    if (!rc) rc = wk_h5_set_attr_long(g, "K", (long)head[1]);
+    if (!rc) rc = wk_h5_set_attr_long(g, "have_ref", (long)head[2]);
+    for (int f = 0; !rc && f < N_FIELDS; f++) {
+        const void *p = st->bytes + offset[f];
+        size_t dims[1] = {count[f]};
+        rc = field_kind[f] == KIND_INT      ? wk_h5_write_int(g, field_name[f], 1, dims, p)
+             : field_kind[f] == KIND_DOUBLE ? wk_h5_write_double(g, field_name[f], 1, dims, p)
+                                            : wk_h5_write_uint8(g, field_name[f], 1, dims, p);
+    }
     return rc;
 }
 
@@ -293,79 +490,112 @@ static int get_array(hid_t g, const char *name, const char *file, size_t want, i
     int rank;
     size_t dims[4];
     void *data = NULL;
-    int rc = kind == 0   ? wk_h5_read_int(g, name, file, &rank, dims, (int **)&data)
-             : kind == 1 ? wk_h5_read_double(g, name, file, &rank, dims, (double **)&data)
-                         : wk_h5_read_uint8(g, name, file, &rank, dims, (unsigned char **)&data);
+    int rc = kind == KIND_INT      ? wk_h5_read_int(g, name, file, &rank, dims, (int **)&data)
+             : kind == KIND_DOUBLE ? wk_h5_read_double(g, name, file, &rank, dims, (double **)&data)
+                                   : wk_h5_read_uint8(g, name, file, &rank, dims, (unsigned char **)&data);
     if (rc < 0) return rc;
     if (rank != 1 || dims[0] != want) {
         free(data);
         return wk_fail(WK_EFORMAT, "'%s': checkpoint field %s has the wrong size", file, name);
     }
-    memcpy(dest, data, want * (kind == 0 ? sizeof(int) : kind == 1 ? sizeof(double) : 1));
+    memcpy(dest, data, want * kind_size(kind));
     free(data);
     return 0;
 }
 
-static int load_chain_state(struct wk_bc_chain *ch, hid_t g, const char *file)
+static int load_state(struct state *st, hid_t g, const char *file, const struct shape *s)
 {
-    size_t N = ch->data->N, T = ch->data->T, L = ch->L, P = ch->P, p = P - 1;
-    long iteration = 0, K = 0, have_ref = 0;
-    int rc = wk_h5_get_attr_long(g, "iteration", &iteration);
-    if (!rc) rc = wk_h5_get_attr_long(g, "K", &K);
-    if (!rc) rc = wk_h5_get_attr_long(g, "have_ref", &have_ref);
-    if (rc < 0 || K < 1 || K > WK_BC_MAX_K)
+    long head[3];
+    static const char *const attr[3] = {"iteration", "K", "have_ref"};
+    for (int k = 0; k < 3; k++)
+        if (wk_h5_get_attr_long(g, attr[k], &head[k]) < 0)
+            return wk_fail(WK_EFORMAT, "'%s': checkpoint chain state is incomplete", file);
+    if (head[0] < 0 || head[1] < 1 || head[1] > WK_BC_MAX_K)
         return wk_fail(WK_EFORMAT, "'%s': checkpoint chain state is incomplete", file);
-    int keep[WK_BC_MAX_K];
-    for (long k = 0; k < K; k++) keep[k] = -1;
-    double *zero = wk_calloc(T * P, sizeof(double));
-    if (!zero) return WK_ENOMEM;
-    rc = wk_bc_resize_clusters(ch, keep, (size_t)K, zero);
-    free(zero);
-    size_t D = ch->D;
-    ch->iteration = iteration;
-    ch->have_ref = (int)have_ref;
-    if (!rc) rc = get_array(g, "z", file, N, 0, ch->z);
-    if (!rc) rc = get_array(g, "xi", file, T, 0, ch->xi);
-    if (!rc) rc = get_array(g, "ref_z", file, N, 0, ch->ref_z);
-    if (!rc) rc = get_array(g, "ref_xi", file, T, 0, ch->ref_xi);
-    if (!rc) rc = get_array(g, "X", file, T * D, 1, ch->X);
-    if (!rc) rc = get_array(g, "d", file, N, 1, ch->d);
-    if (!rc) rc = get_array(g, "c", file, N * p + 1, 1, ch->c);
-    if (!rc) rc = get_array(g, "r", file, N, 1, ch->r);
-    if (!rc) rc = get_array(g, "beta", file, L, 1, ch->beta);
-    if (!rc) rc = get_array(g, "pi", file, L * L, 1, ch->pi);
-    if (!rc) rc = get_array(g, "A", file, L * D * D, 1, ch->A);
-    if (!rc) rc = get_array(g, "b", file, L * D, 1, ch->b);
-    if (!rc) rc = get_array(g, "Q", file, L * D * D, 1, ch->Q);
-    if (!rc) rc = get_array(g, "rng", file, gsl_rng_size(ch->rng), 2, gsl_rng_state(ch->rng));
-    for (size_t i = 0; !rc && i < N; i++)
-        if (ch->z[i] < 0 || ch->z[i] >= (int)K) rc = wk_fail(WK_EFORMAT, "'%s': checkpoint labels out of range", file);
-    for (size_t t = 0; !rc && t < T; t++)
-        if (ch->xi[t] < 0 || ch->xi[t] >= (int)L) rc = wk_fail(WK_EFORMAT, "'%s': checkpoint states out of range", file);
+    size_t count[N_FIELDS], offset[N_FIELDS];
+    st->size = state_layout(count, offset, s, (size_t)head[1]);
+    st->bytes = wk_malloc_array(st->size, 1);
+    if (!st->bytes) return WK_ENOMEM;
+    int64_t h64[STATE_HEAD] = {head[0], head[1], head[2], 0};
+    memcpy(st->bytes, h64, sizeof h64);
+    int rc = 0;
+    for (int f = 0; !rc && f < N_FIELDS; f++)
+        rc = get_array(g, field_name[f], file, count[f], field_kind[f], st->bytes + offset[f]);
     return rc;
 }
 
+static void states_free(struct state *st, int n)
+{
+    for (int c = 0; st && c < n; c++) free(st[c].bytes);
+    free(st);
+}
+
+/* Rank 0 gets every chain's packed state (in st[c]); other ranks send
+ * theirs.  A rank that cannot pack sends an empty state. */
+static int gather_states(struct state *st, const struct run *R)
+{
+    int rank = wk_mpi_rank(), rc = 0;
+    for (int c = 0; c < R->o->chains; c++) {
+        int from = chain_owner(c);
+        if (from == rank) {
+            struct state mine = {NULL, 0};
+            int e = pack_state(&mine, &R->chain[c], &R->shape);
+            if (rank == 0) {
+                st[c] = mine;
+            } else {
+                int64_t size = e ? 0 : (int64_t)mine.size;
+                int m = wk_mpi_send_bytes(&size, sizeof size, 0, TAG_STATE);
+                if (!m && size) m = wk_mpi_send_bytes(mine.bytes, mine.size, 0, TAG_STATE);
+                free(mine.bytes);
+                if (!e) e = m;
+            }
+            if (!rc) rc = e;
+        } else if (rank == 0) {
+            int64_t size = 0;
+            int e = wk_mpi_recv_bytes(&size, sizeof size, from, TAG_STATE);
+            if (!e && size > 0) {
+                st[c].size = (size_t)size;
+                st[c].bytes = wk_malloc_array(st[c].size, 1);
+                e = st[c].bytes ? wk_mpi_recv_bytes(st[c].bytes, st[c].size, from, TAG_STATE) : WK_ENOMEM;
+            } else if (!e) {
+                e = WK_ENOMEM; /* the sender logged why */
+            }
+            if (!rc) rc = e;
+        }
+    }
+    return rc;
+}
+
+/* The checkpoint: the draws so far (/results/bicluster) and every chain's
+ * state; rank 0 writes it after gathering the states. */
 static int write_checkpoint(const struct run *R, struct wk_file *out, const char *path)
 {
-    if (H5Fflush(wk_file_hid(out), H5F_SCOPE_GLOBAL) < 0) return wk_h5_fail(wk_file_name(out), "flush");
-    struct wk_file *ck;
-    int rc = wk_file_create(&ck, path);
-    if (rc < 0) return rc;
-    rc = wk_file_copy_group(ck, out, "/results/bicluster");
-    for (int c = 0; !rc && c < R->o->chains; c++) {
-        char name[64];
-        snprintf(name, sizeof name, "/checkpoint/chain%d", c);
-        hid_t g;
-        rc = wk_h5_ensure_group(wk_file_hid(ck), name, &g);
-        if (rc < 0) break;
-        rc = save_chain_state(g, &R->chain[c]);
-        H5Gclose(g);
+    int chains = R->o->chains;
+    struct state *st = wk_calloc((size_t)chains, sizeof *st);
+    int rc = st ? 0 : WK_ENOMEM;
+    rc = wk_mpi_agree_error(rc);
+    if (!rc) rc = wk_mpi_agree_error(gather_states(st, R));
+    if (!rc && wk_mpi_rank() == 0) {
+        struct wk_file *ck = NULL;
+        if (H5Fflush(wk_file_hid(out), H5F_SCOPE_GLOBAL) < 0) rc = wk_h5_fail(wk_file_name(out), "flush");
+        if (!rc) rc = wk_file_create(&ck, path);
+        if (!rc) rc = wk_file_copy_group(ck, out, "/results/bicluster");
+        for (int c = 0; !rc && c < chains; c++) {
+            char name[64];
+            snprintf(name, sizeof name, "/checkpoint/chain%d", c);
+            hid_t g;
+            rc = wk_h5_ensure_group(wk_file_hid(ck), name, &g);
+            if (rc < 0) break;
+            rc = save_state(g, &st[c], &R->shape);
+            H5Gclose(g);
+        }
+        if (rc < 0)
+            wk_file_abort(ck);
+        else
+            rc = wk_file_commit(ck);
     }
-    if (rc < 0) {
-        wk_file_abort(ck);
-        return rc;
-    }
-    return wk_file_commit(ck);
+    states_free(st, chains);
+    return wk_mpi_agree_error(rc);
 }
 
 /* The run's identity: a resumed run must match it. */
@@ -378,7 +608,10 @@ static void run_signature(char *buf, size_t len, const struct run *R, unsigned l
              o->gamma, o->kappa, o->r_k, o->mfm_gamma, o->save_params, seed);
 }
 
-static int resume(struct run *R, struct wk_file *out, const char *path, const char *signature)
+/* Rank 0: check the checkpoint's identity, read every chain's state into
+ * st[], copy the draws so far into the output. */
+static int read_checkpoint(struct state *st, const struct run *R, struct wk_file *out, const char *path,
+                           const char *signature)
 {
     struct wk_file *ck;
     int rc = wk_file_open(&ck, path);
@@ -401,12 +634,47 @@ static int resume(struct run *R, struct wk_file *out, const char *path, const ch
             rc = wk_fail(WK_EFORMAT, "'%s': checkpoint lacks %s", path, name);
             break;
         }
-        rc = load_chain_state(&R->chain[c], cg, path);
+        rc = load_state(&st[c], cg, path, &R->shape);
         H5Gclose(cg);
     }
+    for (int c = 1; !rc && c < R->o->chains; c++)
+        if (memcmp(st[c].bytes, st[0].bytes, sizeof(int64_t)) != 0)
+            rc = wk_fail(WK_EFORMAT, "'%s': chains of the checkpoint disagree", path);
     if (!rc) rc = wk_file_copy_group(out, ck, "/results/bicluster");
     wk_file_close(ck);
     return rc;
+}
+
+/* Resume every chain from the checkpoint: rank 0 reads it and sends each
+ * rank its chains' states. */
+static int resume(struct run *R, struct wk_file *out, const char *path, const char *signature)
+{
+    int rank = wk_mpi_rank(), chains = R->o->chains;
+    struct state *st = wk_calloc((size_t)chains, sizeof *st);
+    int rc = st ? 0 : WK_ENOMEM;
+    if (!rc && rank == 0) rc = read_checkpoint(st, R, out, path, signature);
+    rc = wk_mpi_agree_error(rc);
+    for (int c = 0; !rc && c < chains; c++) {
+        int to = chain_owner(c);
+        if (to == 0 && rank == 0) {
+            rc = unpack_state(&R->chain[c], &st[c], &R->shape, path);
+        } else if (rank == 0) {
+            int64_t size = (int64_t)st[c].size;
+            rc = wk_mpi_send_bytes(&size, sizeof size, to, TAG_RESUME);
+            if (!rc) rc = wk_mpi_send_bytes(st[c].bytes, st[c].size, to, TAG_RESUME);
+        } else if (to == rank) {
+            int64_t size = 0;
+            rc = wk_mpi_recv_bytes(&size, sizeof size, 0, TAG_RESUME);
+            if (!rc) {
+                st[c].size = (size_t)size;
+                st[c].bytes = wk_malloc_array(st[c].size ? st[c].size : 1, 1);
+                rc = st[c].bytes ? wk_mpi_recv_bytes(st[c].bytes, st[c].size, 0, TAG_RESUME) : WK_ENOMEM;
+            }
+            if (!rc) rc = unpack_state(&R->chain[c], &st[c], &R->shape, path);
+        }
+    }
+    states_free(st, chains);
+    return wk_mpi_agree_error(rc);
 }
 
 /* ---- the run ---- */
@@ -463,57 +731,100 @@ static int setup_output(struct run *R, struct wk_file *out, int resumed, const c
     return rc;
 }
 
+/* Sample from `start` to the end in blocks; with a checkpoint, a stop
+ * request (on any rank) ends the run early, at a checkpoint. */
 static int sample(struct run *R, struct wk_file *out, const struct wk_cli *cli, long start)
 {
     const struct wk_bicluster_options *o = R->o;
+    int root = wk_mpi_rank() == 0;
     wk_cli_threads(cli); /* sets OpenMP's thread count */
-    struct wk_progress *bar = wk_progress_start(cli, "sampling", (double)(o->iterations - start), "it");
-    int rc = 0;
-    for (long at = start; !rc && at < o->iterations;) {
-        long until = at + BLOCK < o->iterations ? at + BLOCK : o->iterations;
-        int failed = 0;
-        #pragma omp parallel for schedule(static, 1) reduction(min : failed)
-        for (int c = 0; c < o->chains; c++) {
-            int e = advance_chain(R, c, until);
-            if (e < failed) failed = e;
-        }
-        rc = failed;
-        for (int c = 0; !rc && c < o->chains; c++) rc = flush_chain(&R->out[c], o->save_params);
+    struct wk_progress *bar =
+        root ? wk_progress_start(cli, "sampling", (double)(o->iterations - start), "it") : NULL;
+    int rc = 0, stop = 0;
+    long at = start;
+    while (!rc && !stop && at < o->iterations) {
+        long until = (at / BLOCK + 1) * BLOCK < o->iterations ? (at / BLOCK + 1) * BLOCK : o->iterations;
+        rc = advance_local(R, until, o->checkpoint != NULL);
+        if (!rc && o->checkpoint) rc = agree_stop(R, &stop, &until);
+        if (!rc) rc = write_draws(R);
         long before = at;
         at = until;
-        if (!rc && o->checkpoint && (at == o->iterations || at / o->checkpoint_every > before / o->checkpoint_every))
+        if (!rc && o->checkpoint && (stop || at == o->iterations || at / o->checkpoint_every > before / o->checkpoint_every))
             rc = write_checkpoint(R, out, o->checkpoint);
         wk_progress_update(bar, (double)(at - start));
     }
     wk_progress_finish(bar);
+    if (!rc && !stop && o->checkpoint) { /* asked during the last block's writes: the final checkpoint is there */
+        stop = wk_file_stop_requested();
+        rc = wk_mpi_allreduce_max_int(&stop, 1);
+    }
+    if (!rc && stop && root)
+        wk_log(WK_LOG_WARN, "stopped by signal %d at iteration %ld; checkpoint '%s' saved; rerun the same command to resume",
+               stop, at, o->checkpoint);
     return rc;
+}
+
+static int init_chains(struct run *R, const struct wk_cli *cli)
+{
+    const struct wk_bicluster_options *o = R->o;
+    int rc = 0;
+    for (int c = 0; !rc && c < o->chains; c++) {
+        if (chain_is_local(c)) {
+            rc = wk_bc_chain_init(&R->chain[c], &R->in.data, o, wk_sim_stream_seed(cli->seed, (unsigned long)c));
+            if (!rc && !R->shape.rng) R->shape.rng = gsl_rng_size(R->chain[c].rng);
+        }
+        if (!rc && (chain_is_local(c) || wk_mpi_rank() == 0)) rc = alloc_buffers(&R->out[c], R);
+    }
+    return wk_mpi_agree_error(rc);
 }
 
 static int run_chains(struct run *R, struct wk_file *out, const struct wk_cli *cli)
 {
     const struct wk_bicluster_options *o = R->o;
+    int root = wk_mpi_rank() == 0;
     char signature[512];
     run_signature(signature, sizeof signature, R, cli->seed);
-    int rc = 0;
-    for (int c = 0; !rc && c < o->chains; c++) {
-        rc = wk_bc_chain_init(&R->chain[c], &R->in.data, o, wk_sim_stream_seed(cli->seed, (unsigned long)c));
-        if (!rc) rc = alloc_buffers(&R->out[c], R);
-    }
-    int resumed = 0;
-    if (!rc && o->checkpoint && access(o->checkpoint, F_OK) == 0) {
-        rc = resume(R, out, o->checkpoint, signature);
-        resumed = 1;
-    }
-    if (!rc) rc = setup_output(R, out, resumed, signature, cli->seed);
-    long start = R->chain[0].iteration;
-    for (int c = 1; !rc && c < o->chains; c++)
-        if (R->chain[c].iteration != start) rc = wk_fail(WK_EFORMAT, "'%s': chains of the checkpoint disagree", o->checkpoint);
-    if (!rc && start > o->iterations)
+    R->shape = (struct shape){R->N, R->T, (size_t)o->states, R->P, 0};
+    int rc = init_chains(R, cli);
+    int resumed = root && o->checkpoint && access(o->checkpoint, F_OK) == 0;
+    if (!rc) rc = wk_mpi_bcast(&resumed, sizeof resumed, 0);
+    if (!rc && resumed) rc = resume(R, out, o->checkpoint, signature);
+    if (!rc && root) rc = setup_output(R, out, resumed, signature, cli->seed);
+    rc = wk_mpi_agree_error(rc);
+    double start = 0;
+    for (int c = 0; c < o->chains; c++)
+        if (chain_is_local(c)) start = (double)R->chain[c].iteration;
+    if (!rc) rc = wk_mpi_allreduce_max_double(&start, 1);
+    if (!rc && start > (double)o->iterations && root)
         rc = wk_fail(WK_EINVAL, "'%s': checkpoint is past --iterations %ld", o->checkpoint, o->iterations);
-    if (!rc) rc = sample(R, out, cli, start);
+    rc = wk_mpi_agree_error(rc);
+    if (!rc) rc = sample(R, out, cli, (long)start);
     return rc;
 }
 
+/* Rank 0 has read the counts (the input may be stdin); the others get
+ * their size and values. */
+static int share_counts(struct counts *c)
+{
+    uint64_t size[2] = {c->data.N, c->data.T};
+    int rc = wk_mpi_bcast(size, sizeof size, 0);
+    if (rc < 0) return rc;
+    if (wk_mpi_rank() != 0) {
+        c->data.N = (size_t)size[0];
+        c->data.T = (size_t)size[1];
+        c->y = wk_malloc_array(c->data.N * c->data.T, sizeof(double));
+        c->data.y = c->y;
+        rc = c->y ? 0 : WK_ENOMEM;
+    }
+    rc = wk_mpi_agree_error(rc);
+    if (!rc) rc = wk_mpi_bcast(c->y, c->data.N * c->data.T * sizeof(double), 0);
+    return rc;
+}
+
+/* Every rank calls this with the same options; `output` is rank 0's (NULL
+ * on the others).  After a stop request (with a checkpoint) the run ends
+ * early at a checkpoint and returns 0 with wk_file_stop_requested() or
+ * another rank's request pending: the caller abandons the output. */
 int wk_bicluster_run(struct wk_file *output, const char *input, const struct wk_bicluster_options *o,
                      const struct wk_cli *cli)
 {
@@ -524,7 +835,9 @@ int wk_bicluster_run(struct wk_file *output, const char *input, const struct wk_
     memset(&R, 0, sizeof R);
     R.o = o;
     R.group = -1;
-    int rc = read_counts(&R.in, output, input ? input : "-", o->recording);
+    int rc = wk_mpi_rank() == 0 ? read_counts(&R.in, output, input ? input : "-", o->recording) : 0;
+    rc = wk_mpi_agree_error(rc);
+    if (!rc) rc = share_counts(&R.in);
     if (rc < 0) {
         counts_free(&R.in);
         return rc;
@@ -537,7 +850,7 @@ int wk_bicluster_run(struct wk_file *output, const char *input, const struct wk_
     if (R.kout > WK_BC_MAX_K) R.kout = WK_BC_MAX_K;
     R.chain = wk_calloc((size_t)o->chains, sizeof *R.chain);
     R.out = wk_calloc((size_t)o->chains, sizeof *R.out);
-    rc = R.chain && R.out ? 0 : WK_ENOMEM;
+    rc = wk_mpi_agree_error(R.chain && R.out ? 0 : WK_ENOMEM);
     if (!rc) rc = run_chains(&R, output, cli);
     for (int c = 0; R.chain && c < o->chains; c++) wk_bc_chain_free(&R.chain[c]);
     for (int c = 0; R.out && c < o->chains; c++) free_buffers(&R.out[c]);

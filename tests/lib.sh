@@ -82,17 +82,14 @@ have_mpi() {
     [ -n "$WK_MPI_BIN" ] && [ -x "$WK_MPI_BIN/worm-ntf" ] && command -v mpirun >/dev/null 2>&1
 }
 
-# Open MPI refuses root (CI) without these; 2 cores need --oversubscribe for
-# more ranks than cores.  Open MPI's plugins leak at exit from unloaded
-# modules that no suppression can name, so leak checking is off under MPI
-# (the same code paths are leak-checked in the one-rank runs).
+# run_mpi goes through tests/mpirun (environment for root and ASan); a test
+# that starts mpirun itself (in the background, say) uses "$MPIRUN" too.
+MPIRUN=$WK_TOP/tests/mpirun
 run_mpi() {
     _np=$1; shift
     _tool=$1; shift
     rc=0
-    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-        mpirun --oversubscribe -np "$_np" "$WK_MPI_BIN/$_tool" "$@" >"$out" 2>"$err" </dev/null || rc=$?
+    "$MPIRUN" -np "$_np" "$WK_MPI_BIN/$_tool" "$@" >"$out" 2>"$err" </dev/null || rc=$?
 }
 
 done_testing() {

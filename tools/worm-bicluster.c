@@ -1,5 +1,6 @@
 /* worm-bicluster - Bayesian bi-clustering of neurons and time bins of spike
  * counts by MCMC (and summaries of the draws). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ static const struct wk_tool TOOL = {
     "  -n, --iterations N     iterations per chain (default 1000)\n"
     "  -b, --burnin N         iterations discarded by summaries (default 25%)\n"
     "  -t, --thin N           keep every N-th iteration (default 1)\n"
-    "  -c, --chains N         independent chains, in parallel threads (default 1)\n"
+    "  -c, --chains N         independent chains, in parallel threads and, in the\n"
+    "                         MPI build, spread over the ranks (default 1)\n"
     "  -p, --latent-dim P     latent factors per neuron cluster (default 2)\n"
     "  -L, --states L         truncation of the sticky HDP-HMM (default 10)\n"
     "  -k, --init-clusters K  clusters at the start (default: by the eigengap of a\n"
@@ -33,7 +35,8 @@ static const struct wk_tool TOOL = {
     "      --rk R             MFM prior K ~ Geometric(R) (default 0.2)\n"
     "      --mfm-gamma G      MFM weights ~ Dirichlet(G) (default 1)\n"
     "      --save-params      also stream d, c, r and the latent trajectories\n"
-    "      --checkpoint FILE  save the chains there (also at the end) and resume\n"
+    "      --checkpoint FILE  save the chains there (also at the end and on\n"
+    "                         SIGTERM/SIGINT, then exit 128+signal) and resume\n"
     "                         from it when it exists\n"
     "      --checkpoint-every N  iterations between checkpoints (default 100)\n",
 };
@@ -73,30 +76,47 @@ static int handle_option(int key, const char *arg, void *ctx)
     }
 }
 
+/* Every rank samples; rank 0 writes the output.  With --checkpoint a
+ * SIGTERM/SIGINT (on any rank) stops the run at a checkpoint and ends the
+ * process by that signal, without an output. */
 static int sample(const struct wk_bicluster_options *o, const struct wk_cli *cli, const char *input)
 {
-    struct wk_file *out;
-    int rc = wk_file_create(&out, cli->output ? cli->output : "-");
+    struct wk_file *out = NULL;
+    int rc = wk_mpi_rank() == 0 ? wk_file_create(&out, cli->output ? cli->output : "-") : 0;
+    rc = wk_mpi_agree_error(rc);
     if (rc < 0) return rc;
+    if (o->checkpoint) wk_file_defer_signals();
     rc = wk_bicluster_run(out, input, o, cli);
-    if (rc < 0) {
+    int stop = wk_file_stop_requested();
+    if (!rc) rc = wk_mpi_allreduce_max_int(&stop, 1);
+    if (rc < 0 || stop) {
         wk_file_abort(out);
-        return rc;
+        if (rc < 0) return rc;
+        if (!wk_file_stop_requested()) raise(stop); /* only recorded: every rank ends by the same signal */
+        wk_file_stop_now();                         /* does not return */
+        return WK_EIO;
     }
-    return wk_file_commit(out);
+    if (out) rc = wk_file_commit(out);
+    return wk_mpi_agree_error(rc);
 }
 
 static int summarize(const struct wk_bicluster_options *o, const struct wk_cli *cli, const char *input)
 {
+    if (wk_mpi_rank() != 0) return wk_mpi_agree_error(0);
     struct wk_file *out;
     int rc = wk_file_create(&out, cli->output ? cli->output : "-");
-    if (rc < 0) return rc;
-    rc = wk_bicluster_summarize(out, input, o->burnin, o->thin);
-    if (rc < 0) {
+    if (!rc) rc = wk_bicluster_summarize(out, input, o->burnin, o->thin);
+    if (rc < 0)
         wk_file_abort(out);
-        return rc;
-    }
-    return wk_file_commit(out);
+    else
+        rc = wk_file_commit(out);
+    return wk_mpi_agree_error(rc);
+}
+
+static int finish(int rc)
+{
+    wk_mpi_finalize();
+    return wk_cli_exit(rc);
 }
 
 int main(int argc, char **argv)
@@ -112,25 +132,28 @@ int main(int argc, char **argv)
         {"save-params", no_argument, 0, OPT_SAVE}, {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
         {"checkpoint-every", required_argument, 0, OPT_EVERY}, {0, 0, 0, 0},
     };
+    if (wk_mpi_init(&argc, &argv) < 0) return 1;
+    /* only rank 0 prints (--help, --version, output to stdout) */
+    if (wk_mpi_rank() != 0 && !freopen("/dev/null", "w", stdout)) return 1;
     struct wk_cli cli;
     struct wk_bicluster_options o;
     wk_bicluster_options_init(&o);
     int is_summary = argc > 1 && strcmp(argv[1], "summarize") == 0;
     if (is_summary) wk_cli_needs_input = 0;
     int first = wk_cli_parse(&cli, &TOOL, argc, argv, "n:b:t:c:p:L:k:r:", longopts, handle_option, &o);
-    if (first < 0 || first == WK_CLI_DONE) return wk_cli_exit(first);
+    if (first < 0 || first == WK_CLI_DONE) return finish(first);
     char **files = cli.files;
     int n_files = cli.n_files;
     if (is_summary) files++, n_files--;
     if (n_files > 1) {
         wk_cli_usage_error("one input file at a time");
-        return wk_cli_exit(WK_EUSAGE);
+        return finish(WK_EUSAGE);
     }
     if (is_summary && n_files == 0 && isatty(STDIN_FILENO)) {
         wk_cli_usage_error("no input file");
-        return wk_cli_exit(WK_EUSAGE);
+        return finish(WK_EUSAGE);
     }
     const char *input = n_files ? files[0] : "-";
     int rc = is_summary ? summarize(&o, &cli, input) : sample(&o, &cli, input);
-    return wk_cli_exit(rc);
+    return finish(rc);
 }
