@@ -8,6 +8,7 @@
 #include <cblas.h>
 
 #include "glm_internal.h"
+#include "glm_run_internal.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_partition.h"
 #include "wormkit/wk_util.h"
@@ -22,11 +23,10 @@ void wk_glm_trace_clear(struct wk_glm_trace *t)
 
 /* The key identifying a fit's data and options in its checkpoint (not the
  * number of epochs: a longer run continues a shorter one). */
-static unsigned long options_key(const struct wk_glm_model *m, const struct wk_glm_data *d,
-                                 const struct wk_glm_opts *o)
+unsigned long glm_fit_key(size_t S, size_t N, const struct wk_glm_data *d, const struct wk_glm_opts *o)
 {
-    unsigned long k = wk_glm_key(o->seed, m->S);
-    const unsigned long parts[] = {m->N, wk_glm_data_samples(d), d->n, o->lags, (unsigned long)o->self,
+    unsigned long k = wk_glm_key(o->seed, S);
+    const unsigned long parts[] = {N, wk_glm_data_samples(d), d->n, o->lags, (unsigned long)o->self,
                                    (unsigned long)o->obs, (unsigned long)o->prior, (unsigned long)o->mstep,
                                    (unsigned long)o->random_init, (unsigned long)o->fix_pibar,
                                    o->steps, o->newton};
@@ -50,46 +50,102 @@ static int mstep(struct wk_glm_model *m, const struct wk_glm_data *d, const doub
     return rc;
 }
 
+/* ---- epoch by epoch ---- */
+
+struct wk_glm_fitter {
+    struct wk_glm_model *m;
+    struct wk_glm_trace *trace;
+    const struct wk_glm_data *d;
+    const struct wk_glm_opts *o;
+    double *gamma;
+    double xi[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
+    size_t epoch;
+    int converged;
+};
+
+void wk_glm_fitter_free(struct wk_glm_fitter *f)
+{
+    if (!f) return;
+    free(f->gamma);
+    free(f);
+}
+
+int wk_glm_fitter_alloc(struct wk_glm_fitter **out, struct wk_glm_model *m, struct wk_glm_trace *trace,
+                        const struct wk_glm_data *d, const struct wk_glm_opts *o, size_t epoch, int converged)
+{
+    *out = NULL;
+    if (epoch > o->epochs || trace->n > o->epochs + 1)
+        return wk_fail(WK_EINVAL, "glm: cannot resume after epoch %zu of %zu", epoch, o->epochs);
+    openblas_set_num_threads(1); /* parallel over sequences, states and neurons instead */
+    struct wk_glm_fitter *f = wk_calloc(1, sizeof *f);
+    double *obj = wk_calloc(o->epochs + 1, sizeof *obj);
+    if (f) f->gamma = wk_calloc(wk_glm_data_samples(d) * m->S + 1, sizeof *f->gamma);
+    if (!f || !obj || !f->gamma) {
+        free(obj);
+        wk_glm_fitter_free(f);
+        return WK_ENOMEM;
+    }
+    if (trace->n) memcpy(obj, trace->objective, trace->n * sizeof *obj);
+    free(trace->objective);
+    trace->objective = obj;
+    *f = (struct wk_glm_fitter){m, trace, d, o, f->gamma, {0}, epoch, converged};
+    int rc = 0;
+    if (epoch == 0 && !converged && !o->random_init) rc = wk_glm_init_from_data(m, d, o);
+    if (rc) wk_glm_fitter_free(f);
+    else *out = f;
+    return rc;
+}
+
+size_t wk_glm_fitter_epoch(const struct wk_glm_fitter *f) { return f->epoch; }
+int wk_glm_fitter_converged(const struct wk_glm_fitter *f) { return f->converged; }
+int wk_glm_fitter_done(const struct wk_glm_fitter *f) { return f->converged || f->epoch >= f->o->epochs; }
+
+int wk_glm_fitter_step(struct wk_glm_fitter *f)
+{
+    if (wk_glm_fitter_done(f)) return 0;
+    struct wk_glm_trace *t = f->trace;
+    double ll;
+    int rc = wk_glm_estep(f->gamma, f->xi, &ll, f->m, f->d);
+    if (rc) return rc;
+    f->converged = t->n > 0 && f->o->tol > 0 && ll - t->objective[t->n - 1] < f->o->tol * fabs(ll);
+    t->objective[t->n++] = ll;
+    if (f->converged) return 0;
+    wk_glm_update_transitions(f->m, f->xi);
+    rc = mstep(f->m, f->d, f->gamma, f->o, f->epoch);
+    if (!rc) f->epoch++;
+    return rc;
+}
+
+/* ---- the whole fit, with the single-fit checkpoint file ---- */
+
 int wk_glm_fit(struct wk_glm_model *m, struct wk_glm_trace *trace, const struct wk_glm_data *d,
                const struct wk_glm_opts *o, const struct wk_glm_fit_ctl *ctl)
 {
-    size_t S = m->S, Tall = wk_glm_data_samples(d), epoch = 0;
-    openblas_set_num_threads(1); /* parallel over sequences, states and neurons instead */
+    size_t epoch = 0;
     trace->n = 0;
     trace->objective = wk_calloc(o->epochs + 1, sizeof *trace->objective);
-    double *gamma = wk_calloc(Tall * S + 1, sizeof *gamma), xi[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
-    if (!trace->objective || !gamma) {
-        free(gamma);
-        wk_glm_trace_clear(trace);
-        return WK_ENOMEM;
-    }
-    unsigned long key = options_key(m, d, o);
+    if (!trace->objective) return WK_ENOMEM;
+    unsigned long key = glm_fit_key(m->S, m->N, d, o);
     const char *ckpt = ctl ? ctl->checkpoint : NULL;
     int rc = 0;
     if (ckpt) {
         rc = wk_glm_checkpoint_load(ckpt, m, &epoch, trace, o->epochs + 1, key);
         if (rc == WK_ENOTFOUND) rc = 0;
     }
-    if (!rc && epoch == 0 && !o->random_init) rc = wk_glm_init_from_data(m, d, o);
-    if (!rc && epoch > o->epochs && epoch != WK_GLM_CONVERGED)
+    int converged = epoch == WK_GLM_CONVERGED;
+    if (converged) epoch = trace->n ? trace->n - 1 : 0;
+    if (!rc && epoch > o->epochs)
         rc = wk_fail(WK_EINVAL, "'%s': checkpoint is past epoch %zu (more than --epochs)", ckpt, o->epochs);
-    for (; !rc && epoch < o->epochs; epoch++) {
-        double ll;
-        rc = wk_glm_estep(gamma, xi, &ll, m, d);
+    struct wk_glm_fitter *f = NULL;
+    if (!rc) rc = wk_glm_fitter_alloc(&f, m, trace, d, o, epoch, converged);
+    while (!rc && !wk_glm_fitter_done(f)) {
+        size_t e = f->epoch;
+        rc = wk_glm_fitter_step(f);
         if (rc) break;
-        int converged = trace->n > 0 && o->tol > 0 &&
-                        ll - trace->objective[trace->n - 1] < o->tol * fabs(ll);
-        trace->objective[trace->n++] = ll;
-        if (ctl && ctl->on_epoch) ctl->on_epoch(ctl->ctx, epoch, ll);
-        if (converged) {
-            if (ckpt) rc = wk_glm_checkpoint_save(ckpt, m, WK_GLM_CONVERGED, trace, key);
-            break;
-        }
-        wk_glm_update_transitions(m, xi);
-        rc = mstep(m, d, gamma, o, epoch);
-        if (!rc && ckpt) rc = wk_glm_checkpoint_save(ckpt, m, epoch + 1, trace, key);
+        if (ctl && ctl->on_epoch) ctl->on_epoch(ctl->ctx, e, trace->objective[trace->n - 1]);
+        if (ckpt) rc = wk_glm_checkpoint_save(ckpt, m, f->converged ? WK_GLM_CONVERGED : f->epoch, trace, key);
     }
-    free(gamma);
+    wk_glm_fitter_free(f);
     if (rc) wk_glm_trace_clear(trace);
     return rc;
 }

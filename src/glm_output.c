@@ -36,16 +36,18 @@ static int write_attrs(hid_t g, const struct wk_glm_run *r, const struct glm_fit
     char options[512];
     snprintf(options, sizeof options,
              "--states %zu --lags %zu --decay %.17g --span %.17g%s --mstep %s --epochs %zu --steps %zu --newton %zu "
-             "--lr %.17g --sigma %.17g --temperature %.17g --seed %lu",
+             "--lr %.17g --sigma %.17g --temperature %.17g --seed %lu --restarts %zu",
              fit->m->S, o->lags, o->decay, o->span, o->self ? "" : " --no-self",
              o->mstep == WK_GLM_MSTEP_ADAM ? "adam" : "newton", o->epochs, o->steps, o->newton, o->lr, o->sigma,
-             o->tau, cli->seed);
+             o->tau, cli->seed, r->restarts);
     int rc = wk_h5_set_attr_string(g, "prior", prior_names[o->prior]);
     if (!rc) rc = wk_h5_set_attr_string(g, "obs", obs_names[o->obs]);
     if (!rc) rc = wk_h5_set_attr_string(g, "options", options);
     if (!rc) rc = wk_h5_set_attr_long(g, "states", (long)fit->m->S);
     if (!rc) rc = wk_h5_set_attr_double(g, "train_loglik", fit->train_ll);
     if (!rc) rc = wk_h5_set_attr_double(g, "test_loglik", fit->test_ll);
+    if (!rc) rc = wk_h5_set_attr_long(g, "restart", (long)fit->restart);
+    if (!rc) rc = wk_h5_set_attr_long(g, "restarts", (long)r->restarts);
     return rc;
 }
 
@@ -199,20 +201,24 @@ static int write_scores(hid_t g, const struct scores *sc)
     return rc;
 }
 
-static int write_selection(hid_t g, const struct glm_fit *fits, size_t n)
+/* Every fit of the grid, its likelihoods and what chose the kept one. */
+static int write_selection(hid_t g, const struct glm_fit *fits, size_t n, const struct glm_input *in)
 {
-    int *states = wk_calloc(n, sizeof *states);
+    int *states = wk_calloc(2 * n, sizeof *states);
     double *ll = wk_calloc(2 * n, sizeof *ll);
     int rc = states && ll ? 0 : WK_ENOMEM;
     for (size_t k = 0; k < n && !rc; k++) {
-        states[k] = (int)fits[k].m->S;
+        states[k] = (int)fits[k].S;
+        states[n + k] = (int)fits[k].restart;
         ll[k] = fits[k].train_ll;
         ll[n + k] = fits[k].test_ll;
     }
     size_t d[1] = {n};
     if (!rc) rc = wk_h5_write_int(g, "selection_states", 1, d, states);
+    if (!rc) rc = wk_h5_write_int(g, "selection_restart", 1, d, states + n);
     if (!rc) rc = wk_h5_write_double(g, "selection_train_loglik", 1, d, ll);
     if (!rc) rc = wk_h5_write_double(g, "selection_test_loglik", 1, d, ll + n);
+    if (!rc) rc = wk_h5_set_attr_string(g, "selected_by", in->n_test ? "test_loglik" : "train_loglik");
     free(states);
     free(ll);
     return rc;
@@ -230,6 +236,7 @@ static int write_summary(const char *path, const struct glm_fit *fit, const stru
             prior_names[r->fit.prior], obs_names[r->fit.obs], fit->m->S, in->N, in->n - in->n_test, in->n_test,
             fit->trace.n);
     fprintf(fp, "train_loglik\t%.10g\ntest_loglik\t%.10g\n", fit->train_ll, fit->test_ll);
+    if (r->restarts > 1) fprintf(fp, "restart\t%zu\n", fit->restart);
     if (sc->have)
         fprintf(fp, "state_accuracy\t%.10g\nweight_mse\t%.10g\nadjacency_accuracy\t%.10g\nbalanced_accuracy\t%.10g\n"
                     "macro_f1\t%.10g\n",
@@ -261,13 +268,13 @@ static int write_group(hid_t g, const struct wk_cli *cli, const struct wk_glm_ru
     if (!rc && fit->trace.n) rc = wk_h5_write_double(g, "trace", 1, (const size_t[]){fit->trace.n}, fit->trace.objective);
     if (!rc) rc = write_sequences(g, fit->m, in, &r->fit, paths, loglik);
     if (!rc) rc = wk_h5_write_double(g, "loglik", 1, dn, loglik);
+    if (!rc && n_fits > 1) rc = write_selection(g, fits, n_fits, in);
     if (!rc) {
         fit->train_ll = 0;
         fit->test_ll = in->n_test ? 0 : wk_nan();
         for (size_t i = 0; i < in->n; i++) *(in->test[i] ? &fit->test_ll : &fit->train_ll) += loglik[i];
         rc = write_attrs(g, r, fit, cli);
     }
-    if (!rc && n_fits > 1) rc = write_selection(g, fits, n_fits);
     if (!rc && r->truth) rc = score_truth(sc, fit->m, in, paths, r->truth);
     if (!rc && sc->have) rc = write_scores(g, sc);
     free(paths);

@@ -1,7 +1,10 @@
 /* worm-glm - switching generalized linear models with none / Gaussian /
  * one-hot connectivity priors: brain states and, per state, who drives whom. */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wormkit/wk_glm.h"
 #include "wormkit/wormkit.h"
@@ -40,7 +43,12 @@ static const struct wk_tool TOOL = {
     "      --prior-connectome FILE[:ID]  onehot prior from a structural connectome\n"
     "  -t, --test ID          hold recording ID out of training (repeatable)\n"
     "      --test-fraction F  hold out the last fraction F of the recordings\n"
-    "      --checkpoint FILE  save after every epoch; resume from FILE if it exists\n"
+    "  -r, --restarts N       fits from N initialisations per number of states;\n"
+    "                         the best by held-out (else training) log-\n"
+    "                         likelihood is kept (default 1)\n"
+    "      --checkpoint FILE  save the run every --checkpoint-every epochs and\n"
+    "                         on SIGTERM/SIGINT; resume from FILE if it exists\n"
+    "      --checkpoint-every N  epochs between checkpoints (default 1)\n"
     "      --truth FILE       score against worm-simulate glm truth in FILE\n"
     "      --summary FILE     also write a metric<TAB>value summary ('-': stdout)\n",
 };
@@ -48,7 +56,7 @@ static const struct wk_tool TOOL = {
 enum {
     OPT_OBS = 256, OPT_ARRAY, OPT_DECAY, OPT_SPAN, OPT_NO_SELF, OPT_MSTEP, OPT_NEWTON, OPT_STEPS, OPT_LR,
     OPT_ONEHOT_LR, OPT_TOL, OPT_SIGMA, OPT_TEMPERATURE, OPT_INIT_SCALE, OPT_PRIOR_CONNECTOME, OPT_TEST_FRACTION,
-    OPT_CHECKPOINT, OPT_TRUTH, OPT_SUMMARY
+    OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_TRUTH, OPT_SUMMARY
 };
 
 #define MAX_TEST 4096
@@ -152,7 +160,9 @@ static int handle_option(int key, const char *arg, void *ctx)
         o->test[r->n_test++] = (char *)arg;
         return 0;
     case OPT_TEST_FRACTION: return wk_parse_double(arg, 0, 0.99, "--test-fraction", &r->test_fraction);
+    case 'r': return size_opt(arg, 1, 100000, "--restarts", &r->restarts);
     case OPT_CHECKPOINT: r->checkpoint = arg; return 0;
+    case OPT_CHECKPOINT_EVERY: return size_opt(arg, 1, 1000000, "--checkpoint-every", &r->checkpoint_every);
     case OPT_TRUTH: r->truth = arg; return 0;
     case OPT_SUMMARY: r->summary = arg; return 0;
     default: return WK_EUSAGE;
@@ -163,13 +173,42 @@ static int check(const struct opts *o, const struct wk_cli *cli)
 {
     const struct wk_glm_run *r = &o->run;
     const char *problem = NULL;
-    if (r->checkpoint && r->states_min != r->states_max) problem = "--checkpoint needs a single number of states";
-    else if (r->prior_connectome && r->fit.prior != WK_GLM_PRIOR_ONEHOT) problem = "--prior-connectome needs --prior onehot";
+    if (r->prior_connectome && r->fit.prior != WK_GLM_PRIOR_ONEHOT) problem = "--prior-connectome needs --prior onehot";
     else if (r->summary && strcmp(r->summary, "-") == 0 && !cli->output)
         problem = "--summary - needs -o FILE (stdout carries the wormkit file)";
     if (!problem) return 0;
     wk_cli_usage_error("%s", problem);
     return WK_EUSAGE;
+}
+
+/* Every MPI rank parses the same options, but only rank 0 prints usage
+ * errors, --help and --version; all ranks then agree on the outcome. */
+static int parse(struct wk_cli *cli, int argc, char **argv, const struct option *longopts, struct opts *o)
+{
+    int null = -1, out = -1, err = -1;
+    if (wk_mpi_rank() > 0) {
+        fflush(stdout);
+        fflush(stderr);
+        null = open("/dev/null", O_WRONLY);
+        out = dup(STDOUT_FILENO);
+        err = dup(STDERR_FILENO);
+        if (null >= 0 && out >= 0 && err >= 0) {
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+        }
+    }
+    int rc = wk_cli_parse(cli, &TOOL, argc, argv, "k:p:L:e:t:r:", longopts, handle_option, o);
+    if (rc >= 0 && rc != WK_CLI_DONE) rc = check(o, cli);
+    if (null >= 0 && out >= 0 && err >= 0) {
+        fflush(stdout);
+        fflush(stderr);
+        dup2(out, STDOUT_FILENO);
+        dup2(err, STDERR_FILENO);
+    }
+    if (null >= 0) close(null);
+    if (out >= 0) close(out);
+    if (err >= 0) close(err);
+    return wk_mpi_agree_error(rc);
 }
 
 int main(int argc, char **argv)
@@ -196,22 +235,30 @@ int main(int argc, char **argv)
         {"prior-connectome", required_argument, 0, OPT_PRIOR_CONNECTOME},
         {"test", required_argument, 0, 't'},
         {"test-fraction", required_argument, 0, OPT_TEST_FRACTION},
+        {"restarts", required_argument, 0, 'r'},
         {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
+        {"checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY},
         {"truth", required_argument, 0, OPT_TRUTH},
         {"summary", required_argument, 0, OPT_SUMMARY},
         {0, 0, 0, 0},
     };
     struct wk_cli cli;
     static struct opts o;
+    int rc = wk_mpi_init(&argc, &argv);
+    if (rc) return wk_cli_exit(rc);
     wk_glm_run_init(&o.run);
     o.run.test_ids = o.test;
-    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "k:p:L:e:t:", longopts, handle_option, &o);
-    if (rc < 0 || rc == WK_CLI_DONE) return wk_cli_exit(rc);
-    rc = check(&o, &cli);
-    if (!rc) {
+    rc = parse(&cli, argc, argv, longopts, &o);
+    if (rc >= 0 && rc != WK_CLI_DONE) {
         o.run.fit.seed = cli.seed;
         wk_cli_threads(&cli);
+        if (o.run.checkpoint) wk_file_defer_signals();
         rc = wk_glm_run(&cli, &o.run);
+        if (rc > 0) { /* stopped by a signal after saving the checkpoint */
+            wk_mpi_finalize();
+            wk_file_stop_now();
+        }
     }
+    wk_mpi_finalize();
     return wk_cli_exit(rc);
 }

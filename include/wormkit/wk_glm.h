@@ -209,6 +209,22 @@ int wk_glm_fit(struct wk_glm_model *m, struct wk_glm_trace *trace, const struct 
                const struct wk_glm_opts *o, const struct wk_glm_fit_ctl *ctl);
 void wk_glm_trace_clear(struct wk_glm_trace *t);
 
+/* The same fit one epoch at a time (worm-glm interleaves fits on MPI ranks
+ * and checkpoints between epochs).  m and trace are borrowed: start with m
+ * initialised and an empty trace (epoch 0; the data-driven start runs here
+ * unless o->random_init), or resume with m and trace as saved after
+ * `epoch` epochs (converged: the fit had stopped on --tol).  trace gets
+ * room for o->epochs + 1 entries.  Same bits as wk_glm_fit. */
+struct wk_glm_fitter;
+int wk_glm_fitter_alloc(struct wk_glm_fitter **out, struct wk_glm_model *m, struct wk_glm_trace *trace,
+                        const struct wk_glm_data *d, const struct wk_glm_opts *o, size_t epoch, int converged);
+void wk_glm_fitter_free(struct wk_glm_fitter *f);
+/* One EM epoch (nothing once done). */
+int wk_glm_fitter_step(struct wk_glm_fitter *f);
+size_t wk_glm_fitter_epoch(const struct wk_glm_fitter *f);   /* epochs done */
+int wk_glm_fitter_converged(const struct wk_glm_fitter *f);
+int wk_glm_fitter_done(const struct wk_glm_fitter *f);       /* converged or all epochs */
+
 /* Checkpoint files (HDF5): 0, WK_ENOTFOUND when the file does not exist. */
 int wk_glm_checkpoint_save(const char *path, const struct wk_glm_model *m, size_t epoch,
                            const struct wk_glm_trace *trace, unsigned long key);
@@ -255,10 +271,20 @@ struct wk_glm_run {
     size_t n_test;
     double test_fraction;           /* last fraction of the recordings held out */
     const char *checkpoint, *summary, *truth, *prior_connectome, *array;
+    size_t restarts;                /* fits per number of states (1) */
+    size_t checkpoint_every;        /* epochs between checkpoints (1) */
 };
 
+/* The seed of restart r (restart 0 keeps the seed itself). */
+unsigned long wk_glm_restart_seed(unsigned long seed, size_t restart);
+
 void wk_glm_run_init(struct wk_glm_run *r);
-/* Read the inputs of cli, fit, write /results/glm (and the summary). */
+/* Read the inputs of cli, fit, write /results/glm (and the summary).
+ * Under MPI every rank calls it: fit k of the (states, restart) grid runs
+ * on rank k % size, rank 0 reads the input and writes the outputs.
+ * Returns 0, a negative error, or (with r->checkpoint, after
+ * wk_file_defer_signals) the number of the signal that stopped the run
+ * once its checkpoint was saved: the caller ends with wk_file_stop_now(). */
 struct wk_cli;
 int wk_glm_run(const struct wk_cli *cli, const struct wk_glm_run *r);
 

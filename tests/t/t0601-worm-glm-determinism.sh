@@ -39,7 +39,7 @@ for prior in none onehot; do
     run_tool worm-glm -k 3 -p "$prior" -e 2 --tol 0 --checkpoint ck.h5 -o part.h5 sim.h5
     is "$rc" 0 "$prior: first 2 epochs with a checkpoint"
     ok "$prior: checkpoint written" test -s ck.h5
-    is "$(h5dump -a epoch ck.h5 | grep -c '(0): 2$')" 1 "$prior: checkpoint after epoch 2"
+    is "$(h5dump -a fit0/epoch ck.h5 | grep -c '(0): 2$')" 1 "$prior: checkpoint after epoch 2"
     run_tool worm-glm -k 3 -p "$prior" -e 4 --tol 0 --checkpoint ck.h5 -o resumed.h5 sim.h5
     is "$rc" 0 "$prior: resumed to 4 epochs"
     run_tool worm-glm -k 3 -p "$prior" -e 4 --tol 0 -o straight.h5 sim.h5

@@ -47,7 +47,6 @@ is "$(metric states sel.tsv)" 3 "the held-out likelihood chooses the true 3 stat
 ok "selection table written" h5dump -H -d /results/glm/selection_test_loglik sel_out.h5
 is "$(h5dump -H -d /results/glm/selection_states sel_out.h5 | grep -c 'SIMPLE { ( 4 )')" 1 "4 numbers of states tried"
 expect_fail 1 "a range without held-out data" worm-glm -k 2:3 -o x.h5 sel.h5
-expect_fail 2 "checkpoint with a range" worm-glm -k 2:3 --checkpoint c.h5 --test sim5 sel.h5
 expect_fail 2 "bad range" worm-glm -k 3:2 sel.h5
 
 # the structural prior: ADAL -> ADAR has a synapse, nothing else does

@@ -1,7 +1,8 @@
 /* test-glm-fit.c - switching GLM: Fisher scoring reaches the maximum of the
  * expected log-likelihood, EM never decreases the likelihood, checkpoints
- * round-trip exactly, scores against a truth, hard adjacency, the
- * structural prior. */
+ * round-trip exactly, epoch-by-epoch fitting resumed from a record equals
+ * one fit, the run checkpoint, restart seeds, scores against a truth, hard
+ * adjacency, the structural prior. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "glm_internal.h"
+#include "glm_run_internal.h"
 #include "wk_test.h"
 #include "wormkit/wk_atlas.h"
 #include "wormkit/wk_connectome.h"
@@ -141,6 +143,91 @@ static void test_checkpoint(void)
     wk_glm_model_free(b);
 }
 
+/* Three epochs with the fitter, the state packed into a record and
+ * unpacked into a fresh fit, the rest resumed: the same bits as one
+ * wk_glm_fit; then the record through the run checkpoint file. */
+static void test_fitter_resume(enum wk_glm_prior prior, const char *what)
+{
+    struct wk_glm_opts o;
+    wk_glm_opts_init(&o);
+    o.states = S;
+    o.prior = prior;
+    o.epochs = 7;
+    o.tol = 0;
+    struct wk_glm_data *d = make_data(&o, 0);
+    struct wk_glm_model *ref = wk_glm_model_alloc(S, N, &o);
+    wk_glm_model_init(ref, &o);
+    struct wk_glm_trace tr;
+    ok(wk_glm_fit(ref, &tr, d, &o, NULL) == 0, "reference fit");
+
+    struct glm_fit a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.S = b.S = S;
+    a.o = b.o = o;
+    a.m = wk_glm_model_alloc(S, N, &o);
+    wk_glm_model_init(a.m, &o);
+    struct wk_glm_fitter *f = NULL;
+    ok(wk_glm_fitter_alloc(&f, a.m, &a.trace, d, &o, 0, 0) == 0, "fitter starts");
+    for (int e = 0; e < 3; e++) wk_glm_fitter_step(f);
+    a.epoch = wk_glm_fitter_epoch(f);
+    a.converged = wk_glm_fitter_converged(f);
+    wk_glm_fitter_free(f);
+    ok(a.epoch == 3 && a.trace.n == 3 && !a.converged, "three epochs done");
+
+    size_t len = glm_record_size(&a);
+    double *rec = calloc(len, sizeof *rec);
+    glm_record_pack(rec, 5, &a);
+    ok(rec[0] == 5 && rec[1] == S && rec[2] == 3 && rec[4] == 3 &&
+           (size_t)rec[5] == glm_state_size(S, N, prior == WK_GLM_PRIOR_ONEHOT),
+       "record head: fit, states, epoch, trace length, parameter count");
+
+    char path[] = "/tmp/test-glm-run-ckpt-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    size_t states_of[6] = {S, S, S, S, S, S}, got_len = 0;
+    double *got = NULL;
+    ok(glm_checkpoint_write(path, 77, 6, rec, len) == 0, "run checkpoint written");
+    ok(glm_checkpoint_read(&got, &got_len, path, 77, 6, states_of, N, prior == WK_GLM_PRIOR_ONEHOT, 7) == 0 &&
+           got_len == len && memcmp(got, rec, len * sizeof *rec) == 0,
+       "run checkpoint read back bit for bit");
+    free(got);
+    ok(glm_checkpoint_read(&got, &got_len, path, 78, 6, states_of, N, prior == WK_GLM_PRIOR_ONEHOT, 7) == WK_EINVAL,
+       "another run's checkpoint is refused");
+    ok(glm_checkpoint_read(&got, &got_len, path, 77, 6, states_of, N, prior == WK_GLM_PRIOR_ONEHOT, 2) == WK_EINVAL,
+       "a checkpoint past --epochs is refused");
+    unlink(path);
+    ok(glm_checkpoint_read(&got, &got_len, path, 77, 6, states_of, N, 0, 7) == 0 && got == NULL && got_len == 0,
+       "no checkpoint file: nothing to resume");
+
+    ok(glm_record_unpack(&b, rec, N) == 0, "record unpacked");
+    ok(wk_glm_fitter_alloc(&f, b.m, &b.trace, d, &o, b.epoch, b.converged) == 0, "fitter resumes");
+    while (!wk_glm_fitter_done(f)) wk_glm_fitter_step(f);
+    wk_glm_fitter_free(f);
+    char buf[160];
+    size_t SNN = (size_t)S * N * N;
+    snprintf(buf, sizeof buf, "%s: resumed epoch by epoch = one fit, bit for bit", what);
+    ok(b.trace.n == tr.n && memcmp(b.trace.objective, tr.objective, tr.n * sizeof(double)) == 0 &&
+           memcmp(b.m->W, ref->W, SNN * sizeof(double)) == 0 && memcmp(b.m->bias, ref->bias, N * sizeof(double)) == 0 &&
+           memcmp(b.m->logP, ref->logP, S * S * sizeof(double)) == 0,
+       buf);
+    free(rec);
+    glm_fit_clear(&a);
+    glm_fit_clear(&b);
+    wk_glm_trace_clear(&tr);
+    wk_glm_model_free(ref);
+    wk_glm_data_free(d);
+}
+
+static void test_restart_seeds(void)
+{
+    ok(wk_glm_restart_seed(7, 0) == 7, "restart 0 keeps the seed");
+    ok(wk_glm_restart_seed(7, 1) != 7 && wk_glm_restart_seed(7, 1) != wk_glm_restart_seed(7, 2) &&
+           wk_glm_restart_seed(7, 1) != wk_glm_restart_seed(8, 1),
+       "restarts get different seeds");
+    ok(wk_glm_restart_seed(7, 3) == wk_glm_restart_seed(7, 3), "a restart's seed depends on seed and index only");
+}
+
 static void test_scores(void)
 {
     /* states: est labels swapped w.r.t. truth, one mistake in 8 */
@@ -203,6 +290,9 @@ int main(void)
     test_em_monotone(WK_GLM_POISSON, "poisson");
     test_em_monotone(WK_GLM_BERNOULLI, "bernoulli");
     test_checkpoint();
+    test_fitter_resume(WK_GLM_PRIOR_NONE, "no prior");
+    test_fitter_resume(WK_GLM_PRIOR_ONEHOT, "onehot prior");
+    test_restart_seeds();
     test_scores();
     test_adjacency_and_connectome();
     return wk_test_done();
