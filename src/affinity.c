@@ -122,39 +122,87 @@ static double median_sorted_inplace(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-double wk_affinity_robust_spread(const double *x, size_t n, size_t stride)
+/* 1.4826 x the MAD of the finite values of x[i * stride], or 0 when it is
+ * 0, undefined or there is no finite value; v: scratch for n values. */
+static double mad_spread(const double *x, size_t n, size_t stride, double *v)
 {
-    double *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v) return 1.0;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i * stride])) v[m++] = x[i * stride];
-    double spread = 1.0;
-    if (m > 0) {
-        double med = median_sorted_inplace(v, m);
-        for (size_t i = 0; i < m; i++) v[i] = fabs(v[i] - med);
-        double mad = median_sorted_inplace(v, m);
-        if (mad > 0 && isfinite(mad)) spread = WK_AFFINITY_MAD_SCALE * mad;
-    }
+    if (m == 0) return 0.0;
+    double med = median_sorted_inplace(v, m);
+    for (size_t i = 0; i < m; i++) v[i] = fabs(v[i] - med);
+    double mad = median_sorted_inplace(v, m);
+    return mad > 0 && isfinite(mad) ? WK_AFFINITY_MAD_SCALE * mad : 0.0;
+}
+
+double wk_affinity_robust_spread(const double *x, size_t n, size_t stride)
+{
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    double spread = v ? mad_spread(x, n, stride, v) : 0.0;
     free(v);
-    return spread;
+    return spread > 0 ? spread : 1.0;
+}
+
+/* Root mean square of the finite values of d (scaled by the largest
+ * magnitude, so that squares cannot overflow); 0 when there is none. */
+static double finite_rms(const double *d, size_t n)
+{
+    double big = 0, sum = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(d[i]) && fabs(d[i]) > big) big = fabs(d[i]);
+    if (big == 0) return 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(d[i])) {
+            double r = d[i] / big;
+            sum += r * r;
+            m++;
+        }
+    return big * sqrt(sum / (double)m);
+}
+
+/* wk_affinity_derivative_scale with scratch space v for n values. */
+static double derivative_scale(const double *d, size_t n, double *v, int *floored)
+{
+    *floored = 0;
+    double rms = finite_rms(d, n);
+    if (!(rms > 0)) return 1.0;
+    double mad = mad_spread(d, n, 1, v), lowest = WK_AFFINITY_SPREAD_FLOOR * rms;
+    if (mad >= lowest) return mad;
+    *floored = 1;
+    return lowest;
+}
+
+double wk_affinity_derivative_scale(const double *d, size_t n, int *floored)
+{
+    int fl = 0;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    double s = v ? derivative_scale(d, n, v, &fl) : 1.0;
+    free(v);
+    if (floored) *floored = fl;
+    return s;
 }
 
 void wk_affinity_worm_free(struct wk_affinity_worm *w)
 {
     if (!w) return;
     free(w->u);
+    free(w->floored);
     free(w);
 }
 
-/* Scaled derivative u = d / s of column i of the T x N matrix u (in place). */
-static void scale_derivative(float *u, size_t T, size_t N, size_t i, const double *time,
-                             double *x, double *d)
+/* Scaled derivative u = d / s of column i of the T x N matrix u (in place);
+ * 1 when s is the floor, else 0. */
+static unsigned char scale_derivative(float *u, size_t T, size_t N, size_t i, const double *time,
+                                      double *x, double *d)
 {
+    int floored;
     for (size_t t = 0; t < T; t++) x[t] = u[t * N + i];
     wk_derivative_column(d, x, 1, time, T);
-    double s = wk_affinity_robust_spread(d, T, 1);
+    double s = derivative_scale(d, T, x, &floored); /* x is free again: scratch */
     for (size_t t = 0; t < T; t++) u[t * N + i] = (float)(d[t] / s);
+    return (unsigned char)floored;
 }
 
 int wk_affinity_worm_alloc(struct wk_affinity_worm **out, const float *traces, size_t T, size_t ld,
@@ -173,9 +221,10 @@ int wk_affinity_worm_alloc(struct wk_affinity_worm **out, const float *traces, s
     w->P = wk_affinity_n_pairs(N);
     w->opts = *o;
     w->u = wk_malloc_array(T * N, sizeof *w->u); /* T, N bounded by the caller's arrays */
+    w->floored = wk_calloc(N, sizeof *w->floored);
     double *x = wk_malloc_array(T, sizeof *x);
     double *d = wk_malloc_array(T, sizeof *d);
-    if (!w->u || !x || !d) {
+    if (!w->u || !w->floored || !x || !d) {
         rc = WK_ENOMEM;
         goto done;
     }
@@ -184,7 +233,7 @@ int wk_affinity_worm_alloc(struct wk_affinity_worm **out, const float *traces, s
             w->u[t * N + i] = cols[i] == WK_AFFINITY_ABSENT ? wk_nanf() : traces[t * ld + cols[i]];
     if (smoother && (rc = wk_smoother_apply(smoother, w->u, T, N)) != 0) goto done;
     if (o->family == WK_AFFINITY_DERIVATIVE)
-        for (size_t i = 0; i < N; i++) scale_derivative(w->u, T, N, i, time, x, d);
+        for (size_t i = 0; i < N; i++) w->floored[i] = scale_derivative(w->u, T, N, i, time, x, d);
 done:
     free(x);
     free(d);

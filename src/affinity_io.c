@@ -40,6 +40,27 @@ static int grow(struct wk_affinity_input *in, size_t *cap)
     return 0;
 }
 
+void wk_affinity_worm_warn_floored(const struct wk_affinity_worm *w, const size_t *cols, const char *file,
+                                   const char *id)
+{
+    for (size_t k = 0; k < w->N; k++)
+        if (w->floored[k])
+            wk_log(WK_LOG_WARN,
+                   "'%s': recording '%s': neuron '%s': the derivative's MAD is (near) 0, a step-like or quantized "
+                   "trace; scaled by %g x its RMS instead (see worm-affinity(1))",
+                   file, id, wk_atlas_name(cols ? cols[k] : k), WK_AFFINITY_SPREAD_FLOOR);
+}
+
+/* The warnings of every worm, after keep_neurons; worms first[i] ..
+ * first[i + 1] - 1 come from files[i]. */
+static void warn_floored(const struct wk_affinity_input *in, struct wk_file *const *files, size_t n_files,
+                         const size_t *first)
+{
+    for (size_t i = 0; i < n_files; i++)
+        for (size_t w = first[i]; w < first[i + 1]; w++)
+            wk_affinity_worm_warn_floored(in->worms[w], in->cols, wk_file_name(files[i]), in->ids[w]);
+}
+
 static int add_recording(struct wk_affinity_input *in, size_t *cap, const struct wk_recording *rec,
                          const struct wk_affinity_opts *o, const size_t *all_cols, unsigned char *seen)
 {
@@ -103,6 +124,7 @@ static int keep_neurons(struct wk_affinity_input *in)
             for (size_t k = 0; k < in->N; k++) u[t * in->N + k] = wm->u[t * wm->N + in->cols[k]];
         free(wm->u);
         wm->u = u;
+        for (size_t k = 0; k < in->N; k++) wm->floored[k] = wm->floored[in->cols[k]]; /* cols increase */
         wm->N = in->N;
         wm->P = in->P;
     }
@@ -118,8 +140,12 @@ int wk_affinity_input_read(struct wk_affinity_input **out, struct wk_file *const
     size_t all_cols[WK_ATLAS_SIZE], cap = 0;
     unsigned char seen[WK_ATLAS_SIZE] = {0};
     for (size_t c = 0; c < WK_ATLAS_SIZE; c++) all_cols[c] = c;
-    int rc = 0;
-    for (size_t i = 0; i < n_files && !rc; i++) rc = read_file(in, &cap, files[i], o, all_cols, seen);
+    size_t *first = wk_calloc(n_files + 1, sizeof *first);
+    int rc = first ? 0 : WK_ENOMEM;
+    for (size_t i = 0; i < n_files && !rc; i++) {
+        rc = read_file(in, &cap, files[i], o, all_cols, seen);
+        first[i + 1] = in->W;
+    }
     if (!rc && in->W == 0)
         rc = wk_fail(WK_EINVAL, "'%s': no recording to compute affinities from",
                      n_files ? wk_file_name(files[n_files - 1]) : "stdin");
@@ -138,6 +164,8 @@ int wk_affinity_input_read(struct wk_affinity_input **out, struct wk_file *const
         in->P = wk_affinity_n_pairs(in->N);
         rc = keep_neurons(in);
     }
+    if (!rc) warn_floored(in, files, n_files, first);
+    free(first);
     if (rc) {
         wk_affinity_input_free(in);
         return rc;

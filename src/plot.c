@@ -481,10 +481,31 @@ void plot_vline(cairo_t *cr, double x, double y0, double y1)
 double plot_axis_numeric(cairo_t *cr, struct wk_plot_rect f, double lo, double hi, int vertical,
                          const char *label, int draw)
 {
+    return plot_axis_ticks(cr, f, lo, hi, vertical, label, draw, 0);
+}
+
+/* Keep the integer ticks of ticks[0..n-1]; returns their count. */
+static size_t integer_ticks(double *ticks, size_t n)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(ticks[i] - round(ticks[i])) < 1e-9) ticks[m++] = round(ticks[i]);
+    return m;
+}
+
+double plot_axis_ticks(cairo_t *cr, struct wk_plot_rect f, double lo, double hi, int vertical,
+                       const char *label, int draw, int integer)
+{
     double ticks[WK_PLOT_MAX_TICKS], step;
     double length = vertical ? f.h : f.w;
     size_t max = (size_t)fmax(2, fmin(WK_PLOT_MAX_TICKS, length / (vertical ? 40 : 80)));
+    if (integer && hi - lo < (double)max) max = (size_t)fmax(2, floor(hi - lo) + 1);
     size_t n = wk_plot_ticks(ticks, &step, lo, hi, max);
+    if (integer && step < 1) {
+        n = integer_ticks(ticks, n);
+        for (double v = ceil(lo); n == 0 && v <= hi; v++) ticks[n++] = v; /* a range narrower than 2 */
+        step = 1;
+    }
     double extent = 0;
     char buf[64];
     cairo_set_source_rgb(cr, 0, 0, 0);

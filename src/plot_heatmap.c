@@ -173,7 +173,7 @@ static double colour_bar(cairo_t *cr, struct wk_plot_rect c, enum wk_plot_cmap c
 }
 
 /* Numeric x axis range: the outer edges of the first and last column. */
-static void x_edges(const struct wk_plot_heatmap *h, double *lo, double *hi)
+void plot_heatmap_xrange(const struct wk_plot_heatmap *h, double *lo, double *hi)
 {
     double half = h->cols > 1 ? 0.5 * (h->x1 - h->x0) / (double)(h->cols - 1) : 0.5;
     *lo = h->x0 - half;
@@ -211,66 +211,118 @@ static double names_extent(cairo_t *cr, char *const *names, size_t n, double len
     return plot_text_max_width(cr, names, n, size) + 6;
 }
 
-int wk_plot_heatmap(struct wk_plot *p, struct wk_plot_rect area, const struct wk_plot_heatmap *h,
-                    struct wk_plot_rect *cells)
+/* Everything a heatmap needs before drawing: row names (numbers when none
+ * are given), colours, x range and margins. */
+struct heat {
+    char **numbers;
+    char *const *row_names;
+    enum wk_plot_cmap cmap;
+    double lo, hi, xlo, xhi;
+    int has_nan;
+    struct layout m;
+};
+
+static void heat_release(struct heat *k, size_t rows)
 {
-    cairo_t *cr = plot_cairo(p);
-    if (h->rows == 0 || h->cols == 0) return wk_fail(WK_EINVAL, "nothing to plot (empty matrix)");
-    char **numbers = NULL;
-    char *const *row_names = h->row_names;
-    if (!row_names) {
-        numbers = wk_calloc(h->rows, sizeof *numbers);
-        if (!numbers) return WK_ENOMEM;
-        for (size_t r = 0; r < h->rows; r++) {
-            char buf[32];
-            snprintf(buf, sizeof buf, "%zu", r + 1);
-            numbers[r] = wk_strdup(buf);
-            if (!numbers[r]) {
-                wk_strv_free(numbers, h->rows);
-                return WK_ENOMEM;
-            }
-        }
-        row_names = numbers;
+    if (k->numbers) wk_strv_free(k->numbers, rows);
+    k->numbers = NULL;
+}
+
+static int heat_row_numbers(struct heat *k, size_t rows)
+{
+    k->numbers = wk_calloc(rows, sizeof *k->numbers);
+    if (!k->numbers) return WK_ENOMEM;
+    for (size_t r = 0; r < rows; r++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%zu", r + 1);
+        if (!(k->numbers[r] = wk_strdup(buf))) return WK_ENOMEM;
     }
-    enum wk_plot_cmap cmap = h->cmap;
-    double lo = h->zmin, hi = h->zmax;
-    int has_neg = 0, has_pos = 0, has_nan = 0;
+    return 0;
+}
+
+static int heat_prepare(cairo_t *cr, struct wk_plot_rect area, const struct wk_plot_heatmap *h, struct heat *k)
+{
+    memset(k, 0, sizeof *k);
+    if (h->rows == 0 || h->cols == 0) return wk_fail(WK_EINVAL, "nothing to plot (empty matrix)");
+    k->row_names = h->row_names;
+    if (!k->row_names) {
+        int rc = heat_row_numbers(k, h->rows);
+        if (rc < 0) return rc;
+        k->row_names = k->numbers;
+    }
+    k->cmap = h->cmap;
+    k->lo = h->zmin;
+    k->hi = h->zmax;
+    int has_neg = 0, has_pos = 0;
     for (size_t i = 0; i < h->rows * h->cols; i++) {
         has_neg |= h->z[i] < 0;
         has_pos |= h->z[i] > 0;
-        has_nan |= !isfinite(h->z[i]);
+        k->has_nan |= !isfinite(h->z[i]);
     }
-    if (cmap == WK_PLOT_CMAP_AUTO) cmap = has_neg && has_pos ? WK_PLOT_CMAP_DIVERGING : WK_PLOT_CMAP_VIRIDIS;
-    int rc = 0;
-    if (isnan(lo) || isnan(hi) || !(hi > lo)) {
+    if (k->cmap == WK_PLOT_CMAP_AUTO) k->cmap = has_neg && has_pos ? WK_PLOT_CMAP_DIVERGING : WK_PLOT_CMAP_VIRIDIS;
+    if (isnan(k->lo) || isnan(k->hi) || !(k->hi > k->lo)) {
         double a, b;
-        rc = wk_plot_range(&a, &b, h->z, h->rows * h->cols, 0, cmap == WK_PLOT_CMAP_DIVERGING);
-        if (rc < 0) goto done;
-        if (isnan(lo) || !(hi > lo)) lo = a;
-        if (isnan(hi) || !(hi > lo)) hi = b;
-        if (!(hi > lo)) hi = lo + 1;
+        int rc = wk_plot_range(&a, &b, h->z, h->rows * h->cols, 0, k->cmap == WK_PLOT_CMAP_DIVERGING);
+        if (rc < 0) return rc;
+        if (isnan(k->lo) || !(k->hi > k->lo)) k->lo = a;
+        if (isnan(k->hi) || !(k->hi > k->lo)) k->hi = b;
+        if (!(k->hi > k->lo)) k->hi = k->lo + 1;
     }
-    double xlo = 0, xhi = 1;
-    if (!h->col_names) x_edges(h, &xlo, &xhi);
+    k->xlo = 0;
+    k->xhi = 1;
+    if (!h->col_names) plot_heatmap_xrange(h, &k->xlo, &k->xhi);
 
-    struct layout m = {0, 0, 0, 0};
-    if (h->title && *h->title) m.top += PANEL_TITLE_SIZE * 1.3 + 6;
-    if (h->marks) m.top += MARKS_HEIGHT + 8;
-    m.top += 2;
-    m.right = colour_bar(cr, (struct wk_plot_rect){0, 0, 0, area.h}, cmap, lo, hi, h->zlabel, has_nan, 0);
+    struct layout *m = &k->m;
+    if (h->title && *h->title) m->top += PANEL_TITLE_SIZE * 1.3 + 6;
+    if (h->marks) m->top += MARKS_HEIGHT + 8;
+    m->top += 2;
+    m->right = colour_bar(cr, (struct wk_plot_rect){0, 0, 0, area.h}, k->cmap, k->lo, k->hi, h->zlabel, k->has_nan, 0);
     /* Names shrink with the cells: size the margins from a first estimate. */
-    m.left = PLOT_NAME_MAX * 6 + label_space(h->ylabel);
-    m.bottom = h->col_names ? PLOT_NAME_MAX * 6 + label_space(h->xlabel)
-                            : PLOT_TICK_SIZE * 1.2 + PLOT_TICK_LEN + 4 + label_space(h->xlabel);
+    m->left = PLOT_NAME_MAX * 6 + label_space(h->ylabel);
+    m->bottom = h->col_names ? PLOT_NAME_MAX * 6 + label_space(h->xlabel)
+                             : PLOT_TICK_SIZE * 1.2 + PLOT_TICK_LEN + 4 + label_space(h->xlabel);
     for (int pass = 0; pass < 2; pass++) {
-        struct wk_plot_rect c = cells_rect(area, &m);
-        m.left = names_extent(cr, row_names, h->rows, c.h) + label_space(h->ylabel);
+        struct wk_plot_rect c = cells_rect(area, m);
+        m->left = names_extent(cr, k->row_names, h->rows, c.h) + label_space(h->ylabel);
         if (h->marks)
-            m.left = fmax(m.left, plot_text_width(cr, h->marks_label ? h->marks_label : "marks", PLOT_TICK_SIZE - 1, 0) + 6);
-        if (h->col_names) m.bottom = names_extent(cr, h->col_names, h->cols, c.w) + label_space(h->xlabel);
+            m->left = fmax(m->left, plot_text_width(cr, h->marks_label ? h->marks_label : "marks", PLOT_TICK_SIZE - 1, 0) + 6);
+        if (h->col_names) m->bottom = names_extent(cr, h->col_names, h->cols, c.w) + label_space(h->xlabel);
     }
-    struct wk_plot_rect c = cells_rect(area, &m);
-    if (h->col_names && h->rows == h->cols) { /* a square matrix gets square cells */
+    return 0;
+}
+
+void plot_heatmap_margins(struct wk_plot *p, struct wk_plot_rect area, const struct wk_plot_heatmap *h,
+                          double *left, double *right)
+{
+    struct heat k;
+    *left = *right = 0;
+    if (heat_prepare(plot_cairo(p), area, h, &k) == 0) {
+        *left = k.m.left;
+        *right = k.m.right;
+    }
+    heat_release(&k, h->rows);
+}
+
+int wk_plot_heatmap(struct wk_plot *p, struct wk_plot_rect area, const struct wk_plot_heatmap *h,
+                    struct wk_plot_rect *cells)
+{
+    return plot_heatmap_at(p, area, h, NULL, cells);
+}
+
+int plot_heatmap_at(struct wk_plot *p, struct wk_plot_rect area, const struct wk_plot_heatmap *h,
+                    const struct plot_xlayout *x, struct wk_plot_rect *cells)
+{
+    cairo_t *cr = plot_cairo(p);
+    struct heat k;
+    int rc = heat_prepare(cr, area, h, &k);
+    if (rc < 0) goto done;
+    struct wk_plot_rect c = cells_rect(area, &k.m);
+    if (x) {
+        c.x = x->x0;
+        c.w = x->x1 - x->x0;
+        k.xlo = x->xlo;
+        k.xhi = x->xhi;
+    } else if (h->col_names && h->rows == h->cols) { /* a square matrix gets square cells */
         double side = fmin(c.w, c.h);
         c.x += floor((c.w - side) / 2);
         c.w = c.h = side;
@@ -283,12 +335,12 @@ int wk_plot_heatmap(struct wk_plot *p, struct wk_plot_rect area, const struct wk
         cairo_set_source_rgb(cr, 0, 0, 0);
         plot_text(cr, h->title, c.x + c.w / 2, area.y, PANEL_TITLE_SIZE, 1, 0.5, 0, 0);
     }
-    rc = draw_cells(cr, h, c, cmap, lo, hi);
+    rc = draw_cells(cr, h, c, k.cmap, k.lo, k.hi);
     if (rc < 0) goto done;
     if (h->marks) draw_marks(cr, h, c);
-    plot_axis_names(cr, c, row_names, h->rows, 1);
+    plot_axis_names(cr, c, k.row_names, h->rows, 1);
     if (h->ylabel && *h->ylabel)
-        plot_text(cr, h->ylabel, c.x - names_extent(cr, row_names, h->rows, c.h) - 4, c.y + c.h / 2,
+        plot_text(cr, h->ylabel, c.x - names_extent(cr, k.row_names, h->rows, c.h) - 4, c.y + c.h / 2,
                   PLOT_LABEL_SIZE, 0, 0.5, 1, -M_PI / 2);
     if (h->col_names) {
         plot_axis_names(cr, c, h->col_names, h->cols, 0);
@@ -296,11 +348,11 @@ int wk_plot_heatmap(struct wk_plot *p, struct wk_plot_rect area, const struct wk
             plot_text(cr, h->xlabel, c.x + c.w / 2, c.y + c.h + names_extent(cr, h->col_names, h->cols, c.w) + 4,
                       PLOT_LABEL_SIZE, 0, 0.5, 0, 0);
     } else {
-        plot_axis_numeric(cr, c, xlo, xhi, 0, h->xlabel, 1);
+        plot_axis_numeric(cr, c, k.xlo, k.xhi, 0, h->xlabel, 1);
     }
-    colour_bar(cr, c, cmap, lo, hi, h->zlabel, has_nan, 1);
+    colour_bar(cr, c, k.cmap, k.lo, k.hi, h->zlabel, k.has_nan, 1);
     if (cells) *cells = c;
 done:
-    if (numbers) wk_strv_free(numbers, h->rows);
+    heat_release(&k, h->rows);
     return rc;
 }

@@ -38,12 +38,53 @@ void plot_vline(cairo_t *cr, double x, double y0, double y1);
  * Returns the extent (px) the labels need beside the frame. */
 double plot_axis_numeric(cairo_t *cr, struct wk_plot_rect frame, double lo, double hi, int vertical,
                          const char *label, int draw);
+/* The same; with integer != 0 only integer ticks (ranks, counts). */
+double plot_axis_ticks(cairo_t *cr, struct wk_plot_rect frame, double lo, double hi, int vertical,
+                       const char *label, int draw, int integer);
 /* Names along the bottom or left edge, one per of n equal slots; names are
  * drawn where they fit (font shrinking to PLOT_NAME_MIN, then every k-th). */
 void plot_axis_names(cairo_t *cr, struct wk_plot_rect frame, char *const *names, size_t n,
                      int vertical);
 /* Font size and step with which n names fit in a length of px. */
 void plot_names_fit(size_t n, double length, double *size, size_t *step);
+
+/* ---- panels that share one x axis ----
+ *
+ * Panels stacked over one time (or rank) axis line up when each gets the
+ * same data area x0 .. x1 (whole pixels) and the same axis range
+ * xlo .. xhi: measure each panel's margins, take the largest, then draw
+ * every panel with that layout (plot_xlayout_make). */
+struct plot_xlayout {
+    double x0, x1;   /* the data area, absolute */
+    double xlo, xhi; /* the numeric x axis */
+};
+
+/* Room a panel needs left and right of its data area inside area. */
+void plot_heatmap_margins(struct wk_plot *p, struct wk_plot_rect area, const struct wk_plot_heatmap *h,
+                          double *left, double *right);
+/* The numeric x range of a heatmap without col_names: the outer edges of
+ * its first and last column. */
+void plot_heatmap_xrange(const struct wk_plot_heatmap *h, double *lo, double *hi);
+/* wk_plot_heatmap with the x layout imposed (x NULL: its own). */
+int plot_heatmap_at(struct wk_plot *p, struct wk_plot_rect area, const struct wk_plot_heatmap *h,
+                    const struct plot_xlayout *x, struct wk_plot_rect *cells);
+
+/* Extras of a line plot (all 0: wk_plot_lines). */
+struct plot_lines_style {
+    const struct plot_xlayout *x; /* imposed x layout, or NULL; the frame is then drawn around the data
+                                     area as a heatmap's, so stacked frames coincide */
+    int markers;                  /* a dot on every finite point */
+    int integer_x, integer_y;     /* ticks at integers only (ranks, states) */
+};
+void plot_lines_margins(struct wk_plot *p, struct wk_plot_rect area, const struct wk_plot_lines *l,
+                        const struct plot_lines_style *style, double *left, double *right);
+int plot_lines_styled(struct wk_plot *p, struct wk_plot_rect area, const struct wk_plot_lines *l,
+                      const struct plot_lines_style *style, struct wk_plot_rect *frame);
+
+/* The common layout of panels with these margins in area (panels of one
+ * column share area.x and area.w). */
+struct plot_xlayout plot_xlayout_make(struct wk_plot_rect area, double left, double right, double xlo,
+                                      double xhi);
 
 /* ---- shared by the plot kinds (src/plot_kinds.c, src/plot_models.c) ---- */
 
@@ -61,6 +102,7 @@ int plot_check_dataset(hid_t h, const char *file, const char *path);
 
 /* Kinds of src/plot_models.c. */
 int plot_states(const char *input, const struct wk_plot_options *o);
+int plot_ntf_sweep(const char *input, const struct wk_plot_options *o);
 int plot_psm(const char *input, const struct wk_plot_options *o);
 /* adjacency of a rank-3 [S][N][N] dataset: one panel per slice */
 int plot_adjacency_stack(const char *input, const char *dataset, const struct wk_plot_options *o);

@@ -653,8 +653,10 @@ static int plot_ntf(const char *input, const struct wk_plot_options *o)
     if (e < 0 || model < 0) rc = e < 0 ? e : model;
     else if (!e) rc = wk_fail(WK_ENOTFOUND, "'%s': no '%s' (ntf plots the results of worm-ntf)", file, group);
     else if (!model)
-        rc = wk_fail(WK_EFORMAT, "'%s': '%s' holds no model (a rank sweep? give --dataset %s/rank_R)", file, group,
-                     group);
+        rc = wk_fail(WK_EFORMAT,
+                     "'%s': '%s' holds no model (a rank sweep? give --dataset %s/rank_R, or plot the sweep with "
+                     "worm-plot ntf-sweep)",
+                     file, group, group);
     if (rc == 0) rc = ntf_read(&d, h, file, group);
     if (rc == 0) rc = ntf_orders(&d, h, file);
     char *title = rc == 0 ? plot_strdupf("worm-ntf: %s%s", group, "") : NULL;
@@ -677,6 +679,8 @@ static const struct wk_plot_kind kinds[] = {
     {"adjacency", "a connectome or N x N matrix; --compare puts two side by side", plot_adjacency},
     {"trace", "a 1-D dataset per iteration (objective, error, log-likelihood)", plot_trace},
     {"ntf", "worm-ntf components: time, worm and neuron-pair factors", plot_ntf},
+    {"ntf-sweep", "worm-ntf --rank R1:R2: fit error and stability across restarts against the rank",
+     plot_ntf_sweep},
     {"states", "posterior state probabilities over time and the state estimate (worm-glm, worm-bicluster)",
      plot_states},
     {"psm", "posterior similarity matrices ordered by the point estimate (worm-bicluster)", plot_psm},

@@ -204,6 +204,54 @@ static int states_bicluster(struct states *s, hid_t h, const char *file)
     return rc;
 }
 
+/* The point estimate as steps: state k over the whole of bin t, the bins
+ * of the heatmap above (equal widths over xlo .. xhi), so that each level
+ * sits under its cells.  x, y: [2 T]. */
+static void estimate_steps(const struct states *s, double xlo, double xhi, double *x, double *y)
+{
+    double w = (xhi - xlo) / (double)s->T;
+    for (size_t t = 0; t < s->T; t++) {
+        x[2 * t] = xlo + w * (double)t;
+        x[2 * t + 1] = xlo + w * (double)(t + 1);
+        y[2 * t] = y[2 * t + 1] = s->estimate[t];
+    }
+}
+
+/* Probabilities (heatmap) over the estimate (steps), on one time axis: both
+ * panels get the larger of their left margins and of their right margins,
+ * so their data areas and ticks line up. */
+static int draw_state_panels(struct wk_plot *p, const struct states *s, char *const *names)
+{
+    const char *xlabel = s->time ? "time (s)" : "time bin";
+    double x0 = s->time ? s->time[0] : 1, x1 = s->time ? s->time[s->T - 1] : (double)s->T;
+    struct wk_plot_heatmap hm = {
+        .rows = s->S, .cols = s->T, .z = s->prob, .row_names = names, .x0 = x0, .x1 = x1,
+        .title = "posterior probability of each state", .xlabel = xlabel, .zlabel = "probability",
+        .cmap = WK_PLOT_CMAP_VIRIDIS, .zmin = 0, .zmax = 1,
+    };
+    double xlo, xhi;
+    plot_heatmap_xrange(&hm, &xlo, &xhi);
+    double *x = wk_malloc_array(2 * s->T, sizeof *x), *y = wk_malloc_array(2 * s->T, sizeof *y);
+    int rc = x && y ? 0 : WK_ENOMEM;
+    if (rc == 0) {
+        estimate_steps(s, xlo, xhi, x, y);
+        struct wk_plot_series se = {2 * s->T, x, y, NULL};
+        struct wk_plot_lines l = {1, &se, s->estimate_name, xlabel, "state", 0, NULL, 0};
+        struct plot_lines_style style = {NULL, 0, 0, 1};
+        struct wk_plot_rect top = wk_plot_panel(p, 0, 1, 0, 2), bottom = wk_plot_panel(p, 0, 1, 1, 2);
+        double hl, hr, ll, lr;
+        plot_heatmap_margins(p, top, &hm, &hl, &hr);
+        plot_lines_margins(p, bottom, &l, &style, &ll, &lr);
+        struct plot_xlayout shared = plot_xlayout_make(top, fmax(hl, ll), fmax(hr, lr), xlo, xhi);
+        style.x = &shared;
+        rc = plot_heatmap_at(p, top, &hm, &shared, NULL);
+        if (rc == 0) rc = plot_lines_styled(p, bottom, &l, &style, NULL);
+    }
+    free(x);
+    free(y);
+    return rc;
+}
+
 static int draw_states(const struct states *s, const struct wk_plot_options *o)
 {
     char **names = wk_calloc(s->S, sizeof *names);
@@ -213,30 +261,9 @@ static int draw_states(const struct states *s, const struct wk_plot_options *o)
         snprintf(buf, sizeof buf, "state %zu", k + 1);
         if (!(names[k] = wk_strdup(buf))) rc = WK_ENOMEM;
     }
-    const char *xlabel = s->time ? "time (s)" : "time bin";
-    double x0 = s->time ? s->time[0] : 1, x1 = s->time ? s->time[s->T - 1] : (double)s->T;
     struct wk_plot *p = NULL;
     if (rc == 0) rc = plot_figure_open(&p, o, 1100, 200 + 26 * (double)s->S + 260, s->title);
-    if (rc == 0) {
-        struct wk_plot_heatmap hm = {
-            .rows = s->S, .cols = s->T, .z = s->prob, .row_names = names, .x0 = x0, .x1 = x1,
-            .title = "posterior probability of each state", .xlabel = xlabel, .zlabel = "probability",
-            .cmap = WK_PLOT_CMAP_VIRIDIS, .zmin = 0, .zmax = 1,
-        };
-        struct wk_plot_rect top = wk_plot_panel(p, 0, 1, 0, 2), bottom = wk_plot_panel(p, 0, 1, 1, 2);
-        rc = wk_plot_heatmap(p, top, &hm, NULL);
-        double *x = NULL;
-        if (!s->time && rc == 0) {
-            x = wk_malloc_array(s->T, sizeof *x);
-            if (!x) rc = WK_ENOMEM;
-            for (size_t t = 0; x && t < s->T; t++) x[t] = (double)t + 1;
-        }
-        struct wk_plot_series se = {s->T, s->time ? s->time : x, s->estimate, NULL};
-        struct wk_plot_lines l = {1, &se, s->estimate_name, xlabel, "state", 0, NULL, 0};
-        if (rc == 0) rc = wk_plot_lines(p, bottom, &l, NULL);
-        free(x);
-        rc = plot_figure_close(p, rc);
-    }
+    if (rc == 0) rc = plot_figure_close(p, draw_state_panels(p, s, names));
     if (names) wk_strv_free(names, s->S);
     return rc;
 }

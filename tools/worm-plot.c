@@ -19,6 +19,8 @@ static const struct wk_tool TOOL = {
     "             matrix; --compare draws a second matrix beside it\n"
     "  trace      a 1-D dataset per iteration (an objective, an error)\n"
     "  ntf        the components of worm-ntf: time, worm and neuron-pair factors\n"
+    "  ntf-sweep  the rank sweep of worm-ntf --rank R1:R2: fit error and\n"
+    "             stability across restarts against the rank, to choose R\n"
     "  states     posterior state probabilities over time and the Viterbi path\n"
     "             (worm-glm) or the point estimate (worm-bicluster)\n"
     "  psm        posterior similarity matrices of worm-bicluster, neurons\n"
@@ -28,8 +30,8 @@ static const struct wk_tool TOOL = {
     "                         the file has several)\n"
     "  -d, --dataset PATH     adjacency: a square dataset (/connectomes/ID/gap, ...)\n"
     "                         or a stack [S][N][N] (/results/glm/W: one per state);\n"
-    "                         trace: the 1-D dataset; ntf: the model group\n"
-    "                         (default /results/ntf)\n"
+    "                         trace: the 1-D dataset; ntf: the model group,\n"
+    "                         ntf-sweep: the sweep's group (default /results/ntf)\n"
     "      --order HOW        traces: canonical (default) or clustered (correlated\n"
     "                         neurons together)\n"
     "  -c, --compare M        adjacency: second matrix, FILE or FILE:/dataset, on\n"
@@ -123,9 +125,9 @@ static int usage(const char *msg, const char *arg)
 
 static int check_usage(struct opts *x, const struct wk_cli *cli, const struct wk_plot_kind **kind)
 {
-    if (cli->n_files == 0) return usage("no KIND given (traces, adjacency, trace, ntf, states, psm%s)", "");
+    if (cli->n_files == 0) return usage("no KIND given (traces, adjacency, trace, ntf, ntf-sweep, states, psm%s)", "");
     *kind = wk_plot_kind_find(cli->files[0]);
-    if (!*kind) return usage("unknown KIND '%s' (traces, adjacency, trace, ntf, states, psm)", cli->files[0]);
+    if (!*kind) return usage("unknown KIND '%s' (traces, adjacency, trace, ntf, ntf-sweep, states, psm)", cli->files[0]);
     if (cli->n_files > 2) return usage("one input file at a time%s", "");
     if (cli->n_files == 1 && isatty(STDIN_FILENO)) return usage("no input file%s", "");
     if (!cli->output) return usage("no output (give -o FILE.svg or -o FILE.png)%s", "");

@@ -14,8 +14,14 @@
  *   derivative (default): x_i the trace of neuron i (not smoothed unless a
  *     smoother is given: the homogenize pipeline smooths already),
  *     d_i = numpy.gradient(x_i, time) (wk_derivative_column),
- *     s_i = 1.4826 median(|d_i - median(d_i)|) over the finite samples
- *     (s_i = 1 when that is 0 or undefined), u_i = d_i / s_i, and
+ *     m_i = 1.4826 median(|d_i - median(d_i)|) and r_i = sqrt(mean(d_i^2)),
+ *     both over the finite samples,
+ *     s_i = max(m_i, 0.01 r_i), or 1 when r_i is 0 or undefined (a flat
+ *     trace: u_i = 0), u_i = d_i / s_i.  The floor wins only when m_i <
+ *     0.01 r_i: more than half of the derivative (almost) equal, as in a
+ *     trace flat between a few steps or a quantized one, where the MAD is 0
+ *     or rounding noise and u would explode; it bounds |u_i(t)| by
+ *     100 sqrt(n_i), n_i the finite samples.  Then
  *       product: a_ij(t) = max(0, u_i(t) u_j(t))
  *       sign:    a_ij(t) = 1 if u_i(t) u_j(t) > 0, else 0
  *       gauss:   a_ij(t) = exp(-(u_i(t) - u_j(t))^2 / (2 sigma^2)) if
@@ -42,6 +48,7 @@ enum wk_affinity_variant { WK_AFFINITY_PRODUCT = 0, WK_AFFINITY_SIGN = 1, WK_AFF
 #define WK_AFFINITY_WINDOW 10   /* default correlation window (samples) */
 #define WK_AFFINITY_SIGMA 1.0   /* default gauss width (robust-spread units) */
 #define WK_AFFINITY_MAD_SCALE 1.4826
+#define WK_AFFINITY_SPREAD_FLOOR 0.01 /* derivative scale >= this x its root mean square */
 
 struct wk_affinity_opts {
     enum wk_affinity_family family;
@@ -73,6 +80,12 @@ void wk_affinity_pair_of(size_t n, size_t p, size_t *i, size_t *j);
  * values of x[i * stride], i < n; 1 when that is 0 or there is no finite
  * value. */
 double wk_affinity_robust_spread(const double *x, size_t n, size_t stride);
+/* The scale s of a derivative d[0..n-1] in the derivative family:
+ * max(1.4826 MAD, WK_AFFINITY_SPREAD_FLOOR x RMS) over the finite values,
+ * 1 when the RMS is 0 or there is no finite value (or no memory for a
+ * copy of d).  *floored (when not NULL) is 1 when the floor won (the MAD is
+ * degenerate), else 0. */
+double wk_affinity_derivative_scale(const double *d, size_t n, int *floored);
 
 /* One worm ready for affinity slices: per neuron the signal the family
  * needs, float32 [T][N] (scaled derivative u, or the trace itself for
@@ -81,6 +94,7 @@ struct wk_affinity_worm {
     size_t T, N, P;
     struct wk_affinity_opts opts;
     float *u;
+    unsigned char *floored; /* [N]: 1 where the derivative scale s_i is the floor */
 };
 
 struct wk_smoother; /* wk_signal.h */
@@ -101,6 +115,13 @@ int wk_affinity_worm_from_recording(struct wk_affinity_worm **out, const struct 
                                     const size_t *cols, size_t N, const struct wk_affinity_opts *o,
                                     struct wk_smoother *smoother);
 void wk_affinity_worm_free(struct wk_affinity_worm *w);
+/* One warning per neuron k of w with floored[k], naming the file, the
+ * recording and the neuron: wk_atlas_name(cols[k]), or of k when cols is
+ * NULL (w straight from wk_affinity_worm_from_recording with all 300 atlas
+ * columns).  Code that keeps a subset of w's columns remaps floored with
+ * u, or warns before (wk_affinity_input_read warns after its selection). */
+void wk_affinity_worm_warn_floored(const struct wk_affinity_worm *w, const size_t *cols, const char *file,
+                                   const char *id);
 
 /* All P affinities at time t (t >= T gives NaN): a[p].  0 or WK_ENOMEM. */
 int wk_affinity_slice(const struct wk_affinity_worm *w, size_t t, double *a);
@@ -146,7 +167,8 @@ struct wk_affinity_input {
  * a time besides the per-worm signals, T x N floats each).  Neurons: the
  * canonical neurons present in at least one recording, in atlas order, or
  * all 300 with all_neurons.  WK_EINVAL (logged) when fewer than 2 neurons
- * or no recording. */
+ * or no recording.  A neuron whose derivative scale is the floor gets one
+ * warning naming the file, the recording and the neuron. */
 int wk_affinity_input_read(struct wk_affinity_input **out, struct wk_file *const *files, size_t n_files,
                            const struct wk_affinity_opts *o, int all_neurons);
 void wk_affinity_input_free(struct wk_affinity_input *in);

@@ -2,10 +2,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wk_test.h"
 #include "wormkit/wk_affinity.h"
+#include "wormkit/wk_atlas.h"
 #include "wormkit/wk_error.h"
+#include "wormkit/wk_signal.h"
 
 static void quiet(enum wk_log_level level, const char *message, void *userdata)
 {
@@ -149,6 +152,115 @@ static void test_spread(void)
     near(wk_affinity_robust_spread(s, 2, 2), 1.4826, 1e-12, "stride: values 1, 3 -> MAD 1");
 }
 
+static void test_derivative_scale(void)
+{
+    int fl = -1;
+    double normal[5] = {1, 2, 3, 4, 100};
+    near(wk_affinity_derivative_scale(normal, 5, &fl), 1.4826, 1e-12, "scale: 1.4826 MAD when it is not degenerate");
+    ok(fl == 0, "scale: not floored");
+    /* MAD 0, RMS sqrt(9 / 10): floor 0.01 RMS */
+    double step[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 3};
+    near(wk_affinity_derivative_scale(step, 10, &fl), 0.01 * sqrt(0.9), 1e-15, "scale: MAD 0 -> 0.01 x RMS");
+    ok(fl == 1, "scale: floored");
+    /* MAD of rounding noise (1e-12) below 1% of the RMS: floor, not 1.5e-12 */
+    double noisy[10] = {1e-12, -1e-12, 2e-12, 0, -2e-12, 1e-12, 0, 0, NAN, 3};
+    near(wk_affinity_derivative_scale(noisy, 10, &fl), 0.01 * 1.0, 1e-9, "scale: near-zero MAD -> 0.01 x RMS (NaN skipped)");
+    ok(fl == 1, "scale: near-zero MAD floored");
+    double zero[3] = {0, 0, NAN};
+    near(wk_affinity_derivative_scale(zero, 3, &fl), 1.0, 0, "scale: all-zero derivative -> 1");
+    ok(fl == 0, "scale: all-zero not floored");
+    near(wk_affinity_derivative_scale(zero + 2, 1, NULL), 1.0, 0, "scale: no finite value -> 1");
+}
+
+/* 8 samples at t = 0..7: neuron 0 steps 0 -> 1 and neuron 1 steps 0 -> 2 at
+ * t = 3 (a quantized trace: the derivative [0,0,.5,.5,0,0,0,0] has MAD 0),
+ * neuron 2 is flat.  u = d / (0.01 RMS) = 200 at t = 2, 3 for both steps. */
+static const double STEP_TIME[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+
+static void step_traces(float *tr, double jitter)
+{
+    static const double digits[8] = {3, 1, 4, 1, 5, 9, 2, 6}; /* irregular: central differences differ */
+    for (int t = 0; t < 8; t++) {
+        tr[t * 3 + 0] = (float)((t >= 3 ? 1.0 : 0.0) + jitter * digits[t]);
+        tr[t * 3 + 1] = t >= 3 ? 2.0f : 0.0f;
+        tr[t * 3 + 2] = 5.0f;
+    }
+}
+
+static char last_message[512];
+static int n_messages;
+
+static void capture(enum wk_log_level level, const char *message, void *userdata)
+{
+    (void)level;
+    (void)userdata;
+    snprintf(last_message, sizeof last_message, "%s", message);
+    n_messages++;
+}
+
+static void test_degenerate(void)
+{
+    struct wk_affinity_opts o;
+    wk_affinity_opts_init(&o);
+    struct wk_affinity_worm *w;
+    float tr[8 * 3];
+    double a[8 * 3];
+    step_traces(tr, 0);
+    ok(wk_affinity_worm_alloc(&w, tr, 8, 3, STEP_TIME, COLS, 3, &o, NULL) == 0, "quantized worm");
+    near(w->u[2 * 3 + 0], 200.0, 1e-4, "quantized: u = 0.5 / (0.01 x 0.25) = 200");
+    near(w->u[3 * 3 + 1], 200.0, 1e-4, "quantized: u = 1 / (0.01 x 0.5) = 200");
+    ok(w->floored[0] == 1 && w->floored[1] == 1 && w->floored[2] == 0, "floored: the two steps, not the flat trace");
+    static const size_t names[3] = {5, 7, 9};
+    char expected[512];
+    snprintf(expected, sizeof expected,
+             "'f.h5': recording 'r1': neuron '%s': the derivative's MAD is (near) 0, a step-like or quantized trace; "
+             "scaled by 0.01 x its RMS instead (see worm-affinity(1))",
+             wk_atlas_name(7));
+    wk_log_set_hook(capture, NULL);
+    wk_affinity_worm_warn_floored(w, names, "f.h5", "r1");
+    wk_log_set_hook(quiet, NULL);
+    ok(n_messages == 2, "one warning per floored neuron");
+    ok(strcmp(last_message, expected) == 0, "warning names file, recording and neuron (atlas name of cols[k])");
+    if (strcmp(last_message, expected) != 0) printf("#   got: %s\n", last_message);
+    ok(wk_affinity_block(w, 0, 8, a) == 0, "quantized block");
+    int good = 1;
+    for (int t = 0; t < 8; t++) {
+        double want = (t == 2 || t == 3) ? 40000.0 : 0.0;
+        good &= fabs(a[t * 3 + 0] - want) <= 1e-6 * want;
+        good &= a[t * 3 + 1] == 0 && a[t * 3 + 2] == 0; /* the flat neuron: u = 0 */
+    }
+    ok(good, "quantized: product 40000 at t = 2, 3, else 0; flat neuron's pairs exactly 0");
+    wk_affinity_worm_free(w);
+
+    /* the same step with jitter of a few 1e-6: the MAD is jitter (dividing
+     * by it would give u ~ 1e5), the floor keeps u near 200 */
+    step_traces(tr, 1e-6);
+    double x[8], d[8];
+    for (int t = 0; t < 8; t++) x[t] = tr[t * 3];
+    wk_derivative_column(d, x, 1, STEP_TIME, 8);
+    double mad = wk_affinity_robust_spread(d, 8, 1);
+    ok(mad > 0 && mad < 1e-5, "jittered: the MAD alone is tiny but not 0");
+    ok(wk_affinity_worm_alloc(&w, tr, 8, 3, STEP_TIME, COLS, 3, &o, NULL) == 0, "jittered quantized worm");
+    ok(w->floored[0] == 1, "jittered: floored");
+    ok(wk_affinity_block(w, 0, 8, a) == 0, "jittered block");
+    double top = 0;
+    good = 1;
+    for (int i = 0; i < 24; i++) {
+        good &= isfinite(a[i]) && a[i] >= 0;
+        top = fmax(top, a[i]);
+    }
+    ok(good, "jittered: every affinity finite and >= 0");
+    near(top, 40000.0, 40.0, "jittered: largest affinity ~ 40000 (|u| <= 100 sqrt(8) each)");
+    wk_affinity_worm_free(w);
+
+    o.variant = WK_AFFINITY_GAUSS;
+    step_traces(tr, 0);
+    ok(wk_affinity_worm_alloc(&w, tr, 8, 3, STEP_TIME, COLS, 3, &o, NULL) == 0, "quantized worm, gauss");
+    ok(wk_affinity_block(w, 0, 8, a) == 0, "gauss block");
+    ok(a[2 * 3 + 0] == 1.0 && a[3 * 3 + 0] == 1.0 && a[0] == 0.0, "gauss: equal u give 1, no change gives 0");
+    wk_affinity_worm_free(w);
+}
+
 static void test_options(void)
 {
     struct wk_affinity_opts o;
@@ -174,6 +286,8 @@ int main(void)
     test_derivative();
     test_correlation();
     test_missing();
+    test_derivative_scale();
+    test_degenerate();
     test_options();
     return wk_test_done();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plot_internal.h"
 #include "wk_test.h"
 #include "wormkit/wk_plot.h"
 #include "wormkit/wormkit.h"
@@ -295,15 +296,70 @@ static void test_seriate(void)
     ok(wk_plot_seriate(&one, x, 1, T) == 0 && one == 0, "one row");
 }
 
+/* A heatmap with long row names over a line plot with short tick labels:
+ * with the shared layout both data areas start and end at the same pixel
+ * columns, and both frames are drawn on the same columns. */
+static void test_shared_axis(void)
+{
+    char path[128];
+    path_in(path, sizeof path, "shared.png");
+    static const double z[] = {0, 1, 0.5, 0.2, 0.8, 0.1, 1, 0.3};
+    static const double y[] = {1, 2, 2, 1};
+    char *rows[] = {"a rather long row name", "b"};
+    struct wk_plot_heatmap hm = {.rows = 2, .cols = 4, .z = z, .row_names = rows, .x0 = 10, .x1 = 40,
+                                 .xlabel = "time (s)", .zlabel = "p", .cmap = WK_PLOT_CMAP_VIRIDIS, .zmin = 0,
+                                 .zmax = 1};
+    static const double x[] = {10, 20, 30, 40};
+    struct wk_plot_series se = {4, x, y, NULL};
+    struct wk_plot_lines l = {1, &se, NULL, "time (s)", "y", 0, NULL, 0};
+    struct wk_plot *p;
+    ok(wk_plot_open(&p, path, WK_PLOT_PNG, 600, 400) == 0, "open the shared-axis figure");
+    struct wk_plot_rect top = wk_plot_panel(p, 0, 1, 0, 2), bottom = wk_plot_panel(p, 0, 1, 1, 2);
+    double hl, hr, ll, lr, lo, hi;
+    struct plot_lines_style style = {NULL, 0, 0, 0};
+    plot_heatmap_margins(p, top, &hm, &hl, &hr);
+    plot_lines_margins(p, bottom, &l, &style, &ll, &lr);
+    ok(hl > ll + 40 && hr > lr, "the panels alone would start and end at different x");
+    plot_heatmap_xrange(&hm, &lo, &hi);
+    near(lo, 5, 1e-12, "heatmap x range: outer edge of the first column");
+    near(hi, 45, 1e-12, "heatmap x range: outer edge of the last column");
+    struct plot_xlayout shared = plot_xlayout_make(top, fmax(hl, ll), fmax(hr, lr), lo, hi);
+    style.x = &shared;
+    struct wk_plot_rect c = {0, 0, 0, 0}, f = {0, 0, 0, 0};
+    ok(plot_heatmap_at(p, top, &hm, &shared, &c) == 0 && plot_lines_styled(p, bottom, &l, &style, &f) == 0 &&
+           wk_plot_commit(p) == 0,
+       "both panels drawn with the shared layout");
+    ok(c.x == f.x && c.w == f.w && c.x == shared.x0 && c.x + c.w == shared.x1, "same data area x0 .. x1");
+    int R, G, B, w, h, dark = 1;
+    for (int k = 0; k < 2; k++) { /* the frame column left of each data area, at its mid-height */
+        struct wk_plot_rect a = k ? f : c;
+        dark &= png_pixel(path, (int)a.x - 1, (int)(a.y + a.h / 2), &R, &G, &B, &w, &h) == 0 && R < 60 && G < 60 &&
+                B < 60;
+        dark &= png_pixel(path, (int)(a.x + a.w), (int)(a.y + a.h / 2), &R, &G, &B, &w, &h) == 0 && R < 60 &&
+                G < 60 && B < 60;
+    }
+    ok(dark, "both frames drawn on the same pixel columns, just outside the data area");
+    /* y = 2 from x = 20 to 30: under the centres of cells 2 and 3 (3/8 and
+     * 5/8 of the width on the shared axis 5 .. 45; on the line's own axis
+     * 10 .. 40 it would end at 2/3) */
+    int y2 = (int)floor(f.y + f.h - (2 - 0.95) / 1.1 * f.h), blue = 1;
+    blue &= png_pixel(path, (int)(f.x + 0.375 * f.w) + 3, y2, &R, &G, &B, &w, &h) == 0 && B > R + 80;
+    blue &= png_pixel(path, (int)(f.x + 0.625 * f.w) - 3, y2, &R, &G, &B, &w, &h) == 0 && B > R + 80;
+    ok(blue, "the plateau y = 2 spans the centres of cells 2 and 3");
+    ok(png_pixel(path, (int)(f.x + 0.625 * f.w) + 12, y2, &R, &G, &B, &w, &h) == 0 && R == 255 && B == 255,
+       "the line leaves the plateau after the centre of cell 3");
+}
+
 static void test_kinds(void)
 {
     ok(wk_plot_kind_find("traces") && wk_plot_kind_find("adjacency") && wk_plot_kind_find("trace") &&
        wk_plot_kind_find("ntf"), "kinds traces, adjacency, trace, ntf");
-    ok(wk_plot_kind_find("states") && wk_plot_kind_find("psm"), "kinds states, psm (stubs)");
+    ok(wk_plot_kind_find("states") && wk_plot_kind_find("psm"), "kinds states, psm");
+    ok(wk_plot_kind_find("ntf-sweep") != NULL, "kind ntf-sweep");
     ok(wk_plot_kind_find("nope") == NULL, "unknown kind");
     size_t n = 0;
     for (const struct wk_plot_kind *k = wk_plot_kinds(); k->name; k++) n++;
-    ok(n == 6, "six kinds in the table");
+    ok(n == 7, "seven kinds in the table");
 }
 
 /* The failures provoked on purpose log a message: keep the TAP output clean. */
@@ -326,6 +382,7 @@ int main(void)
     test_heatmap();
     test_many_cells();
     test_lines_and_svg();
+    test_shared_axis();
     test_seriate();
     test_kinds();
     char cmd[128];
