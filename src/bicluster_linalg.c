@@ -51,18 +51,32 @@ void wk_bc_chol_solve(const double *l, size_t n, double *b)
     backward_subst_t(l, n, b);
 }
 
+/* (L L')^{-1} = L^{-T} L^{-1}: the triangular inverse into the lower
+ * triangle of inv, then the product built in place (each entry of the
+ * upper triangle and diagonal is written after the last read of the
+ * entries it overwrites), then mirrored. */
 void wk_bc_chol_inverse(double *inv, const double *l, size_t n)
 {
-    double col[WK_BC_MAX_K * 8];
-    double *e = n <= sizeof col / sizeof col[0] ? col : NULL;
     for (size_t j = 0; j < n; j++) {
-        if (!e) return;
-        memset(e, 0, n * sizeof *e);
-        e[j] = 1.0;
-        wk_bc_chol_solve(l, n, e);
-        for (size_t i = 0; i < n; i++) inv[i * n + j] = e[i];
+        inv[j * n + j] = 1.0 / l[j * n + j];
+        for (size_t i = j + 1; i < n; i++) {
+            double v = 0;
+            for (size_t k = j; k < i; k++) v -= l[i * n + k] * inv[k * n + j];
+            inv[i * n + j] = v / l[i * n + i];
+        }
     }
-    wk_bc_symmetrize(inv, n);
+    for (size_t j = 0; j < n; j++) {
+        for (size_t i = 0; i < j; i++) {
+            double v = 0;
+            for (size_t k = j; k < n; k++) v += inv[k * n + i] * inv[k * n + j];
+            inv[i * n + j] = v;
+        }
+        double v = 0;
+        for (size_t k = j; k < n; k++) v += inv[k * n + j] * inv[k * n + j];
+        inv[j * n + j] = v;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++) inv[i * n + j] = inv[j * n + i];
 }
 
 void wk_bc_chol_draw_precision(double *x, const double *l, size_t n, gsl_rng *rng)

@@ -18,6 +18,9 @@
 #define DISPERSION_STEP 0.1 /* random-walk sd of log r */
 #define INITIAL_R 5.0
 #define INITIAL_Q 0.01
+/* Iterations that keep the initial state sequence while the latents and
+ * dynamics adapt to it (a start-up phase, before the Gibbs chain proper). */
+#define STATE_WARMUP 10
 
 static size_t p_of(const struct wk_bc_chain *ch)
 {
@@ -38,12 +41,21 @@ static void neuron_eta(const struct wk_bc_chain *ch, size_t i, double *eta)
     }
 }
 
+/* lgamma(y + r) - lgamma(r); zero and one counts (most bins) without
+ * lgamma. */
+static double lgamma_ratio(double y, double r, double lgr)
+{
+    if (y == 0.0) return 0.0;
+    if (y == 1.0) return log(r);
+    return lgamma(y + r) - lgr;
+}
+
 double wk_bc_neuron_loglik(const double *y, const double *eta, size_t T, double r)
 {
-    double s = 0;
+    double s = 0, lgr = lgamma(r), rlogr = r * log(r);
     for (size_t t = 0; t < T; t++) {
         double lam = exp(eta[t]);
-        s += lgamma(y[t] + r) - lgamma(r) + r * log(r / (r + lam)) + y[t] * log(lam / (r + lam));
+        s += lgamma_ratio(y[t], r, lgr) + rlogr + y[t] * eta[t] - (r + y[t]) * log(r + lam);
     }
     return s;
 }
@@ -288,6 +300,19 @@ int wk_bc_update_loadings(struct wk_bc_chain *ch)
 /* ---- dispersion r_i ~ Gamma(1, 1): random-walk Metropolis on log r at
  * fixed means (the mean parameterization makes r non-conjugate) ---- */
 
+/* log p(y | eta, rn) - log p(y | eta, r) for one neuron: the terms of
+ * wk_bc_neuron_loglik that differ, in one pass. */
+static double loglik_change(const double *y, const double *eta, size_t T, double r, double rn)
+{
+    double s = 0, lr = r * log(r), lrn = rn * log(rn), lgr = lgamma(r), lgrn = lgamma(rn);
+    for (size_t t = 0; t < T; t++) {
+        double lam = exp(eta[t]), yt = y[t];
+        s += lrn - lr - (rn + yt) * log(rn + lam) + (r + yt) * log(r + lam);
+        s += lgamma_ratio(yt, rn, lgrn) - lgamma_ratio(yt, r, lgr);
+    }
+    return s;
+}
+
 int wk_bc_update_dispersion(struct wk_bc_chain *ch)
 {
     if (ch->o.poisson) return 0;
@@ -299,9 +324,8 @@ int wk_bc_update_dispersion(struct wk_bc_chain *ch)
         neuron_eta(ch, i, eta);
         double r = ch->r[i], rn = r * exp(DISPERSION_STEP * gsl_ran_ugaussian(ch->rng));
         /* log target on log r: loglik - r + log r (prior Gamma(1,1) times the Jacobian) */
-        double cur = wk_bc_neuron_loglik(y, eta, T, r) - r + log(r);
-        double prop = wk_bc_neuron_loglik(y, eta, T, rn) - rn + log(rn);
-        if (log(gsl_rng_uniform_pos(ch->rng)) < prop - cur) ch->r[i] = rn;
+        double change = loglik_change(y, eta, T, r, rn) - rn + log(rn) + r - log(r);
+        if (log(gsl_rng_uniform_pos(ch->rng)) < change) ch->r[i] = rn;
     }
     free(eta);
     return 0;
@@ -432,7 +456,7 @@ int wk_bc_chain_sweep(struct wk_bc_chain *ch)
     int rc = wk_bc_update_latents(ch);
     if (!rc) rc = wk_bc_project(ch);
     if (!rc) rc = wk_bc_update_dynamics(ch);
-    if (!rc) rc = wk_bc_update_states(ch);
+    if (!rc && ch->iteration >= STATE_WARMUP) rc = wk_bc_update_states(ch);
     if (!rc) rc = wk_bc_update_loadings(ch);
     if (!rc) rc = wk_bc_update_dispersion(ch);
     if (!rc) rc = wk_bc_update_labels(ch);

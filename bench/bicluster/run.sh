@@ -5,11 +5,14 @@
 #
 #   sh bench/bicluster/run.sh            # 10,000 iterations (the target run)
 #   ITER=1000 sh bench/bicluster/run.sh  # a shorter run
+#   SEED=2 ...                           # another simulation and chain seed
 #   BIG=1 ...                            # also time a full-size worm (N 300, T 5000)
+#   BASE=/path/to/old/worm-bicluster ... # also time another build on the same data
 #
-# Prints: modal-K fraction, neuron ARI of the maxPEAR estimate, mismatched
-# state bins, ms per iteration (one thread), and the ratio to the
-# reference's ~2 s per iteration.
+# Prints each target figure: the share of kept draws with the modal K and
+# that K, the neuron ARI of the maxPEAR estimate, the mismatched state bins
+# of the maxPEAR estimate, and ms per iteration as CPU time (user + system)
+# of a one-thread run, with the ratio to the reference's ~2 s per iteration.
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${WK_BIN:-$TOP/build/bin}
@@ -20,27 +23,49 @@ cd "$OUT"
 
 attr() { h5dump -a "/results/bicluster/summary/$1" summary.h5 | sed -n 's/^ *(0): //p'; }
 
+# cpu_ms ITER CMD...: CPU milliseconds (user + system) per iteration of CMD
+cpu_ms() {
+    n=$1
+    shift
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f '%U %S' -o cpu.txt "$@"
+        awk -v n="$n" '{printf "%.2f", ($1 + $2) * 1000 / n}' cpu.txt
+    else
+        # the shell's `times` (run in this shell, not in a command
+        # substitution): its second line holds the children's user and
+        # system time
+        times >times.txt
+        before=$(sed -n 2p times.txt)
+        "$@"
+        times >times.txt
+        after=$(sed -n 2p times.txt)
+        echo "$before $after" | sed 's/m/ /g; s/s//g' | awk -v n="$n" '{split($0, v, " ");
+            printf "%.2f", ((v[5] * 60 + v[6]) + (v[7] * 60 + v[8]) - (v[1] * 60 + v[2]) - (v[3] * 60 + v[4])) * 1000 / n}'
+    fi
+}
+
 "$BIN/worm-simulate" bicluster -s "$SEED" -o sim.h5
-start=$(date +%s.%N)
-"$BIN/worm-bicluster" -@ 1 -n "$ITER" -s "$SEED" -q sim.h5 -o fit.h5
-end=$(date +%s.%N)
+ms=$(cpu_ms "$ITER" "$BIN/worm-bicluster" -@ 1 -n "$ITER" -s "$SEED" -q sim.h5 -o fit.h5)
 "$BIN/worm-bicluster" summarize fit.h5 -o summary.h5
-ms=$(echo "$start $end $ITER" | awk '{printf "%.2f", ($2 - $1) * 1000 / $3}')
 hist=$(h5dump -d /results/bicluster/summary/K_histogram summary.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' |
        tr -c '0-9\n' ' ' | tr -s ' ' '\n' | grep -v '^$')
-frac3=$(echo "$hist" | awk 'NR == 4 {k3 = $1} {s += $1} END {printf "%.3f", (s ? k3 / s : 0)}')
-echo "iterations                 $ITER (25% burn-in)"
-echo "fraction of draws K = 3    $frac3 (target >= 0.80)"
+modal=$(echo "$hist" | awk '$1 > top {top = $1; k = NR - 1} {s += $1} END {printf "%d %.3f", k, (s ? top / s : 0)}')
+echo "iterations                 $ITER (25% burn-in), seed $SEED"
+echo "modal K, share of draws    K = ${modal% *} in ${modal#* } of the kept draws (target: K = 3 in >= 0.80)"
 echo "neuron ARI (maxPEAR)       $(attr truth_ari_neurons) (target >= 0.9)"
 echo "state ARI (maxPEAR)        $(attr truth_ari_states)"
 echo "mismatched state bins      $(attr truth_state_mismatches) of 500 (target <= 25)"
-echo "ms per iteration, 1 thread $ms (target <= 10)"
+echo "CPU ms per iteration       $ms (one thread; target <= 10)"
 echo "speed-up over reference    $(echo "$ms" | awk '{printf "%.0fx", 2000 / $1}') (reference ~2000 ms; target 200x)"
+if [ -n "${BASE:-}" ]; then
+    n=$((ITER < 200 ? ITER : 200))
+    new=$(cpu_ms "$n" "$BIN/worm-bicluster" -@ 1 -n "$n" -s "$SEED" -q sim.h5 -o now.h5)
+    old=$(cpu_ms "$n" "$BASE" -@ 1 -n "$n" -s "$SEED" -q sim.h5 -o base.h5)
+    echo "same data, $n iterations: CPU ms per iteration $old ($BASE) -> $new (this build)"
+fi
 if [ "${BIG:-0}" = 1 ]; then
     "$BIN/worm-simulate" bicluster -c 30x10 -T 5000 -s "$SEED" -o big.h5
-    start=$(date +%s.%N)
-    "$BIN/worm-bicluster" -@ 1 -n 5 -k 30 -s "$SEED" -q big.h5 -o bigfit.h5
-    end=$(date +%s.%N)
-    echo "full-size worm (N 300, T 5000, K 30): $(echo "$start $end" | awk '{printf "%.2f", ($2 - $1) / 5}') s per iteration (target <= 1)"
+    ms=$(cpu_ms 3 "$BIN/worm-bicluster" -@ 1 -n 3 -k 30 -s "$SEED" -q big.h5 -o bigfit.h5)
+    echo "full-size worm (N 300, T 5000, K 30): $(echo "$ms" | awk '{printf "%.2f", $1 / 1000}') CPU s per iteration (target <= 1)"
 fi
 echo "outputs in $OUT"

@@ -12,14 +12,12 @@
  * (exact). */
 double wk_pg_draw1(gsl_rng *rng, double c);
 
-/* One draw of PG(b, c), b > 0.  b >= 1: exact in distribution -- the
- * integer part as a sum of PG(1, c) draws (Devroye), a fractional part f
- * carried as one PG(1 + f, c) draw by the alternating-series method of
- * Windle, Polson & Scott (2014).  b < 1: the gamma series above truncated
- * after WK_PG_TERMS terms plus one gamma variate carrying the tail with the
- * tail's exact mean and variance (approximate, as in Windle et al.'s
- * hybrid sampler). */
-#define WK_PG_TERMS 24
+/* One draw of PG(b, c), b > 0, exact in distribution for every b: the
+ * integer part as a sum of PG(1, c) draws (Devroye), the rest (a shape in
+ * (0, 2): 1 + f for b >= 1 with fractional part f > 0, b itself for
+ * b < 1) by the alternating-series method of Windle, Polson & Scott
+ * (2014), with a closed-form gamma-kernel envelope that also covers
+ * shapes below 1 (see pg.c). */
 double wk_pg_draw(gsl_rng *rng, double b, double c);
 
 /* Closed-form moments. */

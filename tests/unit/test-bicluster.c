@@ -5,7 +5,9 @@
  *   sum_t V_n(t) L(n, t) = 1 (Lah numbers, Dirichlet(1) weights);
  * - Chinese-restaurant-table counts against their mean;
  * - the sticky HDP-HMM update on a fixed state sequence against the
- *   posterior means of pi. */
+ *   posterior means of pi;
+ * - the inverse from a Cholesky factor against the identity, and the
+ *   negative binomial log-likelihood against its direct formula. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_psi.h>
 
+#include "bicluster_internal.h"
 #include "wk_test.h"
 #include "wormkit/wk_bicluster.h"
 
@@ -234,6 +237,46 @@ static void test_hdp(gsl_rng *rng)
     ok(mean_unused < 0.5, "unvisited states get less than half of beta");
 }
 
+/* (L L')^{-1} from wk_bc_chol_inverse times the matrix is the identity,
+ * for sizes 1..12 (the in-place triangular product touches every case of
+ * its index order). */
+static void test_chol_inverse(gsl_rng *rng)
+{
+    double worst = 0;
+    for (size_t n = 1; n <= 12; n++) {
+        double g[144], a[144], l[144], inv[144], prod[144];
+        for (size_t i = 0; i < n * n; i++) g[i] = gsl_rng_uniform(rng) - 0.5;
+        wk_bc_matmul_nt(a, g, g, n, n, n);
+        for (size_t i = 0; i < n; i++) a[i * n + i] += 0.1;
+        memcpy(l, a, n * n * sizeof(double));
+        ok(wk_bc_chol(l, n) == 0, "cholesky of a positive definite matrix");
+        wk_bc_chol_inverse(inv, l, n);
+        wk_bc_matmul(prod, a, inv, n, n, n);
+        for (size_t i = 0; i < n * n; i++) worst = fmax(worst, fabs(prod[i] - (i % (n + 1) == 0)));
+    }
+    printf("# chol inverse: worst |A A^-1 - I| %.2e\n", worst);
+    ok(worst < 1e-10, "inverse from the Cholesky factor");
+}
+
+/* wk_bc_neuron_loglik = sum_t lgamma(y+r) - lgamma(r) + r log(r/(r+lam))
+ * + y log(lam/(r+lam)), with zero, one, larger and non-integer counts. */
+static void test_neuron_loglik(void)
+{
+    const double y[] = {0, 1, 2, 7, 12.5, 0, 1, 30};
+    const double eta[] = {-1.2, 0.3, 0.9, 1.7, 2.4, 0.0, -3.0, 3.3};
+    size_t T = sizeof y / sizeof y[0];
+    for (double r = 0.4; r < 40; r *= 3.1) {
+        double want = 0;
+        for (size_t t = 0; t < T; t++) {
+            double lam = exp(eta[t]);
+            want += lgamma(y[t] + r) - lgamma(r) + r * log(r / (r + lam)) + y[t] * log(lam / (r + lam));
+        }
+        char what[96];
+        snprintf(what, sizeof what, "negative binomial log-likelihood at r = %g", r);
+        near(wk_bc_neuron_loglik(y, eta, T, r), want, 1e-10 * fabs(want), what);
+    }
+}
+
 int main(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -242,6 +285,8 @@ int main(void)
     test_mfm();
     test_crt(rng);
     test_hdp(rng);
+    test_chol_inverse(rng);
+    test_neuron_loglik();
     gsl_rng_free(rng);
     return wk_test_done();
 }

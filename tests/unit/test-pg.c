@@ -28,6 +28,27 @@ static void check_moments(gsl_rng *rng, double b, double c, int n)
     near(var, want_var, 5 * 3 * want_var / sqrt(n), what);
 }
 
+/* The Laplace transform E exp(-s X) = cosh^b(c/2) / cosh^b(sqrt((s + c^2/2)/2))
+ * at s = 1 / mean and 3 / mean: a check of the whole distribution, not
+ * only of two moments (within 5 standard errors of the sample mean). */
+static void check_laplace(gsl_rng *rng, double b, double c, int n)
+{
+    double mean = wk_pg_mean(b, c);
+    for (int k = 1; k <= 3; k += 2) {
+        double s = k / mean, sum = 0, sum2 = 0;
+        for (int i = 0; i < n; i++) {
+            double v = exp(-s * wk_pg_draw(rng, b, c));
+            sum += v;
+            sum2 += v * v;
+        }
+        double m = sum / n, se = sqrt((sum2 / n - m * m) / n);
+        double want = pow(cosh(0.5 * c) / cosh(sqrt(0.5 * (s + 0.5 * c * c))), b);
+        char what[128];
+        snprintf(what, sizeof what, "PG(%g, %g) Laplace transform at %g / mean", b, c, (double)k);
+        near(m, want, 5 * se + 1e-12, what);
+    }
+}
+
 int main(void)
 {
     near(wk_pg_mean(1, 0), 0.25, 1e-15, "mean PG(1,0) = 1/4");
@@ -46,6 +67,26 @@ int main(void)
                                {2.7, 0},  {2.7, 1},  {2.7, 9},  {11.5, 0},   {11.5, 3},  {1.01, 0.5},
                                {1.99, 6}, {12.4, 0.5}, {0.05, 2}, {25, 10}, {1.5, 40}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) check_moments(rng, cases[k][0], cases[k][1], 40000);
+
+    /* the shapes of the issue, below 1 (exact alternating series with the
+     * gamma-kernel envelope), 1, between, and large */
+    const double shapes[] = {0.3, 0.7, 1, 2.5, 10};
+    const double tilts[] = {0, 1.5, 6};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        for (size_t j = 0; j < sizeof tilts / sizeof tilts[0]; j++) {
+            check_moments(rng, shapes[k], tilts[j], 20000);
+            check_laplace(rng, shapes[k], tilts[j], 20000);
+        }
+    /* shapes split into equal pieces of at most 4: at the edge, just above
+     * it, and many pieces */
+    const double split[][2] = {{4, 0}, {4.0001, 2}, {7.9, 3}, {13, 12}, {40, 1}};
+    for (size_t k = 0; k < sizeof split / sizeof split[0]; k++) {
+        check_moments(rng, split[k][0], split[k][1], 20000);
+        check_laplace(rng, split[k][0], split[k][1], 20000);
+    }
+    check_laplace(rng, 0.05, 0.0, 20000);
+    check_laplace(rng, 0.999, 30.0, 20000);
+    check_moments(rng, 0.999, 30.0, 20000);
 
     /* draws are positive and depend only on |c| */
     int positive = 1;
