@@ -18,29 +18,89 @@ static double logsumexp(const double *v, size_t n)
     return mx + log1p(others);
 }
 
+/* The forward-backward recursions stay in log space but take one exp per
+ * state and bin instead of one per pair of states: the previous vector is
+ * shifted by its maximum, exponentiated, and multiplied by P in probability
+ * space (P = exp(log P)).  A vector without a finite maximum falls back to
+ * the pairwise log-sum-exp. */
+
+/* out[s] = log sum_r exp(v[r]) P[r][s] (trans = 0) or
+ * log sum_r P[s][r] exp(v[r]) (trans = 1), v of length S. */
+static void log_matvec(double *out, const double *v, const double *P, const double *logP, size_t S, int trans)
+{
+    double mx = -INFINITY, e[WK_GLM_MAX_STATES];
+    for (size_t r = 0; r < S; r++) mx = fmax(mx, v[r]);
+    if (!isfinite(mx)) {
+        for (size_t s = 0; s < S; s++) {
+            for (size_t r = 0; r < S; r++) e[r] = v[r] + (trans ? logP[s * S + r] : logP[r * S + s]);
+            out[s] = logsumexp(e, S);
+        }
+        return;
+    }
+    for (size_t r = 0; r < S; r++) e[r] = exp(v[r] - mx);
+    for (size_t s = 0; s < S; s++) {
+        double sum = 0;
+        for (size_t r = 0; r < S; r++) sum += e[r] * (trans ? P[s * S + r] : P[r * S + s]);
+        out[s] = sum > 0 ? mx + log(sum) : -INFINITY; /* no path from v into s */
+    }
+}
+
 /* alpha [T][S] in log space; returns the marginal log-likelihood. */
 static double forward(double *alpha, const double *ll, size_t T, size_t S, const double *logp0,
-                      const double *logP)
+                      const double *logP, const double *P)
 {
-    double tmp[WK_GLM_MAX_STATES];
     for (size_t s = 0; s < S; s++) alpha[s] = logp0[s] + ll[s];
     for (size_t t = 1; t < T; t++) {
-        const double *prev = alpha + (t - 1) * S;
-        for (size_t s = 0; s < S; s++) {
-            for (size_t r = 0; r < S; r++) tmp[r] = prev[r] + logP[r * S + s];
-            alpha[t * S + s] = ll[t * S + s] + logsumexp(tmp, S);
-        }
+        double *cur = alpha + t * S;
+        log_matvec(cur, alpha + (t - 1) * S, P, logP, S, 0);
+        for (size_t s = 0; s < S; s++) cur[s] += ll[t * S + s];
     }
     return T ? logsumexp(alpha + (T - 1) * S, S) : 0.0;
 }
 
+static void exp_matrix(double *P, const double *logP, size_t S)
+{
+    for (size_t i = 0; i < S * S; i++) P[i] = exp(logP[i]);
+}
+
 double wk_glm_forward(const double *ll, size_t T, size_t S, const double *logp0, const double *logP)
 {
-    double *alpha = wk_malloc_array(T * S + 1, sizeof *alpha);
+    if (S > WK_GLM_MAX_STATES) return wk_nan();
+    double *alpha = wk_malloc_array(T * S + 1, sizeof *alpha), P[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
     if (!alpha) return wk_nan();
-    double z = forward(alpha, ll, T, S, logp0, logP);
+    exp_matrix(P, logP, S);
+    double z = forward(alpha, ll, T, S, logp0, logP, P);
     free(alpha);
     return z;
+}
+
+/* xi[r][s] += sum_t exp(alpha[t-1][r] + logP[r][s] + ll[t][s] + beta[t][s] - z),
+ * each bin's terms as products of two shifted exponentials. */
+static void add_transitions(double *xi, const double *alpha, const double *beta, const double *ll, size_t T,
+                            size_t S, const double *P, const double *logP, double z)
+{
+    double a[WK_GLM_MAX_STATES], b[WK_GLM_MAX_STATES];
+    for (size_t t = 1; t < T; t++) {
+        const double *al = alpha + (t - 1) * S;
+        double ma = -INFINITY, mb = -INFINITY;
+        for (size_t s = 0; s < S; s++) {
+            b[s] = ll[t * S + s] + beta[t * S + s];
+            ma = fmax(ma, al[s]);
+            mb = fmax(mb, b[s]);
+        }
+        if (!isfinite(ma) || !isfinite(mb)) {
+            for (size_t r = 0; r < S; r++)
+                for (size_t s = 0; s < S; s++) xi[r * S + s] += exp(al[r] + logP[r * S + s] + b[s] - z);
+            continue;
+        }
+        double scale = exp(ma + mb - z);
+        for (size_t s = 0; s < S; s++) {
+            a[s] = exp(al[s] - ma);
+            b[s] = exp(b[s] - mb) * scale;
+        }
+        for (size_t r = 0; r < S; r++)
+            for (size_t s = 0; s < S; s++) xi[r * S + s] += a[r] * P[r * S + s] * b[s];
+    }
 }
 
 int wk_glm_forward_backward(double *gamma, double *xi, double *loglik, const double *ll, size_t T,
@@ -49,24 +109,17 @@ int wk_glm_forward_backward(double *gamma, double *xi, double *loglik, const dou
     if (S > WK_GLM_MAX_STATES) return wk_fail(WK_EINVAL, "glm: too many states");
     double *alpha = wk_malloc_array(2 * T * S + 1, sizeof *alpha);
     if (!alpha) return WK_ENOMEM;
-    double *beta = alpha + T * S, tmp[WK_GLM_MAX_STATES];
-    double z = forward(alpha, ll, T, S, logp0, logP);
+    double *beta = alpha + T * S, tmp[WK_GLM_MAX_STATES], P[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
+    exp_matrix(P, logP, S);
+    double z = forward(alpha, ll, T, S, logp0, logP, P);
     for (size_t s = 0; s < S && T; s++) beta[(T - 1) * S + s] = 0;
     for (size_t t = T - 1; t-- > 0;) {
-        const double *next = beta + (t + 1) * S, *lnext = ll + (t + 1) * S;
-        for (size_t s = 0; s < S; s++) {
-            for (size_t r = 0; r < S; r++) tmp[r] = logP[s * S + r] + lnext[r] + next[r];
-            beta[t * S + s] = logsumexp(tmp, S);
-        }
+        for (size_t r = 0; r < S; r++) tmp[r] = ll[(t + 1) * S + r] + beta[(t + 1) * S + r];
+        log_matvec(beta + t * S, tmp, P, logP, S, 1);
     }
     for (size_t t = 0; t < T; t++)
         for (size_t s = 0; s < S; s++) gamma[t * S + s] = exp(alpha[t * S + s] + beta[t * S + s] - z);
-    if (xi)
-        for (size_t t = 1; t < T; t++)
-            for (size_t r = 0; r < S; r++)
-                for (size_t s = 0; s < S; s++)
-                    xi[r * S + s] += exp(alpha[(t - 1) * S + r] + logP[r * S + s] + ll[t * S + s] +
-                                         beta[t * S + s] - z);
+    if (xi) add_transitions(xi, alpha, beta, ll, T, S, P, logP, z);
     free(alpha);
     if (loglik) *loglik = z;
     return 0;

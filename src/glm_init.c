@@ -24,6 +24,7 @@
 static double dist2(const double *a, const double *b, size_t n)
 {
     double s = 0;
+#pragma omp simd reduction(+ : s)
     for (size_t i = 0; i < n; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
     return s;
 }

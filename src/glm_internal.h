@@ -4,6 +4,8 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "wormkit/wk_glm.h"
 
@@ -54,14 +56,23 @@ double wk_glm_gaussian_prior_row(const struct wk_glm_model *m, const double *W, 
 double wk_glm_onehot_row_forward(const struct wk_glm_model *m, const double *noise, size_t n, double *W);
 void wk_glm_onehot_row_backward(const struct wk_glm_model *m, const double *noise, size_t n, const double *gW,
                                 double *gl, double *grho, double *gpi);
+/* One-hot row n fused for the Fisher-scoring inner loop: the sample W of
+ * the row with its cache [wk_glm_onehot_row_cache_len], then the gradients
+ * at the same parameters (added to gl, grho and, unless pibar is fixed,
+ * gpi), equal to those of wk_glm_onehot_row_backward. */
+size_t wk_glm_onehot_row_cache_len(const struct wk_glm_model *m);
+void wk_glm_onehot_row_sample(const struct wk_glm_model *m, const double *noise, size_t n, double *W, double *cache);
+void wk_glm_onehot_row_grad(const struct wk_glm_model *m, const double *cache, size_t n, const double *gW,
+                            double *gl, double *grho, double *gpi);
 /* One-hot: W from (l, rho, g) and the value of log prior - log q. */
 double wk_glm_onehot_forward(const struct wk_glm_model *m, const double *gumbel, double *W);
 /* One-hot: chain the data gradient gW and the prior terms into l, rho, pibar. */
 void wk_glm_onehot_backward(const struct wk_glm_model *m, const double *gumbel, const double *gW, double *gl,
                             double *grho, double *gpi);
 void wk_glm_clamp_logits(double *l, size_t n);
-/* Observation log-density without parameter-free terms (Poisson lgamma);
- * inline: it runs once per bin, neuron and state in every pass. */
+/* Observation log-density without parameter-free terms (Poisson lgamma),
+ * one entry with libm: the reference for wk_glm_obs_block, which the
+ * E-step and M-step passes use. */
 static inline double wk_glm_obs_core(enum wk_glm_obs obs, double x, double u, double var, double *d1, double *w)
 {
     if (obs == WK_GLM_GAUSSIAN) {
@@ -84,6 +95,77 @@ static inline double wk_glm_obs_core(enum wk_glm_obs obs, double x, double u, do
     if (w) *w = df * df / (f * g);
     return x == 0 ? log(g) : x == 1 ? log(f) : x * log(f) + (1.0 - x) * log(g);
 }
+
+/* exp(x) for x in [-708, 709] (normal results), within 2 ulp of libm:
+ * Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, Taylor polynomial of
+ * degree 13 (truncation below 5e-18 relative), 2^k added to the exponent
+ * bits.  No branches, so loops calling it vectorize (gcc -O2 does not
+ * vectorize libm calls); the caller clamps the argument. */
+static inline double wk_glm_fast_exp(double x)
+{
+    const double shift = 0x1.8p52; /* adding it rounds to an integer kept in the low bits */
+    double kd = x * 0x1.71547652b82fep0 + shift;
+    uint64_t ki;
+    memcpy(&ki, &kd, sizeof ki);
+    kd -= shift;
+    double r = (x - kd * 0x1.62e42fee00000p-1) - kd * 0x1.a39ef35793c76p-33;
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r * r + r;
+    p += 1.0;
+    uint64_t pb;
+    memcpy(&pb, &p, sizeof pb);
+    pb += ki << 52;
+    memcpy(&p, &pb, sizeof p);
+    return p;
+}
+
+/* log(x) for positive normal x, within 4 ulp of libm: x = 2^k m with m in
+ * [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716,
+ * series to s^21 (truncation below 3e-17 relative).  Branch-free as
+ * wk_glm_fast_exp; zero, subnormal, infinite or NaN x give garbage. */
+static inline double wk_glm_fast_log(double x)
+{
+    uint64_t ix, iz, e;
+    memcpy(&ix, &x, sizeof ix);
+    e = (ix - 0x3fe6a09e667f3bcdULL + (1023ULL << 52)) >> 52; /* k + 1023, k rounded at sqrt(2) */
+    iz = ix - (e << 52) + (1023ULL << 52);
+    double m, kd;
+    memcpy(&m, &iz, sizeof m);
+    uint64_t eb = 0x4330000000000000ULL | e; /* 2^52 + e as a double */
+    memcpy(&kd, &eb, sizeof kd);
+    kd -= 0x1p52 + 1023.0;
+    double f = m - 1.0, s = f / (2.0 + f), z = s * s;
+    double p = 1.0 / 21;
+    p = p * z + 1.0 / 19;
+    p = p * z + 1.0 / 17;
+    p = p * z + 1.0 / 15;
+    p = p * z + 1.0 / 13;
+    p = p * z + 1.0 / 11;
+    p = p * z + 1.0 / 9;
+    p = p * z + 1.0 / 7;
+    p = p * z + 1.0 / 5;
+    p = p * z + 1.0 / 3;
+    double lm = 2.0 * s + 2.0 * s * z * p;
+    return kd * 0x1.62e42fee00000p-1 + (lm + kd * 0x1.a39ef35793c76p-33);
+}
+
+/* Observation terms of rows x N entries (row-major, the variances var [N]
+ * by column) with rates u and counts x (NaN: missing, all terms 0):
+ * val = the log-density without parameter-free terms (as wk_glm_obs_core);
+ * when d1 is not NULL also its derivative d1 and Fisher weight w. */
+void wk_glm_obs_block(double *val, double *d1, double *w, enum wk_glm_obs obs, const float *x, const double *u,
+                      const double *var, size_t rows, size_t N);
 
 /* Work (in multiply-adds) below which a loop stays on one thread. */
 #define WK_GLM_PARALLEL_MIN 200000

@@ -282,18 +282,26 @@ void wk_glm_drive(double *u, const struct wk_glm_model *m, const struct wk_glm_s
 #define EMISSION_BLOCK 512
 
 /* All states' drives of a block of bins in one GEMM, u [rows][S][N], then
- * the observation terms. */
+ * the observation terms of the whole block at once (x repeated per state). */
 int wk_glm_emission(double *ll, const struct wk_glm_model *m, const struct wk_glm_seq *q)
 {
     size_t N = m->N, T = q->T, S = m->S, SN = S * N;
-    double *u = wk_malloc_array(EMISSION_BLOCK * SN + 1, sizeof *u);
-    if (!u) return WK_ENOMEM;
+    double *u = wk_malloc_array(2 * EMISSION_BLOCK * SN + 1, sizeof *u);
+    float *xs = wk_malloc_array(EMISSION_BLOCK * SN + 1, sizeof *xs);
+    if (!u || !xs) {
+        free(u);
+        free(xs);
+        return WK_ENOMEM;
+    }
+    double *val = u + EMISSION_BLOCK * SN;
     for (size_t t0 = 0; t0 < T; t0 += EMISSION_BLOCK) {
         size_t nt = T - t0 < EMISSION_BLOCK ? T - t0 : EMISSION_BLOCK;
         for (size_t t = 0; t < nt * S; t++) memcpy(u + t * N, m->bias, N * sizeof *u);
         if (N)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)SN, (int)N, 1.0, q->c + t0 * N,
                         (int)N, m->W, (int)N, 1.0, u, (int)SN);
+        for (size_t t = 0; t < nt * S; t++) memcpy(xs + t * N, q->x + (t0 + t / S) * N, N * sizeof *xs);
+        wk_glm_obs_block(val, NULL, NULL, m->obs, xs, u, m->var, nt * S, N);
         for (size_t t = t0; t < t0 + nt; t++) {
             const float *x = q->x + t * N;
             double c = 0;
@@ -301,14 +309,14 @@ int wk_glm_emission(double *ll, const struct wk_glm_model *m, const struct wk_gl
                 for (size_t n = 0; n < N; n++)
                     if (!isnan(x[n]) && x[n] != 0 && x[n] != 1) c += lgamma(x[n] + 1.0); /* lgamma(1) = lgamma(2) = 0 */
             for (size_t s = 0; s < S; s++) {
-                const double *us = u + ((t - t0) * S + s) * N;
+                const double *vs = val + ((t - t0) * S + s) * N;
                 double sum = 0;
-                for (size_t n = 0; n < N; n++)
-                    if (!isnan(x[n])) sum += wk_glm_obs_core(m->obs, x[n], us[n], m->var[n], NULL, NULL);
+                for (size_t n = 0; n < N; n++) sum += vs[n];
                 ll[t * S + s] = sum - c;
             }
         }
     }
     free(u);
+    free(xs);
     return 0;
 }

@@ -19,6 +19,9 @@ static size_t max_len(const struct wk_glm_data *d)
     return T;
 }
 
+/* Rows of bins per call of wk_glm_obs_block in state_pass. */
+#define PASS_ROWS 256
+
 /* One state's share of the data term: values val [N], bias gradient gb [N],
  * weight gradient gW [N][N] (may be NULL), Fisher weights wt [sum T][N]
  * (may be NULL). */
@@ -26,27 +29,34 @@ static int state_pass(double *val, double *gb, double *gW, double *wt, const str
                       const double *W, const struct wk_glm_data *d, const double *gamma, size_t s)
 {
     size_t N = m->N, S = m->S, Tm = max_len(d), off = 0;
-    double *u = wk_malloc_array(2 * Tm * N, sizeof *u);
+    double *u = wk_malloc_array(2 * Tm * N + 2 * PASS_ROWS * N, sizeof *u);
     if (!u) return WK_ENOMEM;
-    double *D = u + Tm * N;
+    double *D = u + Tm * N, *v = D + Tm * N, *w = v + PASS_ROWS * N;
     for (size_t i = 0; i < d->n; i++) {
         const struct wk_glm_seq *q = d->seq + i;
         wk_glm_drive(u, m, q, s, W);
-        for (size_t t = 0; t < q->T; t++) {
-            double g = gamma[(off + t) * S + s], *Drow = D + t * N;
-            double *wrow = wt ? wt + (off + t) * N : NULL;
-            if (g < WK_GLM_GAMMA_SKIP) {
-                memset(Drow, 0, N * sizeof *Drow);
-                if (wrow) memset(wrow, 0, N * sizeof *wrow);
-                continue;
-            }
-            for (size_t n = 0; n < N; n++) {
-                double x = q->x[t * N + n], d1 = 0, w = 0;
-                if (!isnan(x)) val[n] += g * wk_glm_obs_core(m->obs, x, u[t * N + n], m->var[n], &d1, &w);
-                else w = 0;
-                Drow[n] = g * d1;
-                gb[n] += g * d1;
-                if (wrow) wrow[n] = g * w;
+        for (size_t t0 = 0; t0 < q->T; t0 += PASS_ROWS) {
+            size_t nt = q->T - t0 < PASS_ROWS ? q->T - t0 : PASS_ROWS;
+            /* the derivatives land in D, then get their posterior weight */
+            wk_glm_obs_block(v, D + t0 * N, w, m->obs, q->x + t0 * N, u + t0 * N, m->var, nt, N);
+            for (size_t t = t0; t < t0 + nt; t++) {
+                double g = gamma[(off + t) * S + s], *Drow = D + t * N;
+                double *wrow = wt ? wt + (off + t) * N : NULL;
+                const double *vr = v + (t - t0) * N, *wr = w + (t - t0) * N;
+                if (g < WK_GLM_GAMMA_SKIP) {
+                    memset(Drow, 0, N * sizeof *Drow);
+                    if (wrow) memset(wrow, 0, N * sizeof *wrow);
+                    continue;
+                }
+#pragma omp simd
+                for (size_t n = 0; n < N; n++) {
+                    val[n] += g * vr[n];
+                    Drow[n] *= g;
+                    gb[n] += Drow[n];
+                }
+                if (wrow)
+#pragma omp simd
+                    for (size_t n = 0; n < N; n++) wrow[n] = g * wr[n];
             }
         }
         if (gW && q->T)
@@ -227,52 +237,76 @@ static void neuron_fisher(double *H, double *B, const double *wt, const struct w
 }
 
 /* Every neuron's Fisher blocks at once, Hall [N][S][N1][N1] in the layout
- * of neuron_fisher: the packed outer products of (c_t, 1) times the weights
- * of all neurons in one GEMM per chunk of rows.  Rows whose weights are all
- * zero (posterior below WK_GLM_GAMMA_SKIP) are left out. */
+ * of neuron_fisher: the packed outer products of z_t = (c_t, 1) times the
+ * weights of all states and neurons in one GEMM per chunk of rows.  The
+ * products do not depend on the state, so each row is packed once; the
+ * work is split by fixed blocks of FISHER_COLS packed columns (the same
+ * sums whatever the number of threads).  Rows whose weights are all zero
+ * (posterior below WK_GLM_GAMMA_SKIP in every state) are left out. */
 #define FISHER_CHUNK 256
+#define FISHER_COLS 128
+/* Columns c0 .. c0+nc-1 of the packed products into Hp; P is scratch
+ * [FISHER_CHUNK][nc + S N] + N + 1, pair [2 nc]. */
+static void fisher_block(double *Hp, const double *wt, const struct wk_glm_data *d, size_t S, size_t c0,
+                         size_t nc, double *P, unsigned *pair)
+{
+    size_t N = d->N, N1 = N + 1, ntri = N1 * (N1 + 1) / 2, SN = S * N, Tall = wk_glm_data_samples(d);
+    double *Wc = P + FISHER_CHUNK * nc, *z = Wc + FISHER_CHUNK * SN;
+    size_t at = 0;
+    for (size_t a = 0; a < N1; a++) /* the (a, b) of each packed column of this block */
+        for (size_t b = a; b < N1; b++, at++)
+            if (at >= c0 && at < c0 + nc) {
+                pair[2 * (at - c0)] = (unsigned)a;
+                pair[2 * (at - c0) + 1] = (unsigned)b;
+            }
+    size_t r = 0, off = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const struct wk_glm_seq *q = d->seq + i;
+        for (size_t t = 0; t < q->T; t++) {
+            double *wr = Wc + r * SN;
+            int any = 0;
+            for (size_t s = 0; s < S; s++) {
+                const double *w = wt + (s * Tall + off + t) * N;
+                for (size_t n = 0; n < N; n++) {
+                    wr[s * N + n] = w[n] > 0 ? w[n] : 0;
+                    any |= w[n] > 0;
+                }
+            }
+            if (!any) continue;
+            memcpy(z, q->c + t * N, N * sizeof *z);
+            z[N] = 1;
+            double *pr = P + r * nc;
+            for (size_t k = 0; k < nc; k++) pr[k] = z[pair[2 * k]] * z[pair[2 * k + 1]];
+            if (++r == FISHER_CHUNK) {
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)SN, (int)nc, (int)r, 1.0, Wc, (int)SN, P,
+                            (int)nc, 1.0, Hp + c0, (int)ntri);
+                r = 0;
+            }
+        }
+        off += q->T;
+    }
+    if (r)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)SN, (int)nc, (int)r, 1.0, Wc, (int)SN, P, (int)nc,
+                    1.0, Hp + c0, (int)ntri);
+}
+
 static int fisher_all(double *Hall, const double *wt, const struct wk_glm_data *d, size_t S)
 {
-    size_t N = d->N, N1 = N + 1, ntri = N1 * (N1 + 1) / 2, Tall = wk_glm_data_samples(d);
+    size_t N = d->N, N1 = N + 1, ntri = N1 * (N1 + 1) / 2;
+    size_t blocks = (ntri + FISHER_COLS - 1) / FISHER_COLS;
     double *Hp = wk_calloc(S * N * ntri + 1, sizeof *Hp);
     if (!Hp) return WK_ENOMEM;
     int rc = 0;
-#pragma omp parallel for schedule(dynamic) reduction(min : rc) if (S * Tall * N * N > WK_GLM_PARALLEL_MIN)
-    for (size_t s = 0; s < S; s++) {
-        double *P = wk_malloc_array(FISHER_CHUNK * (ntri + N), sizeof *P);
-        if (!P) {
-            rc = WK_ENOMEM;
-            continue;
-        }
-        double *Wc = P + FISHER_CHUNK * ntri, *Hs = Hp + s * N * ntri;
-        size_t r = 0, off = 0;
-        for (size_t i = 0; i < d->n; i++) {
-            const struct wk_glm_seq *q = d->seq + i;
-            for (size_t t = 0; t < q->T; t++) {
-                const double *w = wt + (s * Tall + off + t) * N, *c = q->c + t * N;
-                int any = 0;
-                for (size_t n = 0; n < N; n++) any |= w[n] > 0;
-                if (!any) continue;
-                double *pr = P + r * ntri, *wr = Wc + r * N;
-                for (size_t n = 0; n < N; n++) wr[n] = w[n] > 0 ? w[n] : 0;
-                for (size_t a = 0; a < N; a++) {
-                    double ca = c[a];
-                    for (size_t b = a; b < N; b++) *pr++ = ca * c[b];
-                    *pr++ = ca;
-                }
-                *pr = 1;
-                if (++r == FISHER_CHUNK) {
-                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)ntri, (int)r, 1.0, Wc, (int)N, P,
-                                (int)ntri, 1.0, Hs, (int)ntri);
-                    r = 0;
-                }
-            }
-            off += q->T;
-        }
-        if (r)
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)ntri, (int)r, 1.0, Wc, (int)N, P,
-                        (int)ntri, 1.0, Hs, (int)ntri);
+#pragma omp parallel for schedule(dynamic) reduction(min : rc) \
+    if (S * wk_glm_data_samples(d) * N * N > WK_GLM_PARALLEL_MIN)
+    for (size_t blk = 0; blk < blocks; blk++) {
+        size_t c0 = blk * FISHER_COLS, nc = ntri - c0 < FISHER_COLS ? ntri - c0 : FISHER_COLS;
+        double *P = wk_malloc_array(FISHER_CHUNK * (nc + S * N) + N1, sizeof *P);
+        unsigned *pair = wk_malloc_array(2 * nc, sizeof *pair);
+        if (P && pair) fisher_block(Hp, wt, d, S, c0, nc, P, pair);
+        else rc = WK_ENOMEM;
         free(P);
+        free(pair);
     }
     for (size_t n = 0; n < N && !rc; n++)
         for (size_t s = 0; s < S; s++) {
@@ -590,7 +624,8 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
         double *Hbuf = Hall || fisher_rc ? NULL : wk_malloc_array(S * N1 * N1, sizeof *Hbuf);
         double *noise = wk_malloc_array(3 * S * N, sizeof *noise);
         double *mom = wk_calloc(2 * (4 * S * N + 3 * N) + 1, sizeof *mom);
-        int r = fisher_rc ? fisher_rc : (Hall || (B && Hbuf)) && noise && mom ? 0 : WK_ENOMEM;
+        double *cache = wk_malloc_array(wk_glm_onehot_row_cache_len(m), sizeof *cache);
+        int r = fisher_rc ? fisher_rc : (Hall || (B && Hbuf)) && noise && mom && cache ? 0 : WK_ENOMEM;
 #pragma omp for schedule(dynamic)
         for (size_t n = 0; n < N; n++) {
             if (r) continue;
@@ -601,7 +636,7 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
             if (!Hall) neuron_fisher(Hbuf, B, ws->wt, d, S, n);
             for (size_t step = 1; step <= o->steps; step++) {
                 wk_glm_gumbel_fill(noise, 3 * S * N, wk_glm_key(key, n * 1000003u + step));
-                wk_glm_onehot_row_forward(m, noise, n, Wcur);
+                wk_glm_onehot_row_sample(m, noise, n, Wcur, cache);
                 double gbias = quad_gradient(gWq, H, ws->gW, ws->gb[n], Wcur, W0, m->bias[n] - b0[n], S, N, n);
                 for (size_t s = 0; s < S; s++)
                     for (size_t j = 0; j < N; j++) {
@@ -610,7 +645,7 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
                         for (int k = 0; k < 3; k++) gl[3 * i + (size_t)k] = 0;
                     }
                 for (size_t j = 0; j < 3 * N; j++) gpi[3 * n * N + j] = 0;
-                wk_glm_onehot_row_backward(m, noise, n, gWq, gl, grho, gpi);
+                wk_glm_onehot_row_grad(m, cache, n, gWq, gl, grho, gpi);
                 row_adam_step(m, &a, n, gl, grho, gpi, gbias, o->onehot_lr, step);
             }
         }
@@ -618,6 +653,7 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
         free(Hbuf);
         free(noise);
         free(mom);
+        free(cache);
         if (r < rc) rc = r;
     }
     free(Hall);

@@ -76,10 +76,10 @@ static uint64_t mix64(uint64_t x)
 void wk_glm_gumbel_fill(double *g, size_t n, unsigned long key)
 {
     uint64_t k = mix64((uint64_t)key);
-    for (size_t i = 0; i < n; i++) {
-        double u = ((double)(mix64(k ^ mix64((uint64_t)i)) >> 11) + 0.5) * 0x1p-53;
-        g[i] = -log(-log(u));
-    }
+    for (size_t i = 0; i < n; i++) g[i] = ((double)(mix64(k ^ mix64((uint64_t)i)) >> 11) + 0.5) * 0x1p-53;
+    /* u >= 2^-54 and -log(u) >= 2^-53: both logarithms see normal numbers */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) g[i] = -wk_glm_fast_log(-wk_glm_fast_log(g[i]));
 }
 
 void wk_glm_normal_fill(double *g, size_t n, unsigned long key)
@@ -195,6 +195,94 @@ void wk_glm_onehot_backward(const struct wk_glm_model *m, const double *gumbel, 
                             double *grho, double *gpi)
 {
     for (size_t n = 0; n < m->N; n++) wk_glm_onehot_row_backward(m, row_block(m, gumbel, n), n, gW, gl, grho, gpi);
+}
+
+/* ---- the same row forward and backward, fused for the inner loop of the
+ * Fisher-scoring M-step: the sample of each entry is kept for the gradient
+ * and the prior's value is not computed (only its gradient is used).  The
+ * results equal those of the two functions above bit for bit. */
+
+enum { ROW_CACHE = 7 }; /* per entry: log A [3], A [3], softplus(rho) */
+
+size_t wk_glm_onehot_row_cache_len(const struct wk_glm_model *m)
+{
+    return m->S * m->N * ROW_CACHE + 6 * m->N;
+}
+
+void wk_glm_onehot_row_sample(const struct wk_glm_model *m, const double *noise, size_t n, double *W, double *cache)
+{
+    size_t N = m->N;
+    for (size_t s = 0; s < m->S; s++)
+        for (size_t j = 0; j < N; j++) {
+            size_t i = (s * N + n) * N + j;
+            double *c = cache + (s * N + j) * ROW_CACHE;
+            if (!m->self && j == n) {
+                W[i] = 0;
+                continue;
+            }
+            relaxed(c, c + 3, m, noise_at(m, noise, s, j), i);
+            c[6] = wk_glm_softplus(m->rho[i]);
+            W[i] = (c[3 + WK_GLM_EXC] - c[3 + WK_GLM_INH]) * c[6];
+        }
+    double *pi = cache + m->S * N * ROW_CACHE; /* per j: log pibar [3], pibar [3] */
+    for (size_t j = 0; j < N; j++) {
+        log_softmax3(pi + 6 * j, m->pilogit + 3 * (n * N + j));
+        for (int k = 0; k < 3; k++) pi[6 * j + 3 + (size_t)k] = exp(pi[6 * j + (size_t)k]);
+    }
+}
+
+/* The gradients of the Concrete log-density (K = 3) with respect to log x
+ * and log a, as wk_glm_concrete_logpdf without its value. */
+static void concrete3_grad(double *glogx, double *gloga, const double *logx, const double *loga, double tau)
+{
+    double z[3], e[3], mx = -INFINITY, sum = 0;
+    for (int k = 0; k < 3; k++) {
+        z[k] = loga[k] - tau * logx[k];
+        mx = fmax(mx, z[k]);
+    }
+    for (int k = 0; k < 3; k++) {
+        e[k] = exp(z[k] - mx);
+        sum += e[k];
+    }
+    for (int k = 0; k < 3; k++) {
+        double w = e[k] / sum;
+        glogx[k] = -(tau + 1) + 3.0 * tau * w;
+        gloga[k] = 1 - 3.0 * w;
+    }
+}
+
+void wk_glm_onehot_row_grad(const struct wk_glm_model *m, const double *cache, size_t n, const double *gW,
+                            double *gl, double *grho, double *gpi)
+{
+    size_t N = m->N;
+    double tau = m->tau;
+    const double *pi = cache + m->S * N * ROW_CACHE;
+    for (size_t s = 0; s < m->S; s++)
+        for (size_t j = 0; j < N; j++) {
+            size_t i = (s * N + n) * N + j, ip = n * N + j;
+            if (!m->self && j == n) continue;
+            const double *c = cache + (s * N + j) * ROW_CACHE, *logA = c, *A = c + 3, *logpi = pi + 6 * j;
+            double logq[3], gxp[3], gxq[3], gap[3], gaq[3];
+            log_softmax3(logq, m->logit + 3 * i);
+            concrete3_grad(gxp, gap, logA, logpi, tau);
+            concrete3_grad(gxq, gaq, logA, logq, tau);
+            double r = c[6], g = gW[i];
+            grho[i] += g * (A[WK_GLM_EXC] - A[WK_GLM_INH]) * wk_glm_sigmoid(m->rho[i]);
+            double glogx[3], sumg = 0, sumq = gaq[0] + gaq[1] + gaq[2];
+            for (int k = 0; k < 3; k++) {
+                glogx[k] = gxp[k] - gxq[k];
+                sumg += glogx[k];
+            }
+            for (int k = 0; k < 3; k++) {
+                double hot = (k == WK_GLM_EXC) - (k == WK_GLM_INH);
+                double dy = glogx[k] - A[k] * sumg + r * g * A[k] * (hot - A[WK_GLM_EXC] + A[WK_GLM_INH]);
+                gl[3 * i + (size_t)k] += dy / tau - (gaq[k] - exp(logq[k]) * sumq);
+            }
+            if (!m->fix_pibar) {
+                double sump = gap[0] + gap[1] + gap[2];
+                for (int k = 0; k < 3; k++) gpi[3 * ip + (size_t)k] += gap[k] - pi[6 * j + 3 + (size_t)k] * sump;
+            }
+        }
 }
 
 /* A logit vector with a log-softmax entry below -20 is halved. */

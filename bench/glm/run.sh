@@ -9,6 +9,9 @@
 #   BENCH_ADAM=1 sh bench/glm/run.sh   also the reference Adam schedule
 #   BENCH_FULL=0 sh bench/glm/run.sh   skip the full-size worm
 #   BENCH_PRIORS= sh bench/glm/run.sh  only the full-size worm
+#   BENCH_BASELINE=/other/build/bin sh bench/glm/run.sh   also time each fit
+#       with another build (e.g. the previous commit) in the same run and
+#       print the speed-up of this build over it
 # Times are CPU seconds (user), robust to other load on the machine; the
 # system seconds (mostly reading the input) are printed beside them.
 set -eu
@@ -39,12 +42,18 @@ fit() { # label prior extra-options...
     /usr/bin/time -f "%U %M %S" -o time.txt "$BIN/worm-glm" -@1 -k 5 -p "$prior" --test-fraction 0.4 \
         --truth bench.h5 --summary "$label.tsv" -o "$label.h5" "$@" bench.h5
     read -r secs kb sys <time.txt
+    base_secs=nan
+    if [ -n "${BENCH_BASELINE:-}" ]; then
+        /usr/bin/time -f "%U" -o base.txt "$BENCH_BASELINE/worm-glm" -@1 -k 5 -p "$prior" --test-fraction 0.4 \
+            --truth bench.h5 -o "base-$label.h5" "$@" bench.h5
+        read -r base_secs <base.txt
+    fi
     set -- $(ref "$prior")
     awk -v label="$label" -v secs="$secs" -v kb="$kb" -v sys="$sys" \
         -v acc="$(metric state_accuracy "$label.tsv")" -v mse="$(metric weight_mse "$label.tsv")" \
         -v ll="$(metric test_loglik "$label.tsv")" -v adj="$(metric adjacency_accuracy "$label.tsv")" \
         -v bal="$(metric balanced_accuracy "$label.tsv")" -v f1="$(metric macro_f1 "$label.tsv")" \
-        -v epochs="$(metric epochs "$label.tsv")" \
+        -v epochs="$(metric epochs "$label.tsv")" -v base_secs="$base_secs" \
         -v racc="$1" -v rmse="$2" -v rll="$3" -v radj="$4" -v rbal="$5" -v rf1="$6" -v rsecs="$7" '
     function row(name, ours, theirs, better) {
         if (theirs == "nan") printf "  %-26s %12.4f\n", name, ours
@@ -61,6 +70,9 @@ fit() { # label prior extra-options...
         row("macro F1", f1, rf1, rf1 == "nan" ? "" : f1 >= rf1 ? "ok" : "below")
         printf "  %-26s %12.2f   reference %10.1f   speed-up %7.1f x\n", "CPU seconds (1 thread)", secs, rsecs,
             rsecs / secs
+        if (base_secs != "nan")
+            printf "  %-26s %12.2f   this build %10.2f   speed-up %7.2f x\n", "CPU seconds, baseline build",
+                base_secs, secs, base_secs / secs
         printf "  %-26s %12.2f\n", "system seconds", sys
     }'
 }
