@@ -9,6 +9,7 @@
 
 #include "ntf_internal.h"
 #include "wormkit/wk_error.h"
+#include "wormkit/wk_mpi.h"
 #include "wormkit/wk_ntf.h"
 #include "wormkit/wk_util.h"
 
@@ -313,7 +314,10 @@ static void scale_to(struct wk_ntf_model *m, double target2, double *GA, double 
 /* ---- the fit ---- */
 
 struct fit_work {
-    double *KR, *Y, *MA, *MB, *MC;
+    double *KR, *Y, *MA, *MB, *MC, *Cown;
+    size_t w0, wn;        /* this rank's worms */
+    size_t *ccounts;      /* bytes of C rows per rank */
+    struct ntf_tree sumB; /* M_B over worms */
     double GA[WK_NTF_MAX_RANK * WK_NTF_MAX_RANK], GB[WK_NTF_MAX_RANK * WK_NTF_MAX_RANK];
     double GC[WK_NTF_MAX_RANK * WK_NTF_MAX_RANK], G[WK_NTF_MAX_RANK * WK_NTF_MAX_RANK];
 };
@@ -326,31 +330,42 @@ static void fit_work_free(struct fit_work *fw)
     free(fw->MA);
     free(fw->MB);
     free(fw->MC);
+    free(fw->Cown);
+    free(fw->ccounts);
+    ntf_tree_free(&fw->sumB);
     free(fw);
 }
 
+/* Per-worm arrays (KR, Y) hold this rank's worms only. */
 static struct fit_work *fit_work_alloc(size_t P, size_t T, size_t W, size_t R)
 {
     struct fit_work *fw = wk_calloc(1, sizeof *fw);
     if (!fw) return NULL;
-    fw->KR = wk_malloc_array(W * T * R, sizeof *fw->KR);
-    fw->Y = wk_malloc_array(W * T * R, sizeof *fw->Y);
+    wk_mpi_share(W, &fw->w0, &fw->wn);
+    size_t wn = fw->wn ? fw->wn : 1;
+    fw->KR = wk_malloc_array(wn * T * R, sizeof *fw->KR);
+    fw->Y = wk_malloc_array(wn * T * R, sizeof *fw->Y);
     fw->MA = wk_malloc_array(P * R, sizeof *fw->MA);
     fw->MB = wk_malloc_array(T * R, sizeof *fw->MB);
     fw->MC = wk_malloc_array(W * R, sizeof *fw->MC);
-    if (!fw->KR || !fw->Y || !fw->MA || !fw->MB || !fw->MC) {
+    fw->Cown = wk_malloc_array(wn * R, sizeof *fw->Cown);
+    fw->ccounts = ntf_share_counts(W, R * sizeof(double));
+    int rc = ntf_tree_init(&fw->sumB, T * R, W);
+    if (rc || !fw->KR || !fw->Y || !fw->MA || !fw->MB || !fw->MC || !fw->Cown || !fw->ccounts) {
         fit_work_free(fw);
         return NULL;
     }
     return fw;
 }
 
-static void khatri_rao(double *KR, const struct wk_ntf_model *m)
+/* KR[((w - w0) T + t) R + r] = B[t,r] C[w,r] for this rank's worms. */
+static void khatri_rao(double *KR, const struct wk_ntf_model *m, size_t w0, size_t wn)
 {
     size_t R = m->R;
-    for (size_t w = 0; w < m->W; w++)
+    for (size_t wl = 0; wl < wn; wl++)
         for (size_t t = 0; t < m->T; t++)
-            for (size_t r = 0; r < R; r++) KR[(w * m->T + t) * R + r] = m->B[t * R + r] * m->C[w * R + r];
+            for (size_t r = 0; r < R; r++)
+                KR[(wl * m->T + t) * R + r] = m->B[t * R + r] * m->C[(w0 + wl) * R + r];
 }
 
 static int check_tensor(const struct wk_ntf_tensor *X)
@@ -369,7 +384,7 @@ static int error_pass(double *relerr, struct ntf_pass *ps, struct fit_work *fw,
                       const struct wk_ntf_model *m, double norm2)
 {
     size_t R = m->R;
-    khatri_rao(fw->KR, m);
+    khatri_rao(fw->KR, m, fw->w0, fw->wn);
     struct ntf_factors f = {R, m->A, m->B, m->C};
     int rc = ntf_pass_left(ps, fw->KR, R, fw->MA, &f);
     if (rc) return rc;
@@ -390,11 +405,44 @@ static int error_pass(double *relerr, struct ntf_pass *ps, struct fit_work *fw,
     return 0;
 }
 
+/* M_B = sum over worms of Y_w .* C_w, along the worm tree. */
+static int sum_mb(struct fit_work *fw, const struct wk_ntf_model *m)
+{
+    size_t R = m->R, T = m->T;
+    ntf_tree_reset(&fw->sumB, T * R);
+    for (size_t wl = 0; wl < fw->wn; wl++) {
+        double *s = ntf_tree_slot(&fw->sumB);
+        const double *y = fw->Y + wl * T * R, *c = m->C + (fw->w0 + wl) * R;
+        for (size_t t = 0; t < T; t++)
+            for (size_t r = 0; r < R; r++) s[t * R + r] = y[t * R + r] * c[r];
+        ntf_tree_commit(&fw->sumB, fw->w0 + wl);
+    }
+    return ntf_tree_total(&fw->sumB, fw->MB);
+}
+
+/* Update this rank's rows of C, then every rank gets all rows. */
+static int update_c(struct fit_work *fw, struct wk_ntf_model *m, enum wk_ntf_method method)
+{
+    size_t R = m->R, T = m->T;
+    for (size_t wl = 0; wl < fw->wn; wl++) {
+        double *mc = fw->MC + (fw->w0 + wl) * R;
+        const double *y = fw->Y + wl * T * R;
+        memset(mc, 0, R * sizeof *mc);
+        for (size_t t = 0; t < T; t++)
+            for (size_t r = 0; r < R; r++) mc[r] += y[t * R + r] * m->B[t * R + r];
+    }
+    hadamard(fw->G, fw->GA, fw->GB, R);
+    update(method, m->C + fw->w0 * R, fw->wn, R, fw->MC + fw->w0 * R, fw->G);
+    if (wk_mpi_size() == 1) return 0;
+    if (fw->wn) memcpy(fw->Cown, m->C + fw->w0 * R, fw->wn * R * sizeof *fw->Cown);
+    return wk_mpi_allgather_bytes(fw->Cown, fw->wn * R * sizeof *fw->Cown, m->C, fw->ccounts);
+}
+
 /* Updates of A (from pass 1's M_A), then B and C (from one pass 2). */
 static int update_pass(struct ntf_pass *ps, struct fit_work *fw, struct wk_ntf_model *m,
                        enum wk_ntf_method method)
 {
-    size_t R = m->R, T = m->T, W = m->W;
+    size_t R = m->R, T = m->T;
     hadamard(fw->G, fw->GB, fw->GC, R);
     update(method, m->A, m->P, R, fw->MA, fw->G);
 
@@ -403,20 +451,12 @@ static int update_pass(struct ntf_pass *ps, struct fit_work *fw, struct wk_ntf_m
     if (rc) return rc;
     ntf_gram(fw->GA, m->A, m->P, R);
 
-    memset(fw->MB, 0, T * R * sizeof *fw->MB);
-    for (size_t w = 0; w < W; w++)
-        for (size_t t = 0; t < T; t++)
-            for (size_t r = 0; r < R; r++) fw->MB[t * R + r] += fw->Y[(w * T + t) * R + r] * m->C[w * R + r];
+    if ((rc = sum_mb(fw, m)) != 0) return rc;
     hadamard(fw->G, fw->GA, fw->GC, R);
     update(method, m->B, T, R, fw->MB, fw->G);
     ntf_gram(fw->GB, m->B, T, R);
 
-    memset(fw->MC, 0, W * R * sizeof *fw->MC);
-    for (size_t w = 0; w < W; w++)
-        for (size_t t = 0; t < T; t++)
-            for (size_t r = 0; r < R; r++) fw->MC[w * R + r] += fw->Y[(w * T + t) * R + r] * m->B[t * R + r];
-    hadamard(fw->G, fw->GA, fw->GB, R);
-    update(method, m->C, W, R, fw->MC, fw->G);
+    if ((rc = update_c(fw, m, method)) != 0) return rc;
     rebalance(m);
     return 0;
 }
@@ -434,8 +474,38 @@ static int init_model(struct wk_ntf_model *m, struct ntf_pass *ps, struct fit_wo
     return 0;
 }
 
-int wk_ntf_fit_once(struct wk_ntf_model **out, const struct wk_ntf_tensor *X,
-                    const struct wk_ntf_opts *o, gsl_rng *rng, int restart)
+/* What a fit needs besides the tensor and options: where it resumes from
+ * and what it hands to on_state. */
+struct fit_hooks {
+    const struct wk_ntf_state *resume; /* this restart's saved state, or NULL */
+    struct wk_ntf_model *const *done;  /* finished restarts */
+};
+
+static int call_on_state(const struct wk_ntf_opts *o, const struct fit_hooks *h, const struct wk_ntf_model *m,
+                         gsl_rng *rng, int restart, int it)
+{
+    if (!o->on_state) return 0;
+    struct wk_ntf_state st = {restart, it, m, h ? h->done : NULL, (const unsigned char *)gsl_rng_state(rng),
+                              gsl_rng_size(rng)};
+    return o->on_state(o->on_state_ctx, &st);
+}
+
+/* The factors and trace of a saved state; its iteration. */
+static int resume_model(struct wk_ntf_model *m, const struct wk_ntf_state *st, int max_iter)
+{
+    const struct wk_ntf_model *s = st->model;
+    if (s->R != m->R || s->P != m->P || s->T != m->T || s->W != m->W || st->iter < 0 || st->iter > max_iter ||
+        s->n_trace != (size_t)st->iter)
+        return wk_fail(WK_EINVAL, "saved ntf state does not match this fit");
+    memcpy(m->A, s->A, m->P * m->R * sizeof *m->A);
+    memcpy(m->B, s->B, m->T * m->R * sizeof *m->B);
+    memcpy(m->C, s->C, m->W * m->R * sizeof *m->C);
+    if (s->n_trace) memcpy(m->trace, s->trace, s->n_trace * sizeof *m->trace);
+    return st->iter;
+}
+
+static int fit_once(struct wk_ntf_model **out, const struct wk_ntf_tensor *X, const struct wk_ntf_opts *o,
+                    gsl_rng *rng, int restart, const struct fit_hooks *h)
 {
     *out = NULL;
     int rc = wk_ntf_opts_check(o);
@@ -464,10 +534,19 @@ int wk_ntf_fit_once(struct wk_ntf_model **out, const struct wk_ntf_tensor *X,
         rc = wk_fail(WK_EINVAL, "tensor has no non-zero observed entry");
         goto fail;
     }
-    if ((rc = init_model(m, &ps, fw, o, rng, norm2)) != 0) goto fail;
-    int it;
-    for (it = 0;; it++) {
+    int it = 0;
+    if (h && h->resume) {
+        if ((it = resume_model(m, h->resume, o->max_iter)) < 0) {
+            rc = it;
+            goto fail;
+        }
+    } else if ((rc = init_model(m, &ps, fw, o, rng, norm2)) != 0) {
+        goto fail;
+    }
+    for (;; it++) {
         double err;
+        m->n_trace = (size_t)it;
+        if ((rc = call_on_state(o, h, m, rng, restart, it)) != 0) goto fail;
         if ((rc = error_pass(&err, &ps, fw, m, norm2)) != 0) goto fail;
         m->trace[it] = err;
         m->n_trace = (size_t)it + 1;
@@ -494,6 +573,24 @@ fail_nopass:
     return rc;
 }
 
+int wk_ntf_fit_once(struct wk_ntf_model **out, const struct wk_ntf_tensor *X,
+                    const struct wk_ntf_opts *o, gsl_rng *rng, int restart)
+{
+    return fit_once(out, X, o, rng, restart, NULL);
+}
+
+/* Finished restarts and the generator of a saved state; the restart to
+ * continue. */
+static int resume_fit(struct wk_ntf_model **models, gsl_rng *rng, const struct wk_ntf_state *st, size_t n)
+{
+    if (st->restart < 0 || (size_t)st->restart >= n || st->rng_size != gsl_rng_size(rng))
+        return wk_fail(WK_EINVAL, "saved ntf state does not match this fit");
+    memcpy(gsl_rng_state(rng), st->rng, st->rng_size);
+    for (int i = 0; i < st->restart; i++)
+        if (!(models[i] = wk_ntf_model_dup(st->done[i]))) return WK_ENOMEM;
+    return st->restart;
+}
+
 int wk_ntf_fit(struct wk_ntf_model **best, struct wk_ntf_model ***all, const struct wk_ntf_tensor *X,
                const struct wk_ntf_opts *o, unsigned long seed)
 {
@@ -510,11 +607,19 @@ int wk_ntf_fit(struct wk_ntf_model **best, struct wk_ntf_model ***all, const str
         gsl_rng_free(rng);
         return WK_ENOMEM;
     }
-    size_t ibest = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        rc = wk_ntf_fit_once(&models[i], X, o, rng, (int)i);
-        if (!rc && models[i]->error < models[ibest]->error) ibest = i;
+    size_t first = 0;
+    if (o->resume) {
+        int r = resume_fit(models, rng, o->resume, n);
+        if (r < 0) rc = r;
+        else first = (size_t)r;
     }
+    for (size_t i = first; i < n && !rc; i++) {
+        struct fit_hooks h = {i == first ? o->resume : NULL, models};
+        rc = fit_once(&models[i], X, o, rng, (int)i, &h);
+    }
+    size_t ibest = 0;
+    for (size_t i = 1; i < n && !rc; i++)
+        if (models[i]->error < models[ibest]->error) ibest = i;
     gsl_rng_free(rng);
     if (!rc) {
         *best = all ? wk_ntf_model_dup(models[ibest]) : models[ibest];

@@ -8,7 +8,8 @@
  *   NNDSVD (Boutsidis & Gallopoulos) each triple is replaced by the
  *   non-negative parts (a+-, b+-, c+-) with an even number of negative parts
  *   that has the largest product of norms; missing entries count as 0.
- * Cost: 2 q + 2 passes over the tensor, memory O((P + T W) l). */
+ * Cost: 2 q + 2 passes over the tensor, memory O((P + T W) l); under MPI
+ * every rank holds all of Omega (T W l, all-gathered after each pass). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "ntf_internal.h"
 #include "wormkit/wk_error.h"
+#include "wormkit/wk_mpi.h"
 #include "wormkit/wk_util.h"
 
 #define RANK1_ITER 50
@@ -164,6 +166,27 @@ static int small_eigen(double *S, size_t l, double *eval, double *evec)
     return 0;
 }
 
+/* Om[(w T + t) l + j] = sum_p X[p,t,w] Y[p][j] for all worms: each rank
+ * computes its worms' rows, then all rows are all-gathered. */
+static int right_all(struct ntf_pass *ps, const double *Y, size_t l, double *Om)
+{
+    size_t rows = ps->T * l;
+    double *mine = Om + ps->w0 * rows;
+    int rc = ntf_pass_right(ps, Y, l, mine, NULL);
+    if (rc || wk_mpi_size() == 1) return rc;
+    size_t *counts = ntf_share_counts(ps->W, rows * sizeof *Om);
+    double *copy = wk_malloc_array(ps->wn * rows + 1, sizeof *copy);
+    rc = counts && copy ? 0 : WK_ENOMEM;
+    rc = wk_mpi_agree_error(rc);
+    if (!rc) {
+        memcpy(copy, mine, ps->wn * rows * sizeof *copy);
+        rc = wk_mpi_allgather_bytes(copy, ps->wn * rows * sizeof *copy, Om, counts);
+    }
+    free(counts);
+    free(copy);
+    return rc;
+}
+
 int ntf_init_svd(struct wk_ntf_model *m, struct ntf_pass *ps, int power_iter, int for_mu, gsl_rng *rng)
 {
     size_t P = m->P, T = m->T, W = m->W, R = m->R, TW = T * W;
@@ -182,15 +205,16 @@ int ntf_init_svd(struct wk_ntf_model *m, struct ntf_pass *ps, int power_iter, in
         goto done;
     }
     for (size_t i = 0; i < TW * l; i++) Om[i] = gsl_ran_gaussian(rng, 1.0);
-    if ((rc = ntf_pass_left(ps, Om, l, Y, NULL)) != 0) goto done;
+    double *mine = Om + ps->w0 * T * l; /* this rank's worms' rows */
+    if ((rc = ntf_pass_left(ps, mine, l, Y, NULL)) != 0) goto done;
     for (int q = 0; q < power_iter; q++) {
         orthonormalize(Y, P, l);
-        if ((rc = ntf_pass_right(ps, Y, l, Om, NULL)) != 0) goto done;
+        if ((rc = right_all(ps, Y, l, Om)) != 0) goto done;
         orthonormalize(Om, TW, l);
-        if ((rc = ntf_pass_left(ps, Om, l, Y, NULL)) != 0) goto done;
+        if ((rc = ntf_pass_left(ps, mine, l, Y, NULL)) != 0) goto done;
     }
     orthonormalize(Y, P, l);
-    if ((rc = ntf_pass_right(ps, Y, l, Om, NULL)) != 0) goto done; /* Z = X' Q */
+    if ((rc = right_all(ps, Y, l, Om)) != 0) goto done; /* Z = X' Q */
     ntf_gram(S, Om, TW, l);
     if ((rc = small_eigen(S, l, ev, E)) != 0) goto done;
 

@@ -4,6 +4,7 @@
 #define WK_NTF_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wormkit/wk_ntf.h"
 
@@ -17,9 +18,42 @@ struct ntf_factors {
     const double *A, *B, *C;
 };
 
+/* Order-free sums over worms (ntf_tree.c): the same bits for any split of
+ * the worms across MPI ranks.  Usage: reset, then for each local worm in
+ * order fill ntf_tree_slot() with its n values and commit it; total (a
+ * collective call) gives every rank the sum. */
+#define NTF_TREE_MAX 130
+struct ntf_tree {
+    size_t n, n_max, cap, depth;
+    int level[NTF_TREE_MAX];
+    uint64_t index[NTF_TREE_MAX];
+    double *val; /* [cap][n] */
+};
+int ntf_tree_init(struct ntf_tree *t, size_t n_max, size_t W);
+void ntf_tree_free(struct ntf_tree *t);
+void ntf_tree_reset(struct ntf_tree *t, size_t n);
+double *ntf_tree_slot(struct ntf_tree *t);
+void ntf_tree_commit(struct ntf_tree *t, size_t w);
+/* The slot holds node (level, index) of the tree: push it, merging
+ * siblings (commit pushes a leaf, level 0). */
+void ntf_tree_push(struct ntf_tree *t, int level, uint64_t index);
+int ntf_tree_total(struct ntf_tree *t, double *out);
+
+/* Contiguous row counts of each rank's worms (wk_mpi_share), times `unit`
+ * bytes, for the all-gathers; counts[wk_mpi_size()]. */
+size_t *ntf_share_counts(size_t W, size_t unit);
+
+/* A pass visits the worms w0 .. w0+wn-1 of this rank (all without MPI);
+ * per-worm arrays (KR, out of pass_right) hold those worms only, local
+ * worm 0 first.  Sums over worms go through ntf_tree, so every rank ends
+ * with the same totals. */
 struct ntf_pass {
     const struct wk_ntf_tensor *X;
     size_t P, T, W;
+    size_t w0, wn;        /* this rank's worms */
+    struct ntf_tree sum;  /* pass_left: [P][k] */
+    struct ntf_tree scal; /* per worm: observed, imputed sums of squares */
+    double *mchunk;       /* pass_left: per pair chunk imputed sum of squares */
     size_t nt_max;        /* rows of time per block */
     double *block;        /* [nt_max][P] */
     double *row_obs;      /* [nt_max] sum of squares of observed entries per row */
@@ -37,11 +71,12 @@ void ntf_pass_free(struct ntf_pass *ps);
 /* Sum of squares of the observed entries; WK_EINVAL (logged) for a
  * negative entry. */
 int ntf_pass_stats(struct ntf_pass *ps);
-/* out[P][k] = X_(1) KR with KR[(w T + t) k + j] (e.g. the Khatri-Rao product
- * (C (.) B) as [W][T][R]). */
+/* out[P][k] = X_(1) KR with KR[((w - w0) T + t) k + j] (e.g. the
+ * Khatri-Rao product (C (.) B) as [wn][T][R]), summed over all worms of
+ * all ranks (every rank gets out). */
 int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
                   const struct ntf_factors *f);
-/* out[(w T + t) k + j] = sum_p X[p,t,w] L[p][j]. */
+/* out[((w - w0) T + t) k + j] = sum_p X[p,t,w] L[p][j], this rank's worms. */
 int ntf_pass_right(struct ntf_pass *ps, const double *L, size_t k, double *out,
                    const struct ntf_factors *f);
 
@@ -59,5 +94,23 @@ void ntf_blas_serial(void);
 
 /* G[R][R] = F' F for F [n][R]. */
 void ntf_gram(double *G, const double *F, size_t n, size_t R);
+
+/* A saved worm-ntf run (ntf_checkpoint.c): the finished ranks of the
+ * sweep and the fit in progress of rank index k. */
+struct ntf_ckpt {
+    size_t k;                    /* sweep index in progress = finished ranks */
+    struct wk_ntf_model **ranks; /* [k] best model of each finished rank */
+    double *best, *mean, *stab;  /* [k] */
+    struct wk_ntf_state state;   /* the fit in progress (load: owned below) */
+    struct wk_ntf_model *model, **done;
+    unsigned char *rng;
+};
+/* Write c's finished ranks and the state s to path (atomically). */
+int ntf_ckpt_save(const char *path, const char *signature, const struct ntf_ckpt *c, const struct wk_ntf_state *s);
+/* Read a checkpoint of the run `signature` on a P x T x W tensor with a
+ * sweep of n_sweep ranks; WK_EINVAL (logged) for another run's. */
+int ntf_ckpt_load(struct ntf_ckpt *c, const char *path, const char *signature, size_t P, size_t T, size_t W,
+                  size_t n_sweep);
+void ntf_ckpt_free(struct ntf_ckpt *c);
 
 #endif

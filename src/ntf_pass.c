@@ -2,7 +2,11 @@
  * MTTKRPs of NTF).  The tensor is visited block by block (one worm, nt
  * rows of time), always in the same order; inside a block the work is
  * split into fixed-size chunks whose outputs are independent or summed in
- * chunk order, so results do not depend on the thread count. */
+ * chunk order, so results do not depend on the thread count.  A pass
+ * visits this MPI rank's worms only; what it sums over worms is formed
+ * worm by worm and added along the worm tree of ntf_tree.c, so results do
+ * not depend on the number of ranks either, and dense and callback
+ * tensors (the same GEMMs per worm and chunk) give the same bits. */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -11,6 +15,7 @@
 
 #include "ntf_internal.h"
 #include "wormkit/wk_error.h"
+#include "wormkit/wk_mpi.h"
 #include "wormkit/wk_util.h"
 
 #define BLOCK_ELEMS ((size_t)1 << 19) /* doubles per block: 4 MiB */
@@ -24,18 +29,23 @@ int ntf_pass_init(struct ntf_pass *ps, const struct wk_ntf_tensor *X, size_t kma
     ps->P = X->P;
     ps->T = X->T;
     ps->W = X->W;
+    wk_mpi_share(X->W, &ps->w0, &ps->wn);
     size_t nt = BLOCK_ELEMS / X->P;
     if (nt < 1) nt = 1;
     if (nt > X->T) nt = X->T;
     ps->nt_max = nt;
     size_t chunks = (X->P + RIGHT_CHUNK - 1) / RIGHT_CHUNK;
+    size_t lchunks = (X->P + LEFT_CHUNK - 1) / LEFT_CHUNK;
     ps->partial_size = chunks * nt * kmax;
     ps->block = wk_malloc_array(nt * X->P, sizeof *ps->block);
     ps->row_obs = wk_malloc_array(nt, sizeof *ps->row_obs);
     ps->row_miss = wk_malloc_array(nt, sizeof *ps->row_miss);
     ps->row_neg = wk_malloc_array(nt, sizeof *ps->row_neg);
     ps->partial = wk_malloc_array(ps->partial_size, sizeof *ps->partial);
-    if (!ps->block || !ps->row_obs || !ps->row_miss || !ps->row_neg || !ps->partial) {
+    ps->mchunk = wk_malloc_array(lchunks, sizeof *ps->mchunk);
+    int rc = ntf_tree_init(&ps->sum, X->P * kmax, X->W);
+    if (!rc) rc = ntf_tree_init(&ps->scal, 2, X->W);
+    if (rc || !ps->block || !ps->row_obs || !ps->row_miss || !ps->row_neg || !ps->partial || !ps->mchunk) {
         ntf_pass_free(ps);
         return WK_ENOMEM;
     }
@@ -49,8 +59,42 @@ void ntf_pass_free(struct ntf_pass *ps)
     free(ps->row_miss);
     free(ps->row_neg);
     free(ps->partial);
-    ps->block = ps->row_obs = ps->row_miss = ps->partial = NULL;
+    free(ps->mchunk);
+    ntf_tree_free(&ps->sum);
+    ntf_tree_free(&ps->scal);
+    ps->block = ps->row_obs = ps->row_miss = ps->partial = ps->mchunk = NULL;
     ps->row_neg = NULL;
+}
+
+size_t *ntf_share_counts(size_t W, size_t unit)
+{
+    size_t n = (size_t)wk_mpi_size();
+    size_t *c = wk_malloc_array(n, sizeof *c);
+    if (!c) return NULL;
+    for (size_t r = 0; r < n; r++) c[r] = (W / n + (r < W % n ? 1 : 0)) * unit;
+    return c;
+}
+
+/* Push one worm's scalars (observed, imputed sums of squares). */
+static void push_scalars(struct ntf_pass *ps, size_t w, double obs, double miss)
+{
+    double *s = ntf_tree_slot(&ps->scal);
+    s[0] = obs;
+    s[1] = miss;
+    ntf_tree_commit(&ps->scal, w);
+}
+
+/* After every local worm: agree on errors, then every rank gets the totals
+ * of the scalars in ps->obs, ps->miss. */
+static int finish_scalars(struct ntf_pass *ps, int rc)
+{
+    rc = wk_mpi_agree_error(rc);
+    if (rc) return rc;
+    double tot[2];
+    rc = ntf_tree_total(&ps->scal, tot);
+    ps->obs = tot[0];
+    ps->miss = tot[1];
+    return rc;
 }
 
 static void dense_block(const struct wk_ntf_tensor *X, size_t w, size_t t0, size_t nt, double *block)
@@ -155,22 +199,32 @@ static size_t block_rows(const struct ntf_pass *ps, size_t t0)
     return t0 + ps->nt_max <= ps->T ? ps->nt_max : ps->T - t0;
 }
 
-int ntf_pass_stats(struct ntf_pass *ps)
+/* A negative observed entry of the block just fetched: logged. */
+static int check_negative(const struct ntf_pass *ps, size_t w, size_t t0, size_t nt)
 {
-    ps->obs = ps->miss = 0;
-    for (size_t w = 0; w < ps->W; w++)
-        for (size_t t0 = 0; t0 < ps->T; t0 += ps->nt_max) {
-            size_t nt = block_rows(ps, t0);
-            int rc = fetch_block(ps, w, t0, nt, NULL, 1);
-            if (rc) return rc;
-            for (size_t k = 0; k < nt; k++)
-                if (ps->row_neg[k] >= 0) {
-                    size_t p = (size_t)ps->row_neg[k];
-                    return wk_fail(WK_EINVAL, "tensor entry (pair %zu, time %zu, worm %zu) is negative (%g)",
-                                   p, t0 + k, w, ps->block[k * ps->P + p]);
-                }
+    for (size_t k = 0; k < nt; k++)
+        if (ps->row_neg[k] >= 0) {
+            size_t p = (size_t)ps->row_neg[k];
+            return wk_fail(WK_EINVAL, "tensor entry (pair %zu, time %zu, worm %zu) is negative (%g)", p, t0 + k, w,
+                           ps->block[k * ps->P + p]);
         }
     return 0;
+}
+
+int ntf_pass_stats(struct ntf_pass *ps)
+{
+    int rc = 0;
+    ntf_tree_reset(&ps->scal, 2);
+    for (size_t w = ps->w0; w < ps->w0 + ps->wn && !rc; w++) {
+        ps->obs = ps->miss = 0;
+        for (size_t t0 = 0; t0 < ps->T && !rc; t0 += ps->nt_max) {
+            size_t nt = block_rows(ps, t0);
+            rc = fetch_block(ps, w, t0, nt, NULL, 1);
+            if (!rc) rc = check_negative(ps, w, t0, nt);
+        }
+        push_scalars(ps, w, ps->obs, ps->miss);
+    }
+    return finish_scalars(ps, rc);
 }
 
 /* Dense entries X[p0 .. p0+pc-1, t0 .. t0+nt-1, w] as dst[k * pc + p];
@@ -206,7 +260,7 @@ static int dense_segment(const struct wk_ntf_tensor *X, size_t w, size_t t0, siz
 
 /* The work of one pair chunk on one block, the same for dense and callback
  * tensors (only the leading dimension ld differs): impute, then
- * out[pc][k] += blk' right. */
+ * out[pc][k] = blk' right (first block of a worm) or += (the others). */
 static double left_chunk(double *blk, size_t ld, size_t nt, size_t p0, size_t pc, size_t w, size_t t0,
                          const double *right, size_t k, double *out, const struct ntf_factors *f,
                          int may_miss)
@@ -217,7 +271,7 @@ static double left_chunk(double *blk, size_t ld, size_t nt, size_t p0, size_t pc
         if (has_nonfinite(seg, pc)) miss += impute_segment(seg, p0, pc, t0 + i, w, f);
     }
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)pc, (int)k, (int)nt, 1.0, blk, (int)ld,
-                right, (int)k, 1.0, out, (int)k);
+                right, (int)k, t0 == 0 ? 0.0 : 1.0, out, (int)k);
     return miss;
 }
 
@@ -227,15 +281,14 @@ static size_t chunk_len(size_t P, size_t chunk, size_t c)
     return p0 + chunk <= P ? chunk : P - p0;
 }
 
-/* Dense tensors: one parallel region; each pair chunk visits every block in
- * order into its own rows of out (no barrier per block, no full-block
- * conversion). */
-static int left_dense(struct ntf_pass *ps, const double *KR, size_t k, double *out,
-                      const struct ntf_factors *f, double *miss, size_t nchunks)
+/* Dense tensors, one worm: each pair chunk visits the worm's blocks in
+ * order into its own rows of out (no full-block conversion). */
+static int left_dense(struct ntf_pass *ps, size_t w, const double *KR, size_t k, double *out,
+                      const struct ntf_factors *f, size_t nchunks)
 {
     size_t P = ps->P, T = ps->T;
     int failed = 0;
-#pragma omp parallel if ((double)P * (double)T * (double)ps->W * (double)k > WK_OMP_MIN_WORK)
+#pragma omp parallel if ((double)P * (double)T * (double)k > WK_OMP_MIN_WORK)
     {
         double *buf = wk_malloc_array(ps->nt_max * LEFT_CHUNK, sizeof *buf);
         if (!buf) {
@@ -247,52 +300,57 @@ static int left_dense(struct ntf_pass *ps, const double *KR, size_t k, double *o
             if (!buf) continue;
             size_t p0 = (size_t)c * LEFT_CHUNK, pc = chunk_len(P, LEFT_CHUNK, (size_t)c);
             double m = 0;
-            for (size_t w = 0; w < ps->W; w++)
-                for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
-                    size_t nt = block_rows(ps, t0);
-                    int may_miss = dense_segment(ps->X, w, t0, nt, p0, pc, buf);
-                    m += left_chunk(buf, pc, nt, p0, pc, w, t0, KR + (w * T + t0) * k, k, out + p0 * k, f,
-                                    may_miss);
-                }
-            miss[c] = m;
+            for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
+                size_t nt = block_rows(ps, t0);
+                int may_miss = dense_segment(ps->X, w, t0, nt, p0, pc, buf);
+                m += left_chunk(buf, pc, nt, p0, pc, w, t0, KR + t0 * k, k, out + p0 * k, f, may_miss);
+            }
+            ps->mchunk[c] = m;
         }
         free(buf);
     }
     return failed ? WK_ENOMEM : 0;
 }
 
-static int left_callback(struct ntf_pass *ps, const double *KR, size_t k, double *out,
-                         const struct ntf_factors *f, double *miss, size_t nchunks)
+static int left_callback(struct ntf_pass *ps, size_t w, const double *KR, size_t k, double *out,
+                         const struct ntf_factors *f, size_t nchunks)
 {
     size_t P = ps->P, T = ps->T;
-    for (size_t w = 0; w < ps->W; w++)
-        for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
-            size_t nt = block_rows(ps, t0);
-            int rc = raw_block(ps, w, t0, nt);
-            if (rc) return rc;
-            const double *right = KR + (w * T + t0) * k;
+    for (size_t c = 0; c < nchunks; c++) ps->mchunk[c] = 0;
+    for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
+        size_t nt = block_rows(ps, t0);
+        int rc = raw_block(ps, w, t0, nt);
+        if (rc) return rc;
+        const double *right = KR + t0 * k;
 #pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
-            for (long c = 0; c < (long)nchunks; c++) {
-                size_t p0 = (size_t)c * LEFT_CHUNK, pc = chunk_len(P, LEFT_CHUNK, (size_t)c);
-                miss[c] += left_chunk(ps->block + p0, P, nt, p0, pc, w, t0, right, k, out + p0 * k, f, 1);
-            }
+        for (long c = 0; c < (long)nchunks; c++) {
+            size_t p0 = (size_t)c * LEFT_CHUNK, pc = chunk_len(P, LEFT_CHUNK, (size_t)c);
+            ps->mchunk[c] += left_chunk(ps->block + p0, P, nt, p0, pc, w, t0, right, k, out + p0 * k, f, 1);
         }
+    }
     return 0;
 }
 
 int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
                   const struct ntf_factors *f)
 {
-    size_t P = ps->P;
+    size_t P = ps->P, T = ps->T;
     size_t nchunks = (P + LEFT_CHUNK - 1) / LEFT_CHUNK;
-    double *miss = wk_calloc(nchunks, sizeof *miss);
-    if (!miss) return WK_ENOMEM;
-    memset(out, 0, P * k * sizeof *out);
-    ps->obs = ps->miss = 0;
-    int rc = ps->X->block ? left_callback(ps, KR, k, out, f, miss, nchunks)
-                          : left_dense(ps, KR, k, out, f, miss, nchunks);
-    for (size_t c = 0; c < nchunks; c++) ps->miss += miss[c]; /* chunk order: thread-independent */
-    free(miss);
+    int rc = 0;
+    ntf_tree_reset(&ps->sum, P * k);
+    ntf_tree_reset(&ps->scal, 2);
+    for (size_t w = ps->w0; w < ps->w0 + ps->wn && !rc; w++) {
+        double *slot = ntf_tree_slot(&ps->sum);
+        const double *kr = KR + (w - ps->w0) * T * k;
+        rc = ps->X->block ? left_callback(ps, w, kr, k, slot, f, nchunks) : left_dense(ps, w, kr, k, slot, f, nchunks);
+        if (rc) break;
+        ntf_tree_commit(&ps->sum, w);
+        double miss = 0;
+        for (size_t c = 0; c < nchunks; c++) miss += ps->mchunk[c]; /* chunk order: thread-independent */
+        push_scalars(ps, w, 0, miss);
+    }
+    rc = finish_scalars(ps, rc);
+    if (!rc) rc = ntf_tree_total(&ps->sum, out);
     return rc;
 }
 
@@ -333,15 +391,16 @@ static int right_dense(struct ntf_pass *ps, const double *L, size_t k, double *o
             failed = 1;
         }
 #pragma omp for schedule(dynamic, 1)
-        for (long b = 0; b < (long)(ps->W * nb); b++) {
+        for (long b = 0; b < (long)(ps->wn * nb); b++) {
             if (!buf || !partial) continue;
-            size_t w = (size_t)b / nb, t0 = ((size_t)b % nb) * ps->nt_max, nt = block_rows(ps, t0);
+            size_t wl = (size_t)b / nb, w = ps->w0 + wl, t0 = ((size_t)b % nb) * ps->nt_max;
+            size_t nt = block_rows(ps, t0);
             for (size_t c = 0; c < nchunks; c++) {
                 size_t p0 = c * RIGHT_CHUNK, pc = chunk_len(P, RIGHT_CHUNK, c);
                 int may_miss = dense_segment(ps->X, w, t0, nt, p0, pc, buf);
                 right_chunk(buf, pc, nt, p0, pc, w, t0, L, k, partial + c * nt * k, f, may_miss);
             }
-            sum_partials(out + (w * T + t0) * k, partial, nchunks, nt * k);
+            sum_partials(out + (wl * T + t0) * k, partial, nchunks, nt * k);
         }
         free(buf);
         free(partial);
@@ -353,7 +412,7 @@ static int right_callback(struct ntf_pass *ps, const double *L, size_t k, double
                           const struct ntf_factors *f, size_t nchunks)
 {
     size_t P = ps->P, T = ps->T;
-    for (size_t w = 0; w < ps->W; w++)
+    for (size_t w = ps->w0; w < ps->w0 + ps->wn; w++)
         for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
             size_t nt = block_rows(ps, t0);
             int rc = raw_block(ps, w, t0, nt);
@@ -363,7 +422,7 @@ static int right_callback(struct ntf_pass *ps, const double *L, size_t k, double
                 size_t p0 = (size_t)c * RIGHT_CHUNK, pc = chunk_len(P, RIGHT_CHUNK, (size_t)c);
                 right_chunk(ps->block + p0, P, nt, p0, pc, w, t0, L, k, ps->partial + (size_t)c * nt * k, f, 1);
             }
-            sum_partials(out + (w * T + t0) * k, ps->partial, nchunks, nt * k);
+            sum_partials(out + ((w - ps->w0) * T + t0) * k, ps->partial, nchunks, nt * k);
         }
     return 0;
 }
@@ -373,20 +432,21 @@ int ntf_pass_right(struct ntf_pass *ps, const double *L, size_t k, double *out,
 {
     size_t nchunks = (ps->P + RIGHT_CHUNK - 1) / RIGHT_CHUNK;
     ps->obs = ps->miss = 0;
-    return ps->X->block ? right_callback(ps, L, k, out, f, nchunks) : right_dense(ps, L, k, out, f, nchunks);
+    int rc = ps->X->block ? right_callback(ps, L, k, out, f, nchunks) : right_dense(ps, L, k, out, f, nchunks);
+    return wk_mpi_agree_error(rc);
 }
 
 int ntf_pass_residual(struct ntf_pass *ps, const struct ntf_factors *f, const double *lambda,
                       double *resid2)
 {
     size_t P = ps->P, R = f->R;
-    double total = 0;
-    ps->obs = ps->miss = 0;
-    for (size_t w = 0; w < ps->W; w++)
-        for (size_t t0 = 0; t0 < ps->T; t0 += ps->nt_max) {
+    int rc = 0;
+    ntf_tree_reset(&ps->scal, 2);
+    for (size_t w = ps->w0; w < ps->w0 + ps->wn && !rc; w++) {
+        double total = 0;
+        for (size_t t0 = 0; t0 < ps->T && !rc; t0 += ps->nt_max) {
             size_t nt = block_rows(ps, t0);
-            int rc = raw_block(ps, w, t0, nt);
-            if (rc) return rc;
+            if ((rc = raw_block(ps, w, t0, nt)) != 0) break;
             long n = (long)nt;
 #pragma omp parallel for schedule(static) if ((double)n * P * R > WK_OMP_MIN_WORK)
             for (long k = 0; k < n; k++) {
@@ -406,8 +466,12 @@ int ntf_pass_residual(struct ntf_pass *ps, const struct ntf_factors *f, const do
             }
             for (size_t k = 0; k < nt; k++) total += ps->row_miss[k];
         }
-    *resid2 = total;
-    return 0;
+        push_scalars(ps, w, total, 0);
+    }
+    rc = finish_scalars(ps, rc);
+    *resid2 = ps->obs;
+    ps->obs = ps->miss = 0;
+    return rc;
 }
 
 void ntf_blas_serial(void)

@@ -26,7 +26,14 @@
  * Determinism: blocks are visited in a fixed order, GEMMs are split into
  * fixed-size row chunks (independent outputs, OpenBLAS single-threaded
  * inside each), factor updates are row-parallel: the result does not
- * depend on the number of OpenMP threads.
+ * depend on the number of OpenMP threads.  Sums over worms (M_A, M_B, the
+ * error terms) follow one fixed binary tree over the worm indices, per
+ * worm, so dense and callback tensors give the same bits.
+ * MPI (make MPI=1): every call is collective; each rank visits its share
+ * of the worms (wk_mpi_share) and the per-worm sums are combined along the
+ * same tree, so the factors are the same bits for any number of ranks,
+ * and the same as without MPI.  The worm-mode rows (C) are updated by the
+ * rank owning them and all-gathered.
  *
  * Error: relative error ||W .* (X - Xhat)|| / ||W .* X|| (W the 0/1 mask);
  * fit = 1 - error.  Convergence: stop when |error_{k-1} - error_k| < tol or
@@ -74,6 +81,23 @@ void wk_ntf_tensor_callback(struct wk_ntf_tensor *X, wk_ntf_block_fn fn, void *c
 enum wk_ntf_method { WK_NTF_HALS = 0, WK_NTF_MU = 1 };
 enum wk_ntf_init { WK_NTF_INIT_RANDOM = 0, WK_NTF_INIT_SVD = 1 };
 
+struct wk_ntf_model;
+
+/* A fit in progress at the start of an iteration (a safe point: a fit
+ * resumed from it gives the same bits as one never stopped). */
+struct wk_ntf_state {
+    int restart;                      /* restart in progress, 0-based */
+    int iter;                         /* iterations done (the next error evaluation) */
+    const struct wk_ntf_model *model; /* current factors (not normalized), trace[0 .. iter-1] */
+    struct wk_ntf_model *const *done; /* the `restart` finished models (normalized) */
+    const unsigned char *rng;         /* gsl_rng_mt19937 state after this restart's initialisation */
+    size_t rng_size;
+};
+
+/* Returned by on_state (and so by wk_ntf_fit, wk_ntf_run) when the fit was
+ * stopped on purpose (a signal, after saving a checkpoint). */
+#define WK_NTF_STOPPED 1
+
 struct wk_ntf_opts {
     size_t rank;               /* R, 1 .. WK_NTF_MAX_RANK */
     enum wk_ntf_method method; /* HALS */
@@ -85,6 +109,12 @@ struct wk_ntf_opts {
     /* Called after each error evaluation (iteration 0 = the initialisation). */
     void (*on_iter)(void *ctx, int restart, int iter, double error);
     void *on_iter_ctx;
+    /* Checkpoints (NULL: none).  wk_ntf_fit calls on_state at the start of
+     * every iteration; a non-zero return ends the fit, which returns it.
+     * resume continues from such a state (same tensor and options). */
+    int (*on_state)(void *ctx, const struct wk_ntf_state *s);
+    void *on_state_ctx;
+    const struct wk_ntf_state *resume;
 };
 
 void wk_ntf_opts_init(struct wk_ntf_opts *o);
@@ -189,14 +219,25 @@ struct wk_ntf_run {
     int all_neurons;
     const char *summary;             /* TSV summary path ("-" = stdout) or NULL */
     size_t top;                      /* pairs and worms per component in the summary */
+    const char *checkpoint;          /* resume from / save to this file, or NULL */
+    int checkpoint_every;            /* iterations between checkpoints (WK_NTF_CHECKPOINT_EVERY) */
 };
+
+#define WK_NTF_CHECKPOINT_EVERY 10
 
 /* Read the inputs (cli->files, or stdin): one file holding
  * /results/affinity (a dense tensor from worm-affinity), or wormkit files
  * of recordings (affinities computed with run->aff: held as a dense tensor,
  * or recomputed at every pass with from_traces).  Fit every rank of the
  * range, write the models and the sweep table to a new wormkit file
- * (cli->output or stdout; layout in worm-ntf(1)) and the summary. */
+ * (cli->output or stdout; layout in worm-ntf(1)) and the summary.
+ * MPI: collective; with from_traces each rank reads only its share of the
+ * recordings; rank 0 writes; every rank returns the same code.
+ * Checkpoint: resumed when the file exists, saved every checkpoint_every
+ * iterations and when wk_file_stop_requested() (after
+ * wk_file_defer_signals()); then WK_NTF_STOPPED is returned and the caller
+ * ends the process with wk_file_stop_now().  Removed after a successful
+ * run. */
 int wk_ntf_run(const struct wk_cli *cli, const struct wk_ntf_run *run);
 
 /* ---- simulation (worm-simulate ntf) ----
