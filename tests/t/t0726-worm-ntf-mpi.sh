@@ -17,9 +17,7 @@ cd "$TMP"
 mpi_path() {
     _np=$1; shift
     rc=0
-    PATH="$WK_MPI_BIN:$PATH" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-    OMPI_MCA_rmaps_base_oversubscribe=1 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-        mpirun --oversubscribe -np "$_np" worm-ntf "$@" >"$out" 2>"$err" </dev/null || rc=$?
+    PATH="$WK_MPI_BIN:$PATH" "$MPIRUN" -np "$_np" worm-ntf "$@" >"$out" 2>"$err" </dev/null || rc=$?
 }
 
 # 5 worms with missing samples and different neurons (masked pairs)
@@ -56,8 +54,7 @@ run_mpi 2 worm-ntf $CK
 cd ..
 is "$rc" 0 "uninterrupted checkpointed run, 2 ranks"
 cd cut
-OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 ASAN_OPTIONS=detect_leaks=0 \
-    mpirun --oversubscribe -np 2 "$WK_MPI_BIN/worm-ntf" $CK >../stop.out 2>../stop.err </dev/null &
+"$MPIRUN" -np 2 "$WK_MPI_BIN/worm-ntf" $CK >../stop.out 2>../stop.err </dev/null &
 pid=$!
 _i=0
 while [ ! -e ck.h5 ] && [ $_i -lt 400 ]; do sleep 0.05; _i=$((_i + 1)); done
