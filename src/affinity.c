@@ -192,6 +192,27 @@ void wk_affinity_worm_free(struct wk_affinity_worm *w)
     free(w);
 }
 
+int wk_affinity_worm_keep_columns(struct wk_affinity_worm *w, const long *from, size_t N)
+{
+    float *u = wk_malloc_array(w->T * N + 1, sizeof *u);
+    unsigned char *floored = wk_calloc(N + 1, sizeof *floored);
+    if (!u || !floored) {
+        free(u);
+        free(floored);
+        return WK_ENOMEM;
+    }
+    for (size_t t = 0; t < w->T; t++)
+        for (size_t k = 0; k < N; k++) u[t * N + k] = from[k] >= 0 ? w->u[t * w->N + (size_t)from[k]] : (float)NAN;
+    for (size_t k = 0; k < N; k++) floored[k] = from[k] >= 0 ? w->floored[from[k]] : 0;
+    free(w->u);
+    free(w->floored);
+    w->u = u;
+    w->floored = floored;
+    w->N = N;
+    w->P = wk_affinity_n_pairs(N);
+    return 0;
+}
+
 /* Scaled derivative u = d / s of column i of the T x N matrix u (in place);
  * 1 when s is the floor, else 0. */
 static unsigned char scale_derivative(float *u, size_t T, size_t N, size_t i, const double *time,

@@ -116,19 +116,13 @@ static int read_file(struct wk_affinity_input *in, size_t *cap, struct wk_file *
  * subset of columns is exact). */
 static int keep_neurons(struct wk_affinity_input *in)
 {
-    for (size_t w = 0; w < in->W; w++) {
-        struct wk_affinity_worm *wm = in->worms[w];
-        float *u = wk_malloc_array(wm->T * in->N, sizeof *u);
-        if (!u) return WK_ENOMEM;
-        for (size_t t = 0; t < wm->T; t++)
-            for (size_t k = 0; k < in->N; k++) u[t * in->N + k] = wm->u[t * wm->N + in->cols[k]];
-        free(wm->u);
-        wm->u = u;
-        for (size_t k = 0; k < in->N; k++) wm->floored[k] = wm->floored[in->cols[k]]; /* cols increase */
-        wm->N = in->N;
-        wm->P = in->P;
-    }
-    return 0;
+    long *from = wk_malloc_array(in->N + 1, sizeof *from);
+    if (!from) return WK_ENOMEM;
+    for (size_t k = 0; k < in->N; k++) from[k] = (long)in->cols[k];
+    int rc = 0;
+    for (size_t w = 0; w < in->W && !rc; w++) rc = wk_affinity_worm_keep_columns(in->worms[w], from, in->N);
+    free(from);
+    return rc;
 }
 
 int wk_affinity_input_read(struct wk_affinity_input **out, struct wk_file *const *files, size_t n_files,

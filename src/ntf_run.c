@@ -109,22 +109,12 @@ static int list_recordings(struct traces *tr, struct wk_file *const *in, size_t 
 
 /* Keep the columns cols[0..N-1] of a worm's signals, where have[c] is the
  * column of atlas neuron c, or -1 (the neuron is absent: NaN, as
- * wk_affinity_worm_from_recording makes it).  Signals are per neuron, so
- * this is exact. */
+ * wk_affinity_worm_from_recording makes it). */
 static int keep_neurons(struct wk_affinity_worm *wm, const short *have, const size_t *cols, size_t N)
 {
-    float *u = wk_malloc_array(wm->T * N + 1, sizeof *u);
-    if (!u) return WK_ENOMEM;
-    for (size_t t = 0; t < wm->T; t++)
-        for (size_t k = 0; k < N; k++) {
-            short j = have[cols[k]];
-            u[t * N + k] = j >= 0 ? wm->u[t * wm->N + (size_t)j] : (float)NAN;
-        }
-    free(wm->u);
-    wm->u = u;
-    wm->N = N;
-    wm->P = wk_affinity_n_pairs(N);
-    return 0;
+    long from[WK_ATLAS_SIZE];
+    for (size_t k = 0; k < N; k++) from[k] = have[cols[k]];
+    return wk_affinity_worm_keep_columns(wm, from, N);
 }
 
 /* Shrink a worm just read (all atlas columns) to its present neurons, so a
@@ -160,7 +150,10 @@ static int read_local(struct traces *tr, struct wk_file *const *in, const struct
         struct wk_recording *rec = NULL;
         rc = wk_recording_read(in[tr->file[w]], tr->ids[w], &rec);
         if (!rc) rc = wk_affinity_worm_from_recording(&tr->worms[i], rec, all_cols, WK_ATLAS_SIZE, o, NULL);
-        if (!rc) rc = keep_present(tr->worms[i], rec, tr->have[i]);
+        if (!rc) {
+            wk_affinity_worm_warn_floored(tr->worms[i], NULL, wk_file_name(in[tr->file[w]]), tr->ids[w]);
+            rc = keep_present(tr->worms[i], rec, tr->have[i]);
+        }
         if (!rc && rec->T > (size_t)*Tmax) {
             if (rec->T > 1000000000) rc = wk_fail(WK_ERANGE, "'%s': recording '%s' is too long", wk_file_name(in[tr->file[w]]), tr->ids[w]);
             double *t = rc ? NULL : wk_malloc_array(rec->T, sizeof *t);

@@ -97,6 +97,11 @@ struct wk_affinity_worm {
     unsigned char *floored; /* [N]: 1 where the derivative scale s_i is the floor */
 };
 
+/* Keep N columns of a worm's signals: new column k is old column from[k],
+ * or all NaN (an absent neuron) when from[k] < 0.  Signals are per neuron,
+ * so this equals computing the worm on those neurons. */
+int wk_affinity_worm_keep_columns(struct wk_affinity_worm *w, const long *from, size_t N);
+
 struct wk_smoother; /* wk_signal.h */
 
 /* From a row-major float trace matrix traces[t * ld + c] with T samples:
