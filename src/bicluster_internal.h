@@ -100,4 +100,27 @@ double wk_bc_neuron_loglik(const double *y, const double *eta, size_t T, double 
  * Hungarian method (output labels only). */
 int wk_bc_relabel(struct wk_bc_chain *ch, int *zout, int *xiout, int *cluster_map);
 
+/* Dispersion (bicluster_sampler.c): the Chinese-restaurant-table count of
+ * counts y[T] at dispersion r (sum over t of CRT(y_t, r) draws), and one
+ * update of r ~ Gamma(1, 1) given counts y[T] at fixed means lam[T]: table
+ * counts, a Gamma(1 + L, 1 - sum log(1 - p)) proposal and its
+ * Metropolis-Hastings correction; returns the new r. */
+double wk_bc_crt_tables(gsl_rng *rng, const double *y, size_t T, double r);
+double wk_bc_dispersion_step(gsl_rng *rng, const double *y, const double *lam, size_t T, double r);
+
+/* The auxiliary cluster's baseline row (bicluster_labels.c): q, the
+ * Laplace approximation of a baseline row m[T] given one neuron's counts
+ * y[T] at log-rate d + m and dispersion r under the random-walk prior G0
+ * (m_0 ~ N(0, 1), steps N(0, 0.01)); its mode and the bidiagonal Cholesky
+ * factor (diagonal ld, sub-diagonal lo, inverse diagonal g) of its
+ * precision; v is work (2 T values).  _draw writes a draw from q into column 0 of block (stride P, z[T]
+ * work); _log_ratio is log G0(m) - log q(m) for a row m with the given
+ * stride. */
+struct wk_bc_aux_q {
+    double *mode, *ld, *lo, *g;
+};
+void wk_bc_aux_fit(struct wk_bc_aux_q *q, const double *y, size_t T, double d, double r, double *v);
+void wk_bc_aux_draw(const struct wk_bc_aux_q *q, double *block, size_t P, size_t T, gsl_rng *rng, double *z);
+double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t stride, size_t T);
+
 #endif

@@ -123,6 +123,107 @@ static void draw_fresh_block(double *block, size_t T, size_t P, gsl_rng *rng)
         for (size_t a = 0; a < P; a++) block[t * P + a] = block[(t - 1) * P + a] + AUX_STEP_SD * gsl_ran_ugaussian(rng);
 }
 
+/* ---- the auxiliary cluster's baseline from the neuron's own counts ----
+ * Drawn from the prior, a fresh baseline row (a random walk over T bins)
+ * almost never fits one neuron, so a new cluster was almost never opened.
+ * Instead row 0 of the auxiliary block is drawn from q, the Laplace
+ * approximation of that row's conditional given only neuron i's counts,
+ * d_i and r_i (with the factor term left out), still under the random-walk
+ * prior G0; the factor rows stay prior draws.  The auxiliary cluster's
+ * weight then carries G0(row) / q(row), evaluated at the drawn row or, for
+ * a neuron alone in its cluster, at that cluster's row.  q depends on
+ * nothing the label update changes, so this is algorithm 8 on the space
+ * extended by an auxiliary row with density q: the weights are the exact
+ * conditional there (Neal 2000, section 6; the importance ratio is what
+ * replaces drawing the auxiliary parameters from the prior). */
+
+#define AUX_NEWTON_STEPS 12 /* at most; stop when no bin moves more than AUX_NEWTON_TOL */
+#define AUX_NEWTON_TOL 1e-3  /* (a deterministic rule: q stays a function of y_i, d_i, r_i) */
+#define AUX_MAX_STEP 2.0     /* largest Newton move of one bin's log rate */
+
+/* Precision H = diag(v) + the random walk's (X_0 ~ N(0, 1), steps
+ * N(0, s^2)) and its factor H = L L' (L lower bidiagonal; ld holds the
+ * diagonal, lo the sub-diagonal, g the inverse diagonal). */
+static void aux_factor(struct wk_bc_aux_q *q, const double *v, size_t T)
+{
+    double prec = 1.0 / (AUX_STEP_SD * AUX_STEP_SD);
+    for (size_t t = 0; t < T; t++) {
+        double diag = v[t] + (t == 0 ? 1.0 : 0.0) + (t > 0 ? prec : 0.0) + (t + 1 < T ? prec : 0.0);
+        double off = t > 0 ? -prec * q->g[t - 1] : 0.0;
+        q->lo[t] = off;
+        q->ld[t] = sqrt(diag - off * off);
+        q->g[t] = 1.0 / q->ld[t];
+    }
+}
+
+/* x = H^{-1} x in place (inverse diagonal in inv). */
+static void aux_solve(const struct wk_bc_aux_q *q, const double *inv, double *x, size_t T)
+{
+    for (size_t t = 0; t < T; t++) x[t] = (x[t] - (t > 0 ? q->lo[t] * x[t - 1] : 0.0)) * inv[t];
+    for (size_t t = T; t-- > 0;) x[t] = (x[t] - (t + 1 < T ? q->lo[t + 1] * x[t + 1] : 0.0)) * inv[t];
+}
+
+/* Newton iterations on log p(y | d + m, r) + log G0(m) from m = 0; leaves
+ * the mode and the factor of the precision at the mode in q.  v is work
+ * (2 T values). */
+void wk_bc_aux_fit(struct wk_bc_aux_q *q, const double *y, size_t T, double d, double r, double *v)
+{
+    double prec = 1.0 / (AUX_STEP_SD * AUX_STEP_SD), *grad = v + T;
+    memset(q->mode, 0, T * sizeof(double));
+    for (int it = 0;; it++) {
+        const double *m = q->mode;
+        for (size_t t = 0; t < T; t++) {
+            double lam = exp(d + m[t]), inv = 1.0 / (r + lam);
+            grad[t] = r * (y[t] - lam) * inv - (t == 0 ? m[0] : 0.0) - (t > 0 ? prec * (m[t] - m[t - 1]) : 0.0) -
+                      (t + 1 < T ? prec * (m[t] - m[t + 1]) : 0.0);
+            v[t] = r * lam * (y[t] + r) * inv * inv;
+        }
+        aux_factor(q, v, T);
+        if (it == AUX_NEWTON_STEPS) break;
+        aux_solve(q, q->g, grad, T);
+        double largest = 0;
+        for (size_t t = 0; t < T; t++) {
+            double step = fmax(-AUX_MAX_STEP, fmin(AUX_MAX_STEP, grad[t]));
+            q->mode[t] += step;
+            largest = fmax(largest, fabs(step));
+        }
+        if (largest < AUX_NEWTON_TOL) {
+            /* the factor at the final mode */
+            for (size_t t = 0; t < T; t++) {
+                double lam = exp(d + m[t]), inv = 1.0 / (r + lam);
+                v[t] = r * lam * (y[t] + r) * inv * inv;
+            }
+            aux_factor(q, v, T);
+            break;
+        }
+    }
+}
+
+/* log G0(m) - log q(m) for the baseline row m (stride apart), dropping the
+ * 2 pi terms common to both. */
+double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t stride, size_t T)
+{
+    double s = -0.5 * m[0] * m[0] - (double)(T - 1) * log(AUX_STEP_SD);
+    for (size_t t = 1; t < T; t++) {
+        double step = (m[t * stride] - m[(t - 1) * stride]) / AUX_STEP_SD;
+        s -= 0.5 * step * step;
+    }
+    for (size_t t = 0; t < T; t++) {
+        double u = q->ld[t] * (m[t * stride] - q->mode[t]);
+        if (t + 1 < T) u += q->lo[t + 1] * (m[(t + 1) * stride] - q->mode[t + 1]);
+        s -= log(q->ld[t]) - 0.5 * u * u;
+    }
+    return s;
+}
+
+/* Row 0 of block (stride P) from q: mode + L'^{-1} z. */
+void wk_bc_aux_draw(const struct wk_bc_aux_q *q, double *block, size_t P, size_t T, gsl_rng *rng, double *z)
+{
+    for (size_t t = 0; t < T; t++) z[t] = gsl_ran_ugaussian(rng);
+    for (size_t t = T; t-- > 0;) z[t] = (z[t] - (t + 1 < T ? q->lo[t + 1] * z[t + 1] : 0.0)) * q->g[t];
+    for (size_t t = 0; t < T; t++) block[t * P] = q->mode[t] + z[t];
+}
+
 static size_t pick(gsl_rng *rng, const double *logw, size_t n)
 {
     double top = -INFINITY, sum = 0;
@@ -166,7 +267,8 @@ static size_t kmax_of(const struct wk_bc_chain *ch)
     return kmax < cap ? kmax : cap;
 }
 
-static int update_one(struct wk_bc_chain *ch, size_t i, double *fresh, size_t *count)
+static int update_one(struct wk_bc_chain *ch, size_t i, double *fresh, struct wk_bc_aux_q *q, double *work,
+                      size_t *count)
 {
     size_t T = ch->data->T, P = ch->P, p = P - 1, K = ch->K;
     size_t j0 = (size_t)ch->z[i];
@@ -185,11 +287,17 @@ static int update_one(struct wk_bc_chain *ch, size_t i, double *fresh, size_t *c
     /* the auxiliary cluster: the neuron's own cluster when it is alone in it */
     const double *aux = singleton ? ch->X + j0 * P : fresh;
     size_t aux_stride = singleton ? ch->D : P;
-    if (!singleton) draw_fresh_block(fresh, T, P, ch->rng);
-    if (t + 1 <= kmax_of(ch))
-        logw[K] = log(g) + ch->logv[t + 1] - ch->logv[t] + wk_bc_laplace(ch, i, aux, aux_stride, cst[K], chol[K]);
-    else
+    if (t + 1 <= kmax_of(ch)) {
+        wk_bc_aux_fit(q, ch->data->y + i * T, T, ch->d[i], ch->r[i], work);
+        if (!singleton) {
+            draw_fresh_block(fresh, T, P, ch->rng);
+            wk_bc_aux_draw(q, fresh, P, T, ch->rng, work);
+        }
+        logw[K] = log(g) + ch->logv[t + 1] - ch->logv[t] + wk_bc_aux_log_ratio(q, aux, aux_stride, T) +
+                  wk_bc_laplace(ch, i, aux, aux_stride, cst[K], chol[K]);
+    } else {
         logw[K] = -INFINITY;
+    }
     size_t choice = pick(ch->rng, logw, K + 1);
     if (choice == K && singleton) choice = j0;
     /* c_i from the Laplace approximation of its conditional */
@@ -218,12 +326,17 @@ static int update_one(struct wk_bc_chain *ch, size_t i, double *fresh, size_t *c
 int wk_bc_update_labels(struct wk_bc_chain *ch)
 {
     size_t N = ch->data->N, T = ch->data->T;
-    double *fresh = wk_malloc_array(T, ch->P * sizeof(double));
+    double *fresh = wk_malloc_array(T, ch->P * sizeof(double)), *work = wk_malloc_array(6 * T, sizeof(double));
     size_t count[WK_BC_MAX_K + 1] = {0};
-    if (!fresh) return WK_ENOMEM;
+    if (!fresh || !work) {
+        free(fresh), free(work);
+        return WK_ENOMEM;
+    }
+    struct wk_bc_aux_q q = {work + 2 * T, work + 3 * T, work + 4 * T, work + 5 * T};
     for (size_t i = 0; i < N; i++) count[ch->z[i]]++;
     int rc = 0;
-    for (size_t i = 0; !rc && i < N; i++) rc = update_one(ch, i, fresh, count);
+    for (size_t i = 0; !rc && i < N; i++) rc = update_one(ch, i, fresh, &q, work, count);
+    free(work);
     free(fresh);
     return rc;
 }

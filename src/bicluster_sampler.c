@@ -15,7 +15,6 @@
 #include "wormkit/wk_util.h"
 
 #define POISSON_R 100.0     /* the Poisson option: NB with this fixed dispersion */
-#define DISPERSION_STEP 0.1 /* random-walk sd of log r */
 #define INITIAL_R 5.0
 #define INITIAL_Q 0.01
 /* Iterations that keep the initial state sequence while the latents and
@@ -297,37 +296,65 @@ int wk_bc_update_loadings(struct wk_bc_chain *ch)
     return 0;
 }
 
-/* ---- dispersion r_i ~ Gamma(1, 1): random-walk Metropolis on log r at
- * fixed means (the mean parameterization makes r non-conjugate) ---- */
+/* ---- dispersion r_i ~ Gamma(1, 1) by Chinese-restaurant-table
+ * augmentation (Zhou & Carin 2015): given the table counts L of the
+ * neuron's counts, r would be Gamma(a0 + L, b0 - sum_t log(1 - p_t)) at a
+ * fixed success probability p_t = lam_t / (r + lam_t).  Here the means
+ * lam_t are what stays fixed (p_t moves with r), so that Gamma draw is a
+ * proposal, accepted by a Metropolis-Hastings step whose target is
+ * p(r | L, lam) ~ r^(a0 + L - 1) e^(-b0 r) prod_t (r / (r + lam_t))^r
+ * (r + lam_t)^(-y_t): the table counts are an exact Gibbs draw, the
+ * correction keeps r's conditional exact. ---- */
 
-/* log p(y | eta, rn) - log p(y | eta, r) for one neuron: the terms of
- * wk_bc_neuron_loglik that differ, in one pass. */
-static double loglik_change(const double *y, const double *eta, size_t T, double r, double rn)
+#define DISPERSION_SHAPE 1.0 /* the prior Gamma(1, 1) */
+#define DISPERSION_RATE 1.0
+
+double wk_bc_crt_tables(gsl_rng *rng, const double *y, size_t T, double r)
 {
-    double s = 0, lr = r * log(r), lrn = rn * log(rn), lgr = lgamma(r), lgrn = lgamma(rn);
+    double tables = 0;
+    for (size_t t = 0; t < T; t++)
+        if (y[t] > 0) tables += (double)wk_bicluster_crt(rng, (long)y[t], r);
+    return tables;
+}
+
+/* log p(r | L, lam, y) up to a constant, and rate(r) in *rate. */
+static double dispersion_target(const double *y, const double *lam, size_t T, double r, double tables, double *rate)
+{
+    double logr = log(r), s = (DISPERSION_SHAPE + tables - 1) * logr - DISPERSION_RATE * r, b = DISPERSION_RATE;
     for (size_t t = 0; t < T; t++) {
-        double lam = exp(eta[t]), yt = y[t];
-        s += lrn - lr - (rn + yt) * log(rn + lam) + (r + yt) * log(r + lam);
-        s += lgamma_ratio(yt, rn, lgrn) - lgamma_ratio(yt, r, lgr);
+        double l1p = log1p(lam[t] / r); /* log(r + lam) = log r + l1p */
+        b += l1p;
+        s -= (r + y[t]) * l1p + y[t] * logr;
     }
+    *rate = b;
     return s;
+}
+
+double wk_bc_dispersion_step(gsl_rng *rng, const double *y, const double *lam, size_t T, double r)
+{
+    double tables = wk_bc_crt_tables(rng, y, T, r), shape = DISPERSION_SHAPE + tables;
+    double rate, rate_new;
+    double now = dispersion_target(y, lam, T, r, tables, &rate);
+    double rn = gsl_ran_gamma(rng, shape, 1.0 / rate);
+    if (!(rn > 1e-300)) return r;
+    double next = dispersion_target(y, lam, T, rn, tables, &rate_new);
+    /* log q(r | rn) - log q(rn | r) for q(. | s) = Gamma(shape, rate(s)) */
+    double back = shape * (log(rate_new) - log(rate)) + (shape - 1) * (log(r) - log(rn)) - rate_new * r + rate * rn;
+    return log(gsl_rng_uniform_pos(rng)) < next - now + back ? rn : r;
 }
 
 int wk_bc_update_dispersion(struct wk_bc_chain *ch)
 {
     if (ch->o.poisson) return 0;
     size_t N = ch->data->N, T = ch->data->T;
-    double *eta = wk_malloc_array(T, sizeof(double));
-    if (!eta) return WK_ENOMEM;
+    double *lam = wk_malloc_array(T, sizeof(double));
+    if (!lam) return WK_ENOMEM;
     for (size_t i = 0; i < N; i++) {
-        const double *y = ch->data->y + i * T;
-        neuron_eta(ch, i, eta);
-        double r = ch->r[i], rn = r * exp(DISPERSION_STEP * gsl_ran_ugaussian(ch->rng));
-        /* log target on log r: loglik - r + log r (prior Gamma(1,1) times the Jacobian) */
-        double change = loglik_change(y, eta, T, r, rn) - rn + log(rn) + r - log(r);
-        if (log(gsl_rng_uniform_pos(ch->rng)) < change) ch->r[i] = rn;
+        neuron_eta(ch, i, lam);
+        for (size_t t = 0; t < T; t++) lam[t] = exp(lam[t]);
+        ch->r[i] = wk_bc_dispersion_step(ch->rng, ch->data->y + i * T, lam, T, ch->r[i]);
     }
-    free(eta);
+    free(lam);
     return 0;
 }
 

@@ -7,13 +7,19 @@
  * - the sticky HDP-HMM update on a fixed state sequence against the
  *   posterior means of pi;
  * - the inverse from a Cholesky factor against the identity, and the
- *   negative binomial log-likelihood against its direct formula. */
+ *   negative binomial log-likelihood against its direct formula;
+ * - the table count of a neuron's counts against its mean, and the
+ *   dispersion step (CRT augmentation, Gamma proposal, MH correction)
+ *   against r's posterior by quadrature;
+ * - the auxiliary cluster's baseline proposal q: importance weights G0/q
+ *   of its draws average to 1 and reproduce G0's moments. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_psi.h>
 
 #include "bicluster_internal.h"
@@ -277,6 +283,102 @@ static void test_neuron_loglik(void)
     }
 }
 
+/* The table count of a neuron's counts has mean sum_t sum_{j < y_t}
+ * r / (r + j). */
+static void test_crt_tables(gsl_rng *rng)
+{
+    const double y[6] = {0, 1, 3, 7, 12, 2}, r = 2.5;
+    const int draws = 20000;
+    double want = 0, sum = 0, sum2 = 0;
+    for (size_t t = 0; t < 6; t++)
+        for (int j = 0; j < (int)y[t]; j++) want += r / (r + j);
+    for (int s = 0; s < draws; s++) {
+        double m = wk_bc_crt_tables(rng, y, 6, r);
+        sum += m, sum2 += m * m;
+    }
+    double var = sum2 / draws - (sum / draws) * (sum / draws);
+    near(sum / draws, want, 5 * sqrt(var / draws), "table count mean is sum_t sum_{j<y_t} r/(r+j)");
+    ok(wk_bc_crt_tables(rng, y, 1, r) == 0, "no counts, no tables");
+}
+
+/* log p(r | y, lam) for r ~ Gamma(1, 1), y_t ~ NB(r, mean lam_t), up to a
+ * constant. */
+static double dispersion_logpost(const double *y, const double *lam, size_t T, double r)
+{
+    double s = -r;
+    for (size_t t = 0; t < T; t++)
+        s += lgamma(y[t] + r) - lgamma(r) + r * log(r / (r + lam[t])) + y[t] * log(lam[t] / (r + lam[t]));
+    return s;
+}
+
+/* Iterating the dispersion step at fixed means samples r's exact
+ * posterior: its mean and variance by quadrature on a fine grid; the
+ * chain's mean within 4 batch-means standard errors. */
+static void test_dispersion_step(gsl_rng *rng)
+{
+    enum { T = 60, STEPS = 40000, BATCHES = 40 };
+    double y[T], lam[T];
+    for (size_t t = 0; t < T; t++) {
+        lam[t] = 0.5 + 3.0 * (double)(t % 7) / 6.0;
+        y[t] = (double)gsl_ran_negative_binomial(rng, 4.0 / (4.0 + lam[t]), 4.0);
+    }
+    double top = -INFINITY, m0 = 0, m1 = 0, m2 = 0;
+    const double h = 1e-3;
+    for (double r = h; r < 100; r += h) {
+        double v = dispersion_logpost(y, lam, T, r);
+        if (v > top) top = v;
+    }
+    for (double r = h; r < 100; r += h) {
+        double w = exp(dispersion_logpost(y, lam, T, r) - top);
+        m0 += w, m1 += w * r, m2 += w * r * r;
+    }
+    double mean = m1 / m0, var = m2 / m0 - mean * mean;
+    double r = 1.0, sum = 0, sum2 = 0, batch[BATCHES] = {0};
+    long moved = 0;
+    for (int s = 0; s < 200; s++) r = wk_bc_dispersion_step(rng, y, lam, T, r);
+    for (int s = 0; s < STEPS; s++) {
+        double rn = wk_bc_dispersion_step(rng, y, lam, T, r);
+        moved += rn != r;
+        r = rn;
+        sum += r, sum2 += r * r;
+        batch[s / (STEPS / BATCHES)] += r / (STEPS / BATCHES);
+    }
+    double got = sum / STEPS, bvar = 0;
+    for (int b = 0; b < BATCHES; b++) bvar += (batch[b] - got) * (batch[b] - got) / (BATCHES - 1);
+    near(got, mean, 4 * sqrt(bvar / BATCHES), "dispersion chain mean equals the posterior mean by quadrature");
+    near(sum2 / STEPS - got * got, var, 0.15 * var, "dispersion chain variance equals the posterior variance");
+    ok(moved > STEPS / 2, "the corrected Gamma proposal is accepted in most steps");
+}
+
+/* q of the auxiliary baseline is a normalized density sampled by its own
+ * draw: the importance weights G0/q of its draws average to 1 (four counts
+ * at rate ~1: q far narrower than G0); and with little information (rate
+ * ~0.05, no counts: q close to G0) the weighted draws have G0's moments
+ * (m_0 ~ N(0, 1); E (m_3 - m_0)^2 = 3 * 0.01). */
+static void test_aux_baseline(gsl_rng *rng)
+{
+    enum { T = 4, DRAWS = 200000 };
+    const double y[2][T] = {{2, 0, 5, 1}, {0, 0, 0, 0}}, d[2] = {0.3, -3.0};
+    double work[6 * T], row[T];
+    struct wk_bc_aux_q q = {work, work + T, work + 2 * T, work + 3 * T};
+    for (int c = 0; c < 2; c++) {
+        double w1 = 0, w2 = 0, wm = 0, wm2 = 0, wd = 0;
+        wk_bc_aux_fit(&q, y[c], T, d[c], 3.0, work + 4 * T);
+        for (int s = 0; s < DRAWS; s++) {
+            wk_bc_aux_draw(&q, row, 1, T, rng, work + 4 * T);
+            double w = exp(wk_bc_aux_log_ratio(&q, row, 1, T));
+            w1 += w, w2 += w * w, wm += w * row[0], wm2 += w * row[0] * row[0];
+            wd += w * (row[3] - row[0]) * (row[3] - row[0]);
+        }
+        double se = sqrt((w2 / DRAWS - (w1 / DRAWS) * (w1 / DRAWS)) / DRAWS);
+        near(w1 / DRAWS, 1.0, 5 * se, c ? "G0/q weights average to 1 (little information)" : "G0/q weights average to 1");
+        if (c == 0) continue;
+        near(wm / w1, 0.0, 0.02, "weighted draws of q have G0's mean of m_0");
+        near(wm2 / w1, 1.0, 0.03, "weighted draws of q have G0's variance of m_0");
+        near(wd / w1, 0.03, 0.002, "weighted draws of q have G0's random-walk steps");
+    }
+}
+
 int main(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -287,6 +389,9 @@ int main(void)
     test_hdp(rng);
     test_chol_inverse(rng);
     test_neuron_loglik();
+    test_crt_tables(rng);
+    test_dispersion_step(rng);
+    test_aux_baseline(rng);
     gsl_rng_free(rng);
     return wk_test_done();
 }
