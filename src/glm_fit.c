@@ -41,11 +41,11 @@ unsigned long glm_fit_key(size_t S, size_t N, const struct wk_glm_data *d, const
 }
 
 static int mstep(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
-                 const struct wk_glm_opts *o, size_t epoch)
+                 const struct wk_glm_opts *o, size_t epoch, struct wk_glm_mstep_ws *ws)
 {
     unsigned long key = wk_glm_key(o->seed, 0x5eed0000u + epoch);
     int rc = o->mstep == WK_GLM_MSTEP_ADAM ? wk_glm_mstep_adam(m, d, gamma, o, key)
-                                           : wk_glm_mstep_newton(m, d, gamma, o, key);
+                                           : wk_glm_mstep_newton_ws(m, d, gamma, o, key, ws);
     if (!rc && m->obs == WK_GLM_GAUSSIAN) rc = wk_glm_update_variance(m, d, gamma);
     return rc;
 }
@@ -58,6 +58,7 @@ struct wk_glm_fitter {
     const struct wk_glm_data *d;
     const struct wk_glm_opts *o;
     double *gamma;
+    struct wk_glm_mstep_ws *ws; /* M-step buffers kept across epochs */
     double xi[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
     size_t epoch;
     int converged;
@@ -67,6 +68,7 @@ void wk_glm_fitter_free(struct wk_glm_fitter *f)
 {
     if (!f) return;
     free(f->gamma);
+    wk_glm_mstep_ws_free(f->ws);
     free(f);
 }
 
@@ -80,7 +82,8 @@ int wk_glm_fitter_alloc(struct wk_glm_fitter **out, struct wk_glm_model *m, stru
     struct wk_glm_fitter *f = wk_calloc(1, sizeof *f);
     double *obj = wk_calloc(o->epochs + 1, sizeof *obj);
     if (f) f->gamma = wk_calloc(wk_glm_data_samples(d) * m->S + 1, sizeof *f->gamma);
-    if (!f || !obj || !f->gamma) {
+    if (f) f->ws = wk_glm_mstep_ws_alloc();
+    if (!f || !obj || !f->gamma || !f->ws) {
         free(obj);
         wk_glm_fitter_free(f);
         return WK_ENOMEM;
@@ -88,7 +91,7 @@ int wk_glm_fitter_alloc(struct wk_glm_fitter **out, struct wk_glm_model *m, stru
     if (trace->n) memcpy(obj, trace->objective, trace->n * sizeof *obj);
     free(trace->objective);
     trace->objective = obj;
-    *f = (struct wk_glm_fitter){m, trace, d, o, f->gamma, {0}, epoch, converged};
+    *f = (struct wk_glm_fitter){m, trace, d, o, f->gamma, f->ws, {0}, epoch, converged};
     int rc = 0;
     if (epoch == 0 && !converged && !o->random_init) rc = wk_glm_init_from_data(m, d, o);
     if (rc) wk_glm_fitter_free(f);
@@ -111,7 +114,7 @@ int wk_glm_fitter_step(struct wk_glm_fitter *f)
     t->objective[t->n++] = ll;
     if (f->converged) return 0;
     wk_glm_update_transitions(f->m, f->xi);
-    rc = mstep(f->m, f->d, f->gamma, f->o, f->epoch);
+    rc = mstep(f->m, f->d, f->gamma, f->o, f->epoch, f->ws);
     if (!rc) f->epoch++;
     return rc;
 }

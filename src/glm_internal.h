@@ -31,6 +31,13 @@ int wk_glm_data_term(double *value_n, double *gW, double *gb, const struct wk_gl
 /* M-steps. */
 int wk_glm_mstep_newton(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
                         const struct wk_glm_opts *o, unsigned long step_seed);
+/* Fisher scoring with its buffers kept in ws across calls (one fit, one
+ * thread at a time; NULL: allocated per call as wk_glm_mstep_newton). */
+struct wk_glm_mstep_ws;
+struct wk_glm_mstep_ws *wk_glm_mstep_ws_alloc(void);
+void wk_glm_mstep_ws_free(struct wk_glm_mstep_ws *ws);
+int wk_glm_mstep_newton_ws(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
+                           const struct wk_glm_opts *o, unsigned long step_seed, struct wk_glm_mstep_ws *ws);
 int wk_glm_mstep_adam(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
                       const struct wk_glm_opts *o, unsigned long step_seed);
 /* Windowed k-means initialisation (glm_init.c); no-op for S = 1. */
@@ -163,7 +170,8 @@ static inline double wk_glm_fast_log(double x)
 /* Observation terms of rows x N entries (row-major, the variances var [N]
  * by column) with rates u and counts x (NaN: missing, all terms 0):
  * val = the log-density without parameter-free terms (as wk_glm_obs_core);
- * when d1 is not NULL also its derivative d1 and Fisher weight w. */
+ * when d1 is not NULL also its derivative d1 and Fisher weight w, and then
+ * val may be NULL (the same d1 and w, cheaper). */
 void wk_glm_obs_block(double *val, double *d1, double *w, enum wk_glm_obs obs, const float *x, const double *u,
                       const double *var, size_t rows, size_t N);
 

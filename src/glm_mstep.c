@@ -22,7 +22,8 @@ static size_t max_len(const struct wk_glm_data *d)
 /* Rows of bins per call of wk_glm_obs_block in state_pass. */
 #define PASS_ROWS 256
 
-/* One state's share of the data term: values val [N], bias gradient gb [N],
+/* One state's share of the data term: values val [N] (may be NULL),
+ * bias gradient gb [N],
  * weight gradient gW [N][N] (may be NULL), Fisher weights wt [sum T][N]
  * (may be NULL). */
 static int state_pass(double *val, double *gb, double *gW, double *wt, const struct wk_glm_model *m,
@@ -38,7 +39,7 @@ static int state_pass(double *val, double *gb, double *gW, double *wt, const str
         for (size_t t0 = 0; t0 < q->T; t0 += PASS_ROWS) {
             size_t nt = q->T - t0 < PASS_ROWS ? q->T - t0 : PASS_ROWS;
             /* the derivatives land in D, then get their posterior weight */
-            wk_glm_obs_block(v, D + t0 * N, w, m->obs, q->x + t0 * N, u + t0 * N, m->var, nt, N);
+            wk_glm_obs_block(val ? v : NULL, D + t0 * N, w, m->obs, q->x + t0 * N, u + t0 * N, m->var, nt, N);
             for (size_t t = t0; t < t0 + nt; t++) {
                 double g = gamma[(off + t) * S + s], *Drow = D + t * N;
                 double *wrow = wt ? wt + (off + t) * N : NULL;
@@ -48,9 +49,11 @@ static int state_pass(double *val, double *gb, double *gW, double *wt, const str
                     if (wrow) memset(wrow, 0, N * sizeof *wrow);
                     continue;
                 }
+                if (val)
+#pragma omp simd
+                    for (size_t n = 0; n < N; n++) val[n] += g * vr[n];
 #pragma omp simd
                 for (size_t n = 0; n < N; n++) {
-                    val[n] += g * vr[n];
                     Drow[n] *= g;
                     gb[n] += Drow[n];
                 }
@@ -81,8 +84,8 @@ static int data_pass(double *value_n, double *gW, double *gb, double *wt, const 
     int rc = 0;
 #pragma omp parallel for schedule(dynamic) reduction(min : rc) if (S * Tall * N > WK_GLM_PARALLEL_MIN)
     for (size_t s = 0; s < S; s++) {
-        int r = state_pass(val + s * N, gbs + s * N, gW ? gW + s * NN : NULL, wt ? wt + s * Tall * N : NULL, m, W,
-                           d, gamma, s);
+        int r = state_pass(value_n ? val + s * N : NULL, gbs + s * N, gW ? gW + s * NN : NULL,
+                           wt ? wt + s * Tall * N : NULL, m, W, d, gamma, s);
         if (r < rc) rc = r;
     }
     for (size_t n = 0; n < N; n++) {
@@ -238,75 +241,117 @@ static void neuron_fisher(double *H, double *B, const double *wt, const struct w
 
 /* Every neuron's Fisher blocks at once, Hall [N][S][N1][N1] in the layout
  * of neuron_fisher: the packed outer products of z_t = (c_t, 1) times the
- * weights of all states and neurons in one GEMM per chunk of rows.  The
- * products do not depend on the state, so each row is packed once; the
- * work is split by fixed blocks of FISHER_COLS packed columns (the same
- * sums whatever the number of threads).  Rows whose weights are all zero
- * (posterior below WK_GLM_GAMMA_SKIP in every state) are left out. */
+ * weights of all states and neurons in one GEMM per chunk of rows and block
+ * of FISHER_COLS packed columns.  The products do not depend on the state,
+ * so each row is packed once per block, and the weights of a chunk once
+ * per thread; a block's columns are summed chunk after chunk by one thread
+ * (static schedule), so the sums do not depend on the number of threads.
+ * Rows whose weights are all zero (posterior below WK_GLM_GAMMA_SKIP in
+ * every state) are left out. */
 #define FISHER_CHUNK 256
 #define FISHER_COLS 128
-/* Columns c0 .. c0+nc-1 of the packed products into Hp; P is scratch
- * [FISHER_CHUNK][nc + S N] + N + 1, pair [2 nc]. */
-static void fisher_block(double *Hp, const double *wt, const struct wk_glm_data *d, size_t S, size_t c0,
-                         size_t nc, double *P, unsigned *pair)
+
+/* The packed columns c0 .. c0+nc-1 as runs (a, b0, len) of products
+ * z_a z_b, b = b0 .. b0+len-1, in seg [3 (nc + 1)]; returns their number. */
+static size_t fisher_runs(unsigned *seg, size_t N1, size_t c0, size_t nc)
 {
-    size_t N = d->N, N1 = N + 1, ntri = N1 * (N1 + 1) / 2, SN = S * N, Tall = wk_glm_data_samples(d);
-    double *Wc = P + FISHER_CHUNK * nc, *z = Wc + FISHER_CHUNK * SN;
-    size_t at = 0;
-    for (size_t a = 0; a < N1; a++) /* the (a, b) of each packed column of this block */
-        for (size_t b = a; b < N1; b++, at++)
-            if (at >= c0 && at < c0 + nc) {
-                pair[2 * (at - c0)] = (unsigned)a;
-                pair[2 * (at - c0) + 1] = (unsigned)b;
-            }
-    size_t r = 0, off = 0;
+    size_t nseg = 0, row0 = 0; /* row0: packed index of (a, a) */
+    for (size_t a = 0; a < N1; row0 += N1 - a, a++) {
+        size_t lo = c0 > row0 ? c0 : row0, hi = c0 + nc < row0 + N1 - a ? c0 + nc : row0 + N1 - a;
+        if (lo >= hi) continue;
+        seg[3 * nseg] = (unsigned)a;
+        seg[3 * nseg + 1] = (unsigned)(a + lo - row0);
+        seg[3 * nseg + 2] = (unsigned)(hi - lo);
+        nseg++;
+    }
+    return nseg;
+}
+
+/* Rows with a positive weight: their sample index and covariate row. */
+static size_t fisher_rows(size_t *at, const double **crow, const double *wt, const struct wk_glm_data *d, size_t S)
+{
+    size_t N = d->N, Tall = wk_glm_data_samples(d), R = 0, off = 0;
     for (size_t i = 0; i < d->n; i++) {
         const struct wk_glm_seq *q = d->seq + i;
         for (size_t t = 0; t < q->T; t++) {
-            double *wr = Wc + r * SN;
             int any = 0;
-            for (size_t s = 0; s < S; s++) {
-                const double *w = wt + (s * Tall + off + t) * N;
-                for (size_t n = 0; n < N; n++) {
-                    wr[s * N + n] = w[n] > 0 ? w[n] : 0;
-                    any |= w[n] > 0;
-                }
-            }
+            for (size_t s = 0; s < S; s++)
+                for (size_t n = 0; n < N; n++) any |= wt[(s * Tall + off + t) * N + n] > 0;
             if (!any) continue;
-            memcpy(z, q->c + t * N, N * sizeof *z);
-            z[N] = 1;
-            double *pr = P + r * nc;
-            for (size_t k = 0; k < nc; k++) pr[k] = z[pair[2 * k]] * z[pair[2 * k + 1]];
-            if (++r == FISHER_CHUNK) {
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)SN, (int)nc, (int)r, 1.0, Wc, (int)SN, P,
-                            (int)nc, 1.0, Hp + c0, (int)ntri);
-                r = 0;
-            }
+            at[R] = off + t;
+            crow[R++] = q->c + t * N;
         }
         off += q->T;
     }
-    if (r)
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)SN, (int)nc, (int)r, 1.0, Wc, (int)SN, P, (int)nc,
-                    1.0, Hp + c0, (int)ntri);
+    return R;
+}
+
+/* One chunk's products for the columns of runs seg into P [nr][nc] and
+ * their GEMM with the chunk's weights Wc [nr][S N] into Hp. */
+static void fisher_chunk_block(double *Hp, double *P, double *z, const double *Wc, const double *const *crow,
+                               size_t nr, const unsigned *seg, size_t nseg, size_t c0, size_t nc, size_t N,
+                               size_t SN)
+{
+    size_t N1 = N + 1, ntri = N1 * (N1 + 1) / 2;
+    for (size_t r = 0; r < nr; r++) {
+        memcpy(z, crow[r], N * sizeof *z);
+        z[N] = 1;
+        double *pr = P + r * nc;
+        for (size_t k = 0; k < nseg; k++) {
+            double za = z[seg[3 * k]];
+            const double *zb = z + seg[3 * k + 1];
+            size_t len = seg[3 * k + 2];
+            for (size_t j = 0; j < len; j++) pr[j] = za * zb[j];
+            pr += len;
+        }
+    }
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)SN, (int)nc, (int)nr, 1.0, Wc, (int)SN, P, (int)nc,
+                1.0, Hp + c0, (int)ntri);
+}
+
+/* The weights of a chunk's rows at [nr], Wc [nr][S N] (negative: 0). */
+static void fisher_chunk_weights(double *Wc, const double *wt, const size_t *at, size_t nr, size_t S, size_t N,
+                                 size_t Tall)
+{
+    for (size_t k = 0; k < nr; k++)
+        for (size_t s = 0; s < S; s++) {
+            const double *w = wt + (s * Tall + at[k]) * N;
+            double *wr = Wc + (k * S + s) * N;
+            for (size_t n = 0; n < N; n++) wr[n] = w[n] > 0 ? w[n] : 0;
+        }
 }
 
 static int fisher_all(double *Hall, const double *wt, const struct wk_glm_data *d, size_t S)
 {
-    size_t N = d->N, N1 = N + 1, ntri = N1 * (N1 + 1) / 2;
+    size_t N = d->N, N1 = N + 1, ntri = N1 * (N1 + 1) / 2, SN = S * N, Tall = wk_glm_data_samples(d);
     size_t blocks = (ntri + FISHER_COLS - 1) / FISHER_COLS;
     double *Hp = wk_calloc(S * N * ntri + 1, sizeof *Hp);
-    if (!Hp) return WK_ENOMEM;
-    int rc = 0;
-#pragma omp parallel for schedule(dynamic) reduction(min : rc) \
-    if (S * wk_glm_data_samples(d) * N * N > WK_GLM_PARALLEL_MIN)
-    for (size_t blk = 0; blk < blocks; blk++) {
-        size_t c0 = blk * FISHER_COLS, nc = ntri - c0 < FISHER_COLS ? ntri - c0 : FISHER_COLS;
-        double *P = wk_malloc_array(FISHER_CHUNK * (nc + S * N) + N1, sizeof *P);
-        unsigned *pair = wk_malloc_array(2 * nc, sizeof *pair);
-        if (P && pair) fisher_block(Hp, wt, d, S, c0, nc, P, pair);
-        else rc = WK_ENOMEM;
-        free(P);
-        free(pair);
+    size_t *at = wk_malloc_array(Tall + 1, sizeof *at);
+    const double **crow = wk_malloc_array(Tall + 1, sizeof *crow);
+    int rc = Hp && at && crow ? 0 : WK_ENOMEM;
+    size_t R = rc ? 0 : fisher_rows(at, crow, wt, d, S);
+    const int alloc_rc = rc;
+#pragma omp parallel reduction(min : rc) if (!alloc_rc && S * Tall * N * N > WK_GLM_PARALLEL_MIN)
+    {
+        double *Wc = wk_malloc_array(FISHER_CHUNK * (SN + FISHER_COLS) + N1, sizeof *Wc);
+        unsigned *seg = wk_malloc_array(3 * (FISHER_COLS + 1), sizeof *seg);
+        int r = alloc_rc ? alloc_rc : Wc && seg ? 0 : WK_ENOMEM;
+        double *P = Wc ? Wc + FISHER_CHUNK * SN : NULL, *z = P ? P + FISHER_CHUNK * FISHER_COLS : NULL;
+        /* every thread meets every chunk's loop (a worksharing construct) */
+        for (size_t r0 = 0; r0 < R; r0 += FISHER_CHUNK) {
+            size_t nr = R - r0 < FISHER_CHUNK ? R - r0 : FISHER_CHUNK;
+            if (!r) fisher_chunk_weights(Wc, wt, at + r0, nr, S, N, Tall);
+#pragma omp for schedule(static) nowait
+            for (size_t blk = 0; blk < blocks; blk++) {
+                if (r) continue;
+                size_t c0 = blk * FISHER_COLS, nc = ntri - c0 < FISHER_COLS ? ntri - c0 : FISHER_COLS;
+                size_t nseg = fisher_runs(seg, N1, c0, nc);
+                fisher_chunk_block(Hp, P, z, Wc, crow + r0, nr, seg, nseg, c0, nc, N, SN);
+            }
+        }
+        free(Wc);
+        free(seg);
+        if (r < rc) rc = r;
     }
     for (size_t n = 0; n < N && !rc; n++)
         for (size_t s = 0; s < S; s++) {
@@ -316,6 +361,8 @@ static int fisher_all(double *Hall, const double *wt, const struct wk_glm_data *
                 for (size_t b = a; b < N1; b++) H[a * N1 + b] = H[b * N1 + a] = *hp++;
         }
     free(Hp);
+    free(at);
+    free(crow);
     return rc;
 }
 
@@ -675,7 +722,7 @@ static int mstep_onehot_newton(struct wk_glm_model *m, struct newton_ws *ws, con
     for (size_t it = 0; !rc && it < o->newton; it++) {
         memcpy(W0, m->W, SNN * sizeof *W0);
         memcpy(W0 + SNN, m->bias, m->N * sizeof *W0);
-        rc = data_pass(ws->obj, ws->gW, ws->gb, ws->wt, m, m->W, d, gamma);
+        rc = data_pass(NULL, ws->gW, ws->gb, ws->wt, m, m->W, d, gamma); /* the rows need no values */
         if (!rc) rc = onehot_rows(m, ws, d, W0, W0 + SNN, o, wk_glm_key(key, it));
         wk_glm_onehot_weights(m);
     }
@@ -683,28 +730,71 @@ static int mstep_onehot_newton(struct wk_glm_model *m, struct newton_ws *ws, con
     return rc;
 }
 
+static int newton_run(struct wk_glm_model *m, struct newton_ws *ws, const struct wk_glm_data *d,
+                      const double *gamma, const struct wk_glm_opts *o, unsigned long step_seed)
+{
+    if (m->prior == WK_GLM_PRIOR_ONEHOT) return mstep_onehot_newton(m, ws, d, gamma, o, step_seed);
+    struct wk_glm_model *trial = wk_glm_model_alloc(m->S, m->N, o);
+    int rc = trial ? 0 : WK_ENOMEM;
+    double *Wbar = ws->Wbar;
+    if (m->prior == WK_GLM_PRIOR_GAUSSIAN) wk_glm_state_mean(ws->Wbar, m);
+    else ws->Wbar = NULL;
+    int fresh = 0;
+    for (size_t it = 0; !rc && it < o->newton; it++)
+        rc = newton_iteration(m, trial, ws, d, gamma, &fresh, it + 1 == o->newton);
+    ws->Wbar = Wbar;
+    wk_glm_model_free(trial);
+    return rc;
+}
+
 int wk_glm_mstep_newton(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
                         const struct wk_glm_opts *o, unsigned long step_seed)
 {
-    struct newton_ws ws;
-    int rc = newton_ws_alloc(&ws, m, d, o->newton);
-    if (rc) return rc;
-    if (m->prior == WK_GLM_PRIOR_ONEHOT) {
-        rc = mstep_onehot_newton(m, &ws, d, gamma, o, step_seed);
-        newton_ws_free(&ws);
-        return rc;
+    return wk_glm_mstep_newton_ws(m, d, gamma, o, step_seed, NULL);
+}
+
+/* The Fisher-scoring buffers kept from one epoch to the next (the weights
+ * alone are S x samples x N doubles), rebuilt when the sizes change. */
+struct wk_glm_mstep_ws {
+    struct newton_ws nw;
+    size_t S, N, samples, newton;
+    int prior, ready;
+};
+
+struct wk_glm_mstep_ws *wk_glm_mstep_ws_alloc(void) { return wk_calloc(1, sizeof(struct wk_glm_mstep_ws)); }
+
+void wk_glm_mstep_ws_free(struct wk_glm_mstep_ws *ws)
+{
+    if (!ws) return;
+    if (ws->ready) newton_ws_free(&ws->nw);
+    free(ws);
+}
+
+int wk_glm_mstep_newton_ws(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
+                           const struct wk_glm_opts *o, unsigned long step_seed, struct wk_glm_mstep_ws *keep)
+{
+    struct newton_ws local;
+    memset(&local, 0, sizeof local);
+    struct newton_ws *ws = keep ? &keep->nw : &local;
+    size_t samples = wk_glm_data_samples(d);
+    int rc = 0;
+    if (!keep || !keep->ready || keep->S != m->S || keep->N != m->N || keep->samples != samples ||
+        keep->newton != o->newton || keep->prior != (int)m->prior) {
+        if (keep && keep->ready) newton_ws_free(ws);
+        if (keep) keep->ready = 0;
+        rc = newton_ws_alloc(ws, m, d, o->newton);
+        if (rc) return rc;
+        if (keep) {
+            keep->S = m->S;
+            keep->N = m->N;
+            keep->samples = samples;
+            keep->newton = o->newton;
+            keep->prior = (int)m->prior;
+            keep->ready = 1;
+        }
     }
-    struct wk_glm_model *trial = wk_glm_model_alloc(m->S, m->N, o);
-    if (!trial) rc = WK_ENOMEM;
-    double *Wbar = ws.Wbar;
-    if (m->prior == WK_GLM_PRIOR_GAUSSIAN) wk_glm_state_mean(ws.Wbar, m);
-    else ws.Wbar = NULL;
-    int fresh = 0;
-    for (size_t it = 0; !rc && it < o->newton; it++)
-        rc = newton_iteration(m, trial, &ws, d, gamma, &fresh, it + 1 == o->newton);
-    ws.Wbar = Wbar;
-    wk_glm_model_free(trial);
-    newton_ws_free(&ws);
+    rc = newton_run(m, ws, d, gamma, o, step_seed);
+    if (!keep) newton_ws_free(ws);
     return rc;
 }
 

@@ -87,6 +87,16 @@ static INLINE void poisson_block(double *restrict val, double *restrict d1, doub
         }
         return;
     }
+    if (!val) { /* derivatives only: no logarithm */
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            double f, rf, df;
+            poisson_rate(&f, &rf, &df, u[i], e[i]);
+            d1[i] = ok[i] * ((xd[i] - f) * (df * rf));
+            w[i] = ok[i] * (df * df * rf);
+        }
+        return;
+    }
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         double f, rf, df;
@@ -123,8 +133,9 @@ static INLINE void bernoulli_block(double *restrict val, double *restrict d1, do
 VECTOR_CLONES static void obs_chunk(double *val, double *d1, double *w, enum wk_glm_obs obs, const float *x, const double *u,
                       const double *var, size_t n)
 {
-    double tmp[3 * OBS_CHUNK];
+    double tmp[4 * OBS_CHUNK];
     double *restrict xd = tmp, *restrict ok = tmp + n, *restrict e = tmp + 2 * n;
+    if (!val && obs != WK_GLM_POISSON) val = tmp + 3 * n; /* values computed, not kept */
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         double xi = x[i];
@@ -156,13 +167,14 @@ void wk_glm_obs_block(double *val, double *d1, double *w, enum wk_glm_obs obs, c
         for (size_t r = 0; r < rows; r++)
             for (size_t j = 0; j < N; j += OBS_CHUNK) {
                 size_t i = r * N + j, n = N - j < OBS_CHUNK ? N - j : OBS_CHUNK;
-                obs_chunk(val + i, d1 ? d1 + i : NULL, d1 ? w + i : NULL, obs, x + i, u + i, var + j, n);
+                obs_chunk(val ? val + i : NULL, d1 ? d1 + i : NULL, d1 ? w + i : NULL, obs, x + i, u + i, var + j,
+                          n);
             }
         return;
     }
     size_t total = rows * N;
     for (size_t i = 0; i < total; i += OBS_CHUNK) {
         size_t n = total - i < OBS_CHUNK ? total - i : OBS_CHUNK;
-        obs_chunk(val + i, d1 ? d1 + i : NULL, d1 ? w + i : NULL, obs, x + i, u + i, NULL, n);
+        obs_chunk(val ? val + i : NULL, d1 ? d1 + i : NULL, d1 ? w + i : NULL, obs, x + i, u + i, NULL, n);
     }
 }
