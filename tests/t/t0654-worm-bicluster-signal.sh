@@ -12,7 +12,7 @@ cd "$TMP"
 worm-simulate bicluster -c 3,3 -p 1 -T 40 --duration 8 -s 9 -o sim.h5
 
 draws() { h5dump -g /results/bicluster "$1" | sed 1d; }
-args="-n 300 -c 2 -p 1 -L 4 -s 5 --save-params sim.h5"
+args="-n 800 -c 2 -p 1 -L 4 -s 5 --save-params sim.h5"
 
 run_tool worm-bicluster $args -o full.h5
 is "$rc" 0 "uninterrupted run"
@@ -41,7 +41,7 @@ ok "SIGTERM: one line saying where it stopped" \
     grep -q "^worm-bicluster: stopped by signal 15 at iteration [0-9]*; checkpoint 'ck.h5' saved; rerun the same command to resume$" "$err"
 is "$(wc -l <"$err" | tr -d ' ')" 1 "SIGTERM: one line on stderr"
 stopped=$(sed -n 's/.* at iteration \([0-9]*\);.*/\1/p' "$err")
-ok "SIGTERM: stopped before the end (iteration $stopped)" test "$stopped" -lt 300
+ok "SIGTERM: stopped before the end (iteration $stopped)" test "$stopped" -lt 800
 
 run_tool worm-bicluster $args --checkpoint ck.h5 --checkpoint-every 25 -o part.h5
 is "$rc" 0 "rerun resumes"
