@@ -41,32 +41,60 @@ static size_t blocks_of(struct block *b, const struct wk_glm_model *m)
     return k;
 }
 
-int wk_glm_checkpoint_save(const char *path, const struct wk_glm_model *m, size_t epoch,
-                           const struct wk_glm_trace *trace, unsigned long key)
+/* Close the temporary checkpoint and rename it over path (rc == 0), or
+ * remove it; frees tmp. */
+static int checkpoint_finish(hid_t f, char *tmp, const char *path, int rc)
 {
-    size_t len = strlen(path) + 5;
-    char *tmp = wk_malloc_array(len, 1), keytext[32];
-    if (!tmp) return WK_ENOMEM;
-    snprintf(tmp, len, "%s.tmp", path);
-    snprintf(keytext, sizeof keytext, "%lu", key);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        free(tmp);
-        return wk_fail(WK_EIO, "'%s': cannot create the checkpoint", path);
-    }
-    struct block b[8];
-    size_t nb = blocks_of(b, m);
-    int rc = wk_h5_set_attr_string(f, "key", keytext);
-    if (!rc) rc = wk_h5_set_attr_long(f, "epoch", (long)epoch);
-    for (size_t i = 0; !rc && i < nb; i++) rc = wk_h5_write_double(f, b[i].name, 1, &b[i].n, b[i].data);
-    size_t tn = trace->n ? trace->n : 0;
-    if (!rc && tn) rc = wk_h5_write_double(f, "trace", 1, &tn, trace->objective);
     if (H5Fclose(f) < 0 && !rc) rc = wk_h5_fail(path, "closing the checkpoint");
     if (!rc && rename(tmp, path) != 0)
         rc = wk_fail(WK_EIO, "'%s': cannot rename the checkpoint: %s", path, strerror(errno));
     if (rc) unlink(tmp);
     free(tmp);
     return rc;
+}
+
+/* A checkpoint is written to "<path>.tmp" and renamed over path, so a run
+ * killed while writing keeps the previous one.  The new file carries the
+ * run's key; on failure *rc holds the (logged) error and -1 is returned. */
+static hid_t checkpoint_create(const char *path, unsigned long key, char **tmp, int *rc)
+{
+    size_t len = strlen(path) + 5;
+    char keytext[32];
+    *tmp = wk_malloc_array(len, 1);
+    if (!*tmp) {
+        *rc = WK_ENOMEM;
+        return -1;
+    }
+    snprintf(*tmp, len, "%s.tmp", path);
+    snprintf(keytext, sizeof keytext, "%lu", key);
+    hid_t f = H5Fcreate(*tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        free(*tmp);
+        *rc = wk_fail(WK_EIO, "'%s': cannot create the checkpoint", path);
+        return -1;
+    }
+    *rc = wk_h5_set_attr_string(f, "key", keytext);
+    if (*rc) {
+        checkpoint_finish(f, *tmp, path, *rc);
+        return -1;
+    }
+    return f;
+}
+
+int wk_glm_checkpoint_save(const char *path, const struct wk_glm_model *m, size_t epoch,
+                           const struct wk_glm_trace *trace, unsigned long key)
+{
+    char *tmp;
+    int rc;
+    hid_t f = checkpoint_create(path, key, &tmp, &rc);
+    if (f < 0) return rc;
+    struct block b[8];
+    size_t nb = blocks_of(b, m);
+    rc = wk_h5_set_attr_long(f, "epoch", (long)epoch);
+    for (size_t i = 0; !rc && i < nb; i++) rc = wk_h5_write_double(f, b[i].name, 1, &b[i].n, b[i].data);
+    size_t tn = trace->n ? trace->n : 0;
+    if (!rc && tn) rc = wk_h5_write_double(f, "trace", 1, &tn, trace->objective);
+    return checkpoint_finish(f, tmp, path, rc);
 }
 
 static int read_block(hid_t f, const char *path, const struct block *b)
@@ -194,26 +222,14 @@ static int write_record(hid_t f, const char *path, const double *rec)
 
 int glm_checkpoint_write(const char *path, unsigned long key, size_t n_fits, const double *recs, size_t len)
 {
-    size_t plen = strlen(path) + 5;
-    char *tmp = wk_malloc_array(plen, 1), keytext[32];
-    if (!tmp) return WK_ENOMEM;
-    snprintf(tmp, plen, "%s.tmp", path);
-    snprintf(keytext, sizeof keytext, "%lu", key);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        free(tmp);
-        return wk_fail(WK_EIO, "'%s': cannot create the checkpoint", path);
-    }
-    int rc = wk_h5_set_attr_string(f, "key", keytext);
-    if (!rc) rc = wk_h5_set_attr_long(f, "fits", (long)n_fits);
+    char *tmp;
+    int rc;
+    hid_t f = checkpoint_create(path, key, &tmp, &rc);
+    if (f < 0) return rc;
+    rc = wk_h5_set_attr_long(f, "fits", (long)n_fits);
     for (size_t at = 0; !rc && at < len; at += GLM_RECORD_HEAD + (size_t)recs[at + 4] + (size_t)recs[at + 5])
         rc = write_record(f, path, recs + at);
-    if (H5Fclose(f) < 0 && !rc) rc = wk_h5_fail(path, "closing the checkpoint");
-    if (!rc && rename(tmp, path) != 0)
-        rc = wk_fail(WK_EIO, "'%s': cannot rename the checkpoint: %s", path, strerror(errno));
-    if (rc) unlink(tmp);
-    free(tmp);
-    return rc;
+    return checkpoint_finish(f, tmp, path, rc);
 }
 
 struct grid {

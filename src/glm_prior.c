@@ -153,6 +153,24 @@ double wk_glm_onehot_forward(const struct wk_glm_model *m, const double *gumbel,
     return prior;
 }
 
+/* Gradient of one entry's three logits: through log A (prior - q), then the
+ * data term through A (rg = softplus(rho) x dL/dW); -log q also depends on
+ * the logits through its class weights. */
+static void logit_grad(double *gl3, const double *A, const double *gxp, const double *gxq, const double *gaq,
+                       const double *logq, double rg, double tau)
+{
+    double glogx[3], sumg = 0, sumq = gaq[0] + gaq[1] + gaq[2];
+    for (int k = 0; k < 3; k++) {
+        glogx[k] = gxp[k] - gxq[k];
+        sumg += glogx[k];
+    }
+    for (int k = 0; k < 3; k++) {
+        double hot = (k == WK_GLM_EXC) - (k == WK_GLM_INH);
+        double dy = glogx[k] - A[k] * sumg + rg * A[k] * (hot - A[WK_GLM_EXC] + A[WK_GLM_INH]);
+        gl3[k] += dy / tau - (gaq[k] - exp(logq[k]) * sumq);
+    }
+}
+
 void wk_glm_onehot_row_backward(const struct wk_glm_model *m, const double *noise, size_t n, const double *gW,
                                 double *gl, double *grho, double *gpi)
 {
@@ -171,18 +189,7 @@ void wk_glm_onehot_row_backward(const struct wk_glm_model *m, const double *nois
             double r = wk_glm_softplus(m->rho[i]), g = gW ? gW[i] : 0;
             if (grho) grho[i] += g * (A[WK_GLM_EXC] - A[WK_GLM_INH]) * wk_glm_sigmoid(m->rho[i]);
             if (gl) {
-                /* through log A (prior - q), then the data term through A */
-                double glogx[3], sumg = 0, sumq = gaq[0] + gaq[1] + gaq[2];
-                for (int k = 0; k < 3; k++) {
-                    glogx[k] = gxp[k] - gxq[k];
-                    sumg += glogx[k];
-                }
-                for (int k = 0; k < 3; k++) {
-                    double hot = (k == WK_GLM_EXC) - (k == WK_GLM_INH);
-                    double dy = glogx[k] - A[k] * sumg + r * g * A[k] * (hot - A[WK_GLM_EXC] + A[WK_GLM_INH]);
-                    /* -log q also depends on l through its class weights */
-                    gl[3 * i + (size_t)k] += dy / tau - (gaq[k] - exp(logq[k]) * sumq);
-                }
+                logit_grad(gl + 3 * i, A, gxp, gxq, gaq, logq, r * g, tau);
             }
             if (gpi) {
                 double sump = gap[0] + gap[1] + gap[2];
@@ -268,16 +275,7 @@ void wk_glm_onehot_row_grad(const struct wk_glm_model *m, const double *cache, s
             concrete3_grad(gxq, gaq, logA, logq, tau);
             double r = c[6], g = gW[i];
             grho[i] += g * (A[WK_GLM_EXC] - A[WK_GLM_INH]) * wk_glm_sigmoid(m->rho[i]);
-            double glogx[3], sumg = 0, sumq = gaq[0] + gaq[1] + gaq[2];
-            for (int k = 0; k < 3; k++) {
-                glogx[k] = gxp[k] - gxq[k];
-                sumg += glogx[k];
-            }
-            for (int k = 0; k < 3; k++) {
-                double hot = (k == WK_GLM_EXC) - (k == WK_GLM_INH);
-                double dy = glogx[k] - A[k] * sumg + r * g * A[k] * (hot - A[WK_GLM_EXC] + A[WK_GLM_INH]);
-                gl[3 * i + (size_t)k] += dy / tau - (gaq[k] - exp(logq[k]) * sumq);
-            }
+            logit_grad(gl + 3 * i, A, gxp, gxq, gaq, logq, r * g, tau);
             if (!m->fix_pibar) {
                 double sump = gap[0] + gap[1] + gap[2];
                 for (int k = 0; k < 3; k++) gpi[3 * ip + (size_t)k] += gap[k] - pi[6 * j + 3 + (size_t)k] * sump;
