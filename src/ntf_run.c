@@ -236,6 +236,17 @@ static int traces_hash(const struct traces *tr, uint64_t *hash)
     return rc;
 }
 
+/* The source's neuron axis: atlas names of the columns cols[0..N-1]. */
+static int name_neurons(struct source *s, const size_t *cols, size_t N)
+{
+    s->neuron_names = wk_calloc(N ? N : 1, sizeof *s->neuron_names);
+    if (!s->neuron_names) return WK_ENOMEM;
+    for (size_t k = 0; k < N; k++) s->neuron_names[k] = (char *)wk_atlas_name(cols[k]);
+    s->axes.N = N;
+    s->axes.neurons = s->neuron_names;
+    return 0;
+}
+
 static int source_from_traces(struct source *s, struct wk_file *const *in, size_t n, const struct wk_ntf_run *run)
 {
     struct traces *tr = wk_calloc(1, sizeof *tr);
@@ -258,13 +269,9 @@ static int source_from_traces(struct source *s, struct wk_file *const *in, size_
     tr->set.T = tr->T;
     tr->set.W = tr->wn;
     tr->set.worms = tr->worms;
-    s->neuron_names = wk_calloc(tr->N, sizeof *s->neuron_names);
-    if (!s->neuron_names) return WK_ENOMEM;
-    for (size_t k = 0; k < tr->N; k++) s->neuron_names[k] = (char *)wk_atlas_name(tr->cols[k]);
+    if (name_neurons(s, tr->cols, tr->N)) return WK_ENOMEM;
     wk_ntf_tensor_callback(&s->X, traces_block, tr, tr->P, tr->T, tr->W);
     s->mode = "matrix-free";
-    s->axes.N = tr->N;
-    s->axes.neurons = s->neuron_names;
     s->axes.time = tr->time;
     s->axes.recordings = tr->ids;
     return 0;
@@ -289,14 +296,10 @@ static int source_from_recordings(struct source *s, struct wk_file *const *in, s
     int rc = wk_affinity_input_read(&s->input, in, n, run->aff, run->all_neurons);
     if (rc) return rc;
     struct wk_affinity_input *a = s->input;
-    s->neuron_names = wk_calloc(a->N, sizeof *s->neuron_names);
-    if (!s->neuron_names) return WK_ENOMEM;
-    for (size_t k = 0; k < a->N; k++) s->neuron_names[k] = (char *)wk_atlas_name(a->cols[k]);
+    if (name_neurons(s, a->cols, a->N)) return WK_ENOMEM;
     if ((rc = wk_affinity_input_dense(a, &s->dense)) != 0) return rc;
     wk_ntf_tensor_dense(&s->X, s->dense, NULL, a->P, a->T, a->W);
     s->mode = "dense";
-    s->axes.N = a->N;
-    s->axes.neurons = s->neuron_names;
     s->axes.time = a->time;
     s->axes.recordings = a->ids;
     return 0;
