@@ -40,12 +40,13 @@ void wk_derivative_column(double *dy, const double *x, size_t stride, const doub
 
 int wk_derivative_matrix(float *dst, const float *src, const double *time, size_t T, size_t C)
 {
-    double *x = wk_malloc_array(T ? T : 1, sizeof *x);
+    double *x = wk_malloc_array(T ? T : 1, WK_COLUMN_BLOCK * sizeof *x);
     if (!x) return WK_ENOMEM;
-    for (size_t c = 0; c < C; c++) {
-        for (size_t t = 0; t < T; t++) x[t] = src[t * C + c];
-        wk_derivative_column(x, x, 1, time, T);
-        for (size_t t = 0; t < T; t++) dst[t * C + c] = (float)x[t];
+    for (size_t c0 = 0; c0 < C; c0 += WK_COLUMN_BLOCK) {
+        size_t w = wk_columns_width(C, c0);
+        wk_columns_load(x, src, T, C, c0, w);
+        for (size_t j = 0; j < w; j++) wk_derivative_column(x + j * T, x + j * T, 1, time, T);
+        wk_columns_store(dst, x, T, C, c0, w, NULL);
     }
     free(x);
     return 0;

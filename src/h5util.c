@@ -7,12 +7,18 @@
  * (even H5Iget_name) clears on entry; so each function computes the names
  * it may report before doing any work, and calls wk_h5_fail() right after
  * the failing call, before closing anything. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <omp.h>
+#include <zlib.h>
+
+#include "wormkit/wk_cli.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_file.h"
 #include "wormkit/wk_util.h"
@@ -22,7 +28,8 @@
 #define PATH_LEN 1024
 #define COMPRESS_MIN_BYTES 1024 /* smaller datasets stay contiguous */
 #define CHUNK_ELEMS 65536       /* target elements per chunk */
-#define DEFLATE_LEVEL 1
+#define DEFLATE_LEVEL_DEFAULT 1 /* named files; pipes get 0 */
+#define DEFLATE_LEVEL_ENV "WORMKIT_DEFLATE_LEVEL"
 
 /* The kinds of numbers the typed helpers move between memory and file. */
 enum num_kind { NUM_FLOAT, NUM_DOUBLE, NUM_INT, NUM_UINT8 };
@@ -164,7 +171,83 @@ static void chunk_shape(int rank, const hsize_t *dims, hsize_t *chunk)
     }
 }
 
-static hid_t dataset_plist(int rank, const hsize_t *dims, size_t bytes)
+/* --- compression level --- */
+
+static int deflate_level_chosen = -1; /* wk_h5_set_deflate_level; -1: not set */
+
+int wk_h5_set_deflate_level(int level)
+{
+    if (level < -1 || level > 9)
+        return wk_fail(WK_EINVAL, "invalid deflate level %d (0 to 9)", level);
+    deflate_level_chosen = level;
+    return 0;
+}
+
+int wk_h5_deflate_level_option(const char *arg)
+{
+    long level;
+    if (wk_parse_long(arg, 0, 9, "--level", &level) < 0)
+        return WK_EUSAGE;
+    return wk_h5_set_deflate_level((int)level);
+}
+
+/* WORMKIT_DEFLATE_LEVEL, read once: -1 when unset (or invalid: warned). */
+static int env_deflate_level(void)
+{
+    static int level = -2;
+    const char *s;
+    char *end;
+    long v;
+
+    if (level != -2)
+        return level;
+    level = -1;
+    s = getenv(DEFLATE_LEVEL_ENV);
+    if (!s || !*s)
+        return level;
+    v = strtol(s, &end, 10);
+    if (*end == '\0' && v >= 0 && v <= 9)
+        level = (int)v;
+    else
+        wk_log(WK_LOG_WARN, "ignoring %s='%s' (not an integer from 0 to 9)", DEFLATE_LEVEL_ENV, s);
+    return level;
+}
+
+/* An in-memory (core driver) output while stdout is a pipe or a socket:
+ * the image goes to the next tool, which reads it at once. */
+static int writes_to_pipe(hid_t loc)
+{
+    struct stat st;
+    hid_t fid, fapl;
+    int core;
+
+    if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+        return 0;
+    fid = H5Iget_file_id(loc);
+    if (fid < 0)
+        return 0;
+    fapl = H5Fget_access_plist(fid);
+    core = fapl >= 0 && H5Pget_driver(fapl) == H5FD_CORE;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    H5Fclose(fid);
+    return core;
+}
+
+int wk_h5_deflate_level(hid_t loc)
+{
+    int env;
+
+    if (deflate_level_chosen >= 0)
+        return deflate_level_chosen;
+    env = env_deflate_level();
+    if (env >= 0)
+        return env;
+    return writes_to_pipe(loc) ? 0 : DEFLATE_LEVEL_DEFAULT;
+}
+
+/* level 0 (or small data): contiguous, unfiltered. */
+static hid_t dataset_plist(int rank, const hsize_t *dims, size_t bytes, int level)
 {
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hsize_t chunk[MAX_RANK];
@@ -173,17 +256,212 @@ static hid_t dataset_plist(int rank, const hsize_t *dims, size_t bytes)
         return -1;
     if (H5Pset_obj_track_times(dcpl, 0) < 0 || wk_h5_keep_attrs_compact(dcpl) < 0)
         goto fail;
-    if (rank > 0 && bytes > COMPRESS_MIN_BYTES) {
+    if (rank > 0 && level > 0 && bytes > COMPRESS_MIN_BYTES) {
         chunk_shape(rank, dims, chunk);
         /* No shuffle filter: traces are mostly NaN columns, which deflate
          * compresses better unshuffled (measured: 1.60 vs 1.83 MB). */
-        if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0)
+        if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_deflate(dcpl, (unsigned)level) < 0)
             goto fail;
     }
     return dcpl;
 fail:
     H5Pclose(dcpl);
     return -1;
+}
+
+/* --- chunks compressed in parallel ---
+ *
+ * HDF5 runs its filters on one thread.  For a deflated dataset whose
+ * memory and file types agree, the chunks are compressed here on as many
+ * threads as OpenMP would use (OMP_NUM_THREADS, -@), exactly as HDF5's
+ * deflate filter does (compress2 of the whole chunk, edge chunks padded
+ * with the fill value 0), and written in chunk order with H5Dwrite_chunk:
+ * the file is byte for byte the one H5Dwrite would make, whatever the
+ * thread count. */
+
+struct chunk_grid {
+    int rank;
+    hsize_t dims[MAX_RANK], chunk[MAX_RANK], grid[MAX_RANK];
+    size_t elem, chunk_bytes, n_chunks;
+    int level;
+};
+
+static void chunk_grid_init(struct chunk_grid *g, int rank, const hsize_t *dims, size_t elem, int level)
+{
+    g->rank = rank;
+    g->elem = elem;
+    g->level = level;
+    chunk_shape(rank, dims, g->chunk);
+    g->chunk_bytes = elem;
+    g->n_chunks = 1;
+    for (int i = 0; i < rank; i++) {
+        g->dims[i] = dims[i];
+        g->grid[i] = (dims[i] + g->chunk[i] - 1) / g->chunk[i];
+        g->chunk_bytes *= (size_t)g->chunk[i];
+        g->n_chunks *= (size_t)g->grid[i];
+    }
+}
+
+/* Chunk k (row-major over the grid) copied into buf, zeros outside the
+ * extent; its element offset into offset. */
+static void chunk_gather(const struct chunk_grid *g, const unsigned char *data, size_t k, unsigned char *buf,
+                         hsize_t *offset)
+{
+    int last = g->rank - 1;
+    size_t rows = 1, row_len, partial = 0;
+
+    for (int i = last; i >= 0; i--) {
+        offset[i] = (hsize_t)(k % g->grid[i]) * g->chunk[i];
+        k /= g->grid[i];
+        partial |= offset[i] + g->chunk[i] > g->dims[i];
+    }
+    if (partial)
+        memset(buf, 0, g->chunk_bytes);
+    for (int i = 0; i < last; i++)
+        rows *= (size_t)g->chunk[i];
+    row_len = (size_t)(g->dims[last] - offset[last] < g->chunk[last] ? g->dims[last] - offset[last] : g->chunk[last]);
+    for (size_t r = 0; r < rows; r++) {
+        size_t rest = r, src = 0, scale = 1;
+        int inside = 1;
+        for (int i = last - 1; i >= 0; i--) {
+            hsize_t at = offset[i] + rest % g->chunk[i];
+            rest /= g->chunk[i];
+            inside &= at < g->dims[i];
+            scale *= (size_t)g->dims[i + 1];
+            src += (size_t)at * scale;
+        }
+        if (inside)
+            memcpy(buf + r * (size_t)g->chunk[last] * g->elem, data + (src + (size_t)offset[last]) * g->elem,
+                   row_len * g->elem);
+    }
+}
+
+/* HDF5's deflate filter fails (and the chunk is stored unfiltered, filter
+ * mask 1) when the output exceeds ceil(1.001 n) + 12 bytes. */
+static size_t hdf5_deflate_room(size_t n)
+{
+    return n + (n + 999) / 1000 + 12;
+}
+
+struct chunk_job {
+    unsigned char *in, *out;
+    uLongf out_len;
+    hsize_t offset[MAX_RANK];
+    int ok;
+};
+
+static void chunk_compress(const struct chunk_grid *g, const void *data, size_t k, struct chunk_job *job)
+{
+    chunk_gather(g, data, k, job->in, job->offset);
+    job->out_len = compressBound((uLong)g->chunk_bytes);
+    job->ok = compress2(job->out, &job->out_len, job->in, (uLong)g->chunk_bytes, g->level) == Z_OK;
+}
+
+static int chunk_store(hid_t dset, const struct chunk_grid *g, const struct chunk_job *job, const struct where *w)
+{
+    int stored_raw = !job->ok || job->out_len > hdf5_deflate_room(g->chunk_bytes);
+    const unsigned char *bytes = stored_raw ? job->in : job->out;
+    size_t len = stored_raw ? g->chunk_bytes : (size_t)job->out_len;
+
+    if (H5Dwrite_chunk(dset, H5P_DEFAULT, stored_raw ? 1u : 0u, job->offset, len, bytes) < 0)
+        return h5_fail(w, "cannot write");
+    return 0;
+}
+
+static void chunk_jobs_free(struct chunk_job *jobs, size_t n)
+{
+    for (size_t j = 0; jobs && j < n; j++) {
+        free(jobs[j].in);
+        free(jobs[j].out);
+    }
+    free(jobs);
+}
+
+/* One batch of chunks shared by the workers: worker k compresses jobs k,
+ * k + workers, k + 2 workers, ... */
+#define MAX_WORKERS 64
+
+struct chunk_batch {
+    const struct chunk_grid *g;
+    const void *data;
+    size_t start, count, workers;
+    struct chunk_job *jobs;
+};
+
+struct chunk_worker {
+    const struct chunk_batch *b;
+    size_t first;
+};
+
+static void *chunk_worker_run(void *arg)
+{
+    const struct chunk_worker *w = arg;
+    const struct chunk_batch *b = w->b;
+    for (size_t j = w->first; j < b->count; j += b->workers)
+        chunk_compress(b->g, b->data, b->start + j, &b->jobs[j]);
+    return NULL;
+}
+
+/* Threads started and joined per batch (rather than OpenMP's pool, which
+ * outlives main and shows as possibly lost memory in valgrind); a worker
+ * that cannot be started runs on this thread. */
+static void chunk_batch_run(const struct chunk_batch *b)
+{
+    pthread_t tid[MAX_WORKERS];
+    struct chunk_worker w[MAX_WORKERS];
+    int started[MAX_WORKERS] = {0};
+
+    w[0].b = b;
+    w[0].first = 0;
+    for (size_t k = 1; k < b->workers; k++) {
+        w[k].b = b;
+        w[k].first = k;
+        started[k] = pthread_create(&tid[k], NULL, chunk_worker_run, &w[k]) == 0;
+    }
+    chunk_worker_run(&w[0]);
+    for (size_t k = 1; k < b->workers; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            chunk_worker_run(&w[k]);
+    }
+}
+
+static int write_chunks(hid_t dset, const struct chunk_grid *g, const void *data, const struct where *w)
+{
+    size_t workers = (size_t)omp_get_max_threads(), batch, room = compressBound((uLong)g->chunk_bytes);
+    struct chunk_job *jobs;
+    int rc = 0;
+
+    if (workers > MAX_WORKERS)
+        workers = MAX_WORKERS;
+    batch = 4 * workers;
+    if (batch > g->n_chunks)
+        batch = g->n_chunks;
+    jobs = wk_calloc(batch, sizeof *jobs);
+    for (size_t j = 0; jobs && j < batch; j++)
+        if (!(jobs[j].in = malloc(g->chunk_bytes)) || !(jobs[j].out = malloc(room))) {
+            chunk_jobs_free(jobs, batch);
+            jobs = NULL;
+        }
+    if (!jobs)
+        return wk_fail(WK_ENOMEM, "out of memory");
+    for (size_t start = 0; rc == 0 && start < g->n_chunks; start += batch) {
+        struct chunk_batch b = {g, data, start, g->n_chunks - start < batch ? g->n_chunks - start : batch, 0, jobs};
+        b.workers = workers < b.count ? workers : b.count;
+        chunk_batch_run(&b);
+        for (size_t j = 0; rc == 0 && j < b.count; j++)
+            rc = chunk_store(dset, g, &jobs[j], w);
+    }
+    chunk_jobs_free(jobs, batch);
+    return rc;
+}
+
+/* Whether the chunks can be compressed here: deflate on, same bytes in
+ * memory and file. */
+static int compress_here(hid_t dcpl, hid_t ftype, hid_t mtype)
+{
+    return H5Pget_layout(dcpl) == H5D_CHUNKED && H5Tequal(ftype, mtype) > 0 && H5Tget_class(ftype) != H5T_STRING;
 }
 
 static hid_t vlen_string_type(H5T_cset_t cset)
@@ -402,10 +680,10 @@ static int create_and_write(hid_t loc, const char *name, const struct where *w, 
                             int rank, const hsize_t *dims, size_t bytes, const void *data, int compress)
 {
     hid_t space = -1, dcpl = -1, lcpl = -1, dset = -1;
-    int rc = 0;
+    int rc = 0, level = compress ? wk_h5_deflate_level(loc) : 0;
 
     space = create_space(rank, dims);
-    dcpl = dataset_plist(rank, dims, compress ? bytes : 0);
+    dcpl = dataset_plist(rank, dims, compress ? bytes : 0, level);
     lcpl = link_plist();
     if (space < 0 || dcpl < 0 || lcpl < 0) {
         rc = h5_fail(w, "cannot create dataset");
@@ -416,8 +694,13 @@ static int create_and_write(hid_t loc, const char *name, const struct where *w, 
         rc = h5_fail(w, "cannot create dataset");
         goto done;
     }
-    if (bytes > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    if (bytes > 0 && compress_here(dcpl, ftype, mtype)) {
+        struct chunk_grid g;
+        chunk_grid_init(&g, rank, dims, H5Tget_size(ftype), level);
+        rc = write_chunks(dset, &g, data, w);
+    } else if (bytes > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         rc = h5_fail(w, "cannot write");
+    }
 done:
     if (dset >= 0)
         H5Dclose(dset);

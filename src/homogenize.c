@@ -51,8 +51,10 @@ int wk_homogenize_recording(struct wk_recording *rec, const char *file, void *ct
     if (rc == 0 && !h->normalize_off) rc = wk_normalize_recording(rec, h->normalize, file);
     if (rc == 0 && h->keep_original) {
         size_t dims[2] = {T0, rec->C};
-        rc = wk_recording_add_array(rec, WK_ORIGINAL_TRACES, 2, dims, orig_traces);
-        if (rc == 0) rc = wk_recording_add_array(rec, WK_ORIGINAL_TIME, 1, dims, orig_time);
+        rc = wk_recording_adopt_array(rec, WK_ORIGINAL_TRACES, 2, dims, orig_traces);
+        orig_traces = NULL;
+        if (rc == 0) rc = wk_recording_adopt_array(rec, WK_ORIGINAL_TIME, 1, dims, orig_time);
+        orig_time = NULL;
     }
     free(orig_traces);
     free(orig_time);

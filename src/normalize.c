@@ -81,20 +81,22 @@ int wk_normalize_matrix(float *data, size_t T, size_t C, enum wk_normalize_metho
 {
     if (method != WK_NORMALIZE_ZSCORE && method != WK_NORMALIZE_CAUSAL)
         return wk_fail(WK_EINVAL, "unknown normalization method %d", (int)method);
-    double *x = wk_malloc_array(T ? T : 1, sizeof *x);
+    double *x = wk_malloc_array(T ? T : 1, WK_COLUMN_BLOCK * sizeof *x);
     if (!x) return WK_ENOMEM;
-    for (size_t c = 0; c < C; c++) {
-        int any = 0;
-        for (size_t t = 0; t < T; t++) {
-            x[t] = data[t * C + c];
-            any |= isfinite(x[t]);
+    for (size_t c0 = 0; c0 < C; c0 += WK_COLUMN_BLOCK) {
+        size_t w = wk_columns_width(C, c0);
+        unsigned char keep[WK_COLUMN_BLOCK];
+        wk_columns_load(x, data, T, C, c0, w);
+        for (size_t j = 0; j < w; j++) {
+            double *xj = x + j * T;
+            keep[j] = (unsigned char)wk_column_has_finite(xj, T);
+            if (!keep[j]) continue;
+            if (method == WK_NORMALIZE_ZSCORE)
+                wk_normalize_zscore(xj, xj, T, 1);
+            else
+                wk_normalize_causal(xj, xj, T, 1);
         }
-        if (!any) continue;
-        if (method == WK_NORMALIZE_ZSCORE)
-            wk_normalize_zscore(x, x, T, 1);
-        else
-            wk_normalize_causal(x, x, T, 1);
-        for (size_t t = 0; t < T; t++) data[t * C + c] = (float)x[t];
+        wk_columns_store(data, x, T, C, c0, w, keep);
     }
     free(x);
     return 0;

@@ -337,18 +337,19 @@ static int check_array(const char *name, int rank, const size_t *dims, size_t *n
     return 0;
 }
 
-int wk_recording_add_array(struct wk_recording *rec, const char *name, int rank, const size_t *dims,
-                           const float *data)
+int wk_recording_adopt_array(struct wk_recording *rec, const char *name, int rank, const size_t *dims,
+                             float *data)
 {
-    struct wk_array a = {NULL, rank, {0, 0, 0, 0}, NULL}, *slot, *v;
+    struct wk_array a = {NULL, rank, {0, 0, 0, 0}, data}, *slot, *v;
     size_t n = 0;
     int rc = check_array(name, rank, dims, &n);
 
-    if (rc < 0)
+    if (rc < 0) {
+        free(data);
         return rc;
+    }
     memcpy(a.dims, dims, (size_t)rank * sizeof *dims);
     a.name = wk_strdup(name);
-    a.data = memdup(data, n, sizeof *data);
     if (!a.name || !a.data) {
         array_free(&a);
         return wk_fail(WK_ENOMEM, "out of memory");
@@ -367,6 +368,17 @@ int wk_recording_add_array(struct wk_recording *rec, const char *name, int rank,
     }
     *slot = a;
     return 0;
+}
+
+int wk_recording_add_array(struct wk_recording *rec, const char *name, int rank, const size_t *dims,
+                           const float *data)
+{
+    size_t n = 0;
+    int rc = check_array(name, rank, dims, &n);
+
+    if (rc < 0)
+        return rc;
+    return wk_recording_adopt_array(rec, name, rank, dims, memdup(data, n, sizeof *data));
 }
 
 /* WK_ENOTFOUND (not logged) when there is no such array. */

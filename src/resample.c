@@ -256,7 +256,7 @@ int wk_resampler_alloc(struct wk_resampler **out, const double *time, size_t n, 
 
 /* A point depends only on the samples it is interpolated from: on x[left]
  * alone when it falls on that sample. */
-static double interpolate(const struct wk_resampler *r, size_t p, const double *x, size_t xstride)
+static inline double interpolate(const struct wk_resampler *r, size_t p, const double *x, size_t xstride)
 {
     size_t j = r->left[p];
     double f = r->frac[p];
@@ -326,27 +326,27 @@ int wk_resampler_apply_matrix(struct wk_resampler *r, float **dst, const float *
     size_t cells;
     if (wk_size_mul(&cells, r->n_out, C) != 0)
         return wk_fail(WK_ERANGE, "resampled matrix of %zu x %zu is too large", r->n_out, C);
+    size_t n_in = r->n_in, n_out = r->n_out;
     float *out = wk_malloc_array(cells ? cells : 1, sizeof *out);
-    double *x = wk_malloc_array(r->n_in, sizeof *x);
-    double *y = wk_malloc_array(r->n_out, sizeof *y);
+    double *x = wk_malloc_array(n_in, WK_COLUMN_BLOCK * sizeof *x);
+    double *y = wk_malloc_array(n_out, WK_COLUMN_BLOCK * sizeof *y);
     if (!out || !x || !y) {
         free(out);
         free(x);
         free(y);
         return WK_ENOMEM;
     }
-    for (size_t c = 0; c < C; c++) {
-        int any = 0;
-        for (size_t t = 0; t < r->n_in; t++) {
-            x[t] = src[t * C + c];
-            any |= isfinite(x[t]);
+    for (size_t c0 = 0; c0 < C; c0 += WK_COLUMN_BLOCK) {
+        size_t w = wk_columns_width(C, c0);
+        wk_columns_load(x, src, n_in, C, c0, w);
+        for (size_t j = 0; j < w; j++) {
+            double *yj = y + j * n_out;
+            if (wk_column_has_finite(x + j * n_in, n_in))
+                wk_resampler_apply(r, yj, 1, x + j * n_in, 1);
+            else
+                for (size_t k = 0; k < n_out; k++) yj[k] = NAN;
         }
-        if (any) {
-            wk_resampler_apply(r, y, 1, x, 1);
-            for (size_t k = 0; k < r->n_out; k++) out[k * C + c] = (float)y[k];
-        } else {
-            for (size_t k = 0; k < r->n_out; k++) out[k * C + c] = NAN;
-        }
+        wk_columns_store(out, y, n_out, C, c0, w, NULL);
     }
     free(x);
     free(y);

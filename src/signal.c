@@ -12,6 +12,48 @@
 
 #define DERIVATIVE "derivative"
 
+/* ---- columns of a matrix ---- */
+
+/* Tiles of TILE_ROWS rows x w columns: the rows stay in cache while each
+ * column's TILE_ROWS doubles (one cache line) are written. */
+#define TILE_ROWS 8
+
+void wk_columns_load(double *x, const float *m, size_t T, size_t C, size_t c0, size_t w)
+{
+    for (size_t t0 = 0; t0 < T; t0 += TILE_ROWS) {
+        size_t end = T - t0 > TILE_ROWS ? t0 + TILE_ROWS : T;
+        for (size_t j = 0; j < w; j++) {
+            double *col = x + j * T;
+            for (size_t t = t0; t < end; t++) col[t] = m[t * C + c0 + j];
+        }
+    }
+}
+
+void wk_columns_store(float *m, const double *x, size_t T, size_t C, size_t c0, size_t w,
+                      const unsigned char *keep)
+{
+    for (size_t t0 = 0; t0 < T; t0 += TILE_ROWS) {
+        size_t end = T - t0 > TILE_ROWS ? t0 + TILE_ROWS : T;
+        for (size_t j = 0; j < w; j++) {
+            if (keep && !keep[j]) continue;
+            const double *col = x + j * T;
+            for (size_t t = t0; t < end; t++) m[t * C + c0 + j] = (float)col[t];
+        }
+    }
+}
+
+size_t wk_columns_width(size_t C, size_t c0)
+{
+    return C - c0 > WK_COLUMN_BLOCK ? WK_COLUMN_BLOCK : C - c0;
+}
+
+int wk_column_has_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) return 1;
+    return 0;
+}
+
 /* ---- smoothing ---- */
 
 static int set_smooth_attrs(struct wk_recording *rec, const struct wk_smooth_params *p)
@@ -56,12 +98,12 @@ int wk_derivative_recording(struct wk_recording *rec, int replace, const char *f
     float *d = wk_malloc_array(cells ? cells : 1, sizeof *d);
     if (!d) return WK_ENOMEM;
     int rc = wk_derivative_matrix(d, rec->traces, rec->time, rec->T, rec->C);
-    if (rc == 0) {
-        size_t dims[2] = {rec->T, rec->C};
-        rc = wk_recording_add_array(rec, DERIVATIVE, 2, dims, d);
+    if (rc < 0) {
+        free(d);
+        return rc;
     }
-    free(d);
-    return rc;
+    size_t dims[2] = {rec->T, rec->C};
+    return wk_recording_adopt_array(rec, DERIVATIVE, 2, dims, d);
 }
 
 /* ---- resampling ---- */

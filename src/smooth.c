@@ -335,8 +335,8 @@ void wk_zerophase_apply(struct wk_zerophase *z, double *y, const double *x, size
 struct wk_smoother {
     struct wk_smooth_params params;
     struct wk_zerophase *zerophase; /* plan of the last length, or NULL */
-    double *x, *y;                  /* column buffers */
-    size_t capacity;
+    double *x, *y;                  /* x: a block of columns [WK_COLUMN_BLOCK][T]; y: one column */
+    size_t capacity;                /* samples per column */
 };
 
 struct wk_smoother *wk_smoother_alloc(const struct wk_smooth_params *p)
@@ -365,7 +365,7 @@ const struct wk_smooth_params *wk_smoother_params(const struct wk_smoother *s)
 static int smoother_reserve(struct wk_smoother *s, size_t T)
 {
     if (T <= s->capacity) return 0;
-    double *x = wk_realloc_array(s->x, T, sizeof *x);
+    double *x = wk_realloc_array(s->x, T, WK_COLUMN_BLOCK * sizeof *x);
     if (!x) return WK_ENOMEM;
     s->x = x;
     double *y = wk_realloc_array(s->y, T, sizeof *y);
@@ -383,15 +383,16 @@ static int smoother_plan(struct wk_smoother *s, size_t T)
     return s->zerophase ? 0 : WK_ENOMEM;
 }
 
-static int smooth_column(struct wk_smoother *s, size_t T)
+/* s->y = the smoothed x[0..T-1]. */
+static int smooth_column(struct wk_smoother *s, const double *x, size_t T)
 {
     const struct wk_smooth_params *p = &s->params;
     switch (p->method) {
-    case WK_SMOOTH_MOVING: return wk_smooth_moving(s->y, s->x, T, 1, p->window);
-    case WK_SMOOTH_GAUSSIAN: return wk_smooth_gaussian(s->y, s->x, T, 1, p->sigma);
-    case WK_SMOOTH_EXPONENTIAL: return wk_smooth_exponential(s->y, s->x, T, 1, p->alpha);
-    case WK_SMOOTH_ZEROPHASE: wk_zerophase_apply(s->zerophase, s->y, s->x, 1); return 0;
-    case WK_SMOOTH_NONE: memcpy(s->y, s->x, T * sizeof *s->y); return 0;
+    case WK_SMOOTH_MOVING: return wk_smooth_moving(s->y, x, T, 1, p->window);
+    case WK_SMOOTH_GAUSSIAN: return wk_smooth_gaussian(s->y, x, T, 1, p->sigma);
+    case WK_SMOOTH_EXPONENTIAL: return wk_smooth_exponential(s->y, x, T, 1, p->alpha);
+    case WK_SMOOTH_ZEROPHASE: wk_zerophase_apply(s->zerophase, s->y, x, 1); return 0;
+    case WK_SMOOTH_NONE: memcpy(s->y, x, T * sizeof *s->y); return 0;
     }
     return wk_fail(WK_EINVAL, "unknown smoothing method %d", (int)p->method);
 }
@@ -402,16 +403,19 @@ int wk_smoother_apply(struct wk_smoother *s, float *data, size_t T, size_t C)
     int rc = smoother_reserve(s, T);
     if (rc == 0 && s->params.method == WK_SMOOTH_ZEROPHASE) rc = smoother_plan(s, T);
     if (rc < 0) return rc;
-    for (size_t c = 0; c < C; c++) {
-        int any = 0;
-        for (size_t t = 0; t < T; t++) {
-            s->x[t] = data[t * C + c];
-            any |= isfinite(s->x[t]);
+    for (size_t c0 = 0; c0 < C; c0 += WK_COLUMN_BLOCK) {
+        size_t w = wk_columns_width(C, c0);
+        unsigned char keep[WK_COLUMN_BLOCK];
+        wk_columns_load(s->x, data, T, C, c0, w);
+        for (size_t j = 0; j < w; j++) {
+            double *xj = s->x + j * T;
+            keep[j] = (unsigned char)wk_column_has_finite(xj, T);
+            if (!keep[j]) continue;
+            rc = smooth_column(s, xj, T);
+            if (rc < 0) return rc;
+            memcpy(xj, s->y, T * sizeof *xj);
         }
-        if (!any) continue;
-        rc = smooth_column(s, T);
-        if (rc < 0) return rc;
-        for (size_t t = 0; t < T; t++) data[t * C + c] = (float)s->y[t];
+        wk_columns_store(data, s->x, T, C, c0, w, keep);
     }
     return 0;
 }

@@ -9,13 +9,15 @@ static const struct wk_tool TOOL = {
     "of each recording (or, with --replace, in place of the traces); write one\n"
     "wormkit file (stdout or -o).",
     "  -r, --replace        put the derivative in traces instead of the array\n"
-    "                       'derivative'\n",
+    "                       'derivative'\n"
+    "  -l, --level N        deflate level of the output, 0 (none) to 9\n"
+    "                       (default 1; 0 when writing into a pipe)\n",
 };
 
 static int handle_option(int key, const char *arg, void *ctx)
 {
-    (void)arg;
     int *replace = ctx;
+    if (key == 'l') return wk_h5_deflate_level_option(arg);
     if (key != 'r') return WK_EUSAGE;
     *replace = 1;
     return 0;
@@ -29,12 +31,13 @@ static int derive_one(struct wk_recording *rec, const char *file, void *ctx)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"level", required_argument, 0, 'l'},
         {"replace", no_argument, 0, 'r'},
         {0, 0, 0, 0},
     };
     struct wk_cli cli;
     int replace = 0;
-    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "r", longopts, handle_option, &replace);
+    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "rl:", longopts, handle_option, &replace);
     if (rc < 0 || rc == WK_CLI_DONE) return wk_cli_exit(rc);
     return wk_cli_exit(wk_signal_filter(&cli, derive_one, &replace));
 }

@@ -42,7 +42,9 @@ static const struct wk_tool TOOL = {
     "  -d, --dt S             resampling interval in seconds (default 0.333)\n"
     "      --interpolate NAME linear (default) or sinc\n"
     "      --normalize NAME   zscore (default), causal or none\n"
-    "      --no-original      do not store original_traces and original_time\n",
+    "      --no-original      do not store original_traces and original_time\n"
+    "  -l, --level N          deflate level of the output, 0 (none) to 9\n"
+    "                         (default 1; 0 when writing into a pipe)\n",
 };
 
 enum {
@@ -120,6 +122,7 @@ static int step_option(struct opts *o, int key, const char *arg)
         if (o->steps.normalize_off || wk_normalize_method_from_name(arg, &o->steps.normalize) == 0) return 0;
         return usage("invalid --normalize '%s' (zscore, causal or none)", arg);
     case OPT_NO_ORIGINAL: o->steps.keep_original = 0; return 0;
+    case 'l': return wk_h5_deflate_level_option(arg);
     default: return import_option(o, key, arg);
     }
 }
@@ -200,6 +203,7 @@ static int run(struct opts *o, const struct wk_cli *cli, char *const *paths, siz
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"level", required_argument, 0, 'l'},
         {"format", required_argument, 0, 'f'},
         {"dataset", required_argument, 0, OPT_DATASET},
         {"report", required_argument, 0, OPT_REPORT},
@@ -225,7 +229,7 @@ int main(int argc, char **argv)
     wk_import_run_init(&o.run);
     wk_smooth_params_init(&o.smooth);
     wk_homogenize_init(&o.steps);
-    int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:m:w:a:d:", longopts, handle_option, &o);
+    int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:m:w:a:d:l:", longopts, handle_option, &o);
     if (first < 0 || first == WK_CLI_DONE) return wk_cli_exit(first);
 
     static char dash[] = "-";

@@ -46,7 +46,9 @@ static const struct wk_tool TOOL = {
     "                         not given: --impute iterative for nejatbakhsh2020,\n"
     "                         yemini2021, lin2023, venkatachalam2024, leifer2023;\n"
     "                         leifer2023 also --drop-long-gaps 0.05 and\n"
-    "                         --drop-linear 0.001\n",
+    "                         --drop-linear 0.001\n"
+    "  -l, --level N          deflate level of the output, 0 (none) to 9\n"
+    "                         (default 1; 0 when writing into a pipe)\n",
 };
 
 enum {
@@ -120,6 +122,7 @@ static int handle_option(int key, const char *arg, void *ctx)
     case OPT_DROP_LONG_GAPS: return wk_parse_double(arg, 0, 1, "--drop-long-gaps", &opts->run.drop_long_gaps);
     case OPT_DROP_LINEAR: return wk_parse_double(arg, 0, 1, "--drop-linear", &opts->run.drop_linear);
     case OPT_REFERENCE_FILTERS: opts->run.reference_filters = 1; return 0;
+    case 'l': return wk_h5_deflate_level_option(arg);
     default: return WK_EUSAGE;
     }
 }
@@ -173,6 +176,7 @@ static int run(struct opts *opts, const struct wk_cli *cli, char *const *paths, 
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"level", required_argument, 0, 'l'},
         {"format", required_argument, 0, 'f'},
         {"dataset", required_argument, 0, OPT_DATASET},
         {"id", required_argument, 0, OPT_ID},
@@ -197,7 +201,7 @@ int main(int argc, char **argv)
     struct opts opts = {.report = NULL};
     wk_import_options_init(&opts.import);
     wk_import_run_init(&opts.run);
-    int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:", longopts, handle_option, &opts);
+    int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:l:", longopts, handle_option, &opts);
     if (first < 0 || first == WK_CLI_DONE) return wk_cli_exit(first);
 
     static char dash[] = "-";

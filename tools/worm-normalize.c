@@ -9,7 +9,9 @@ static const struct wk_tool TOOL = {
     "  -m, --method NAME    zscore (default: over the whole recording) or causal\n"
     "                       (running mean and variance over samples 0..t)\n"
     "      --zscore         same as --method zscore\n"
-    "      --causal         same as --method causal\n",
+    "      --causal         same as --method causal\n"
+    "  -l, --level N        deflate level of the output, 0 (none) to 9\n"
+    "                       (default 1; 0 when writing into a pipe)\n",
 };
 
 enum { OPT_ZSCORE = 256, OPT_CAUSAL };
@@ -18,6 +20,7 @@ static int handle_option(int key, const char *arg, void *ctx)
 {
     enum wk_normalize_method *method = ctx;
     switch (key) {
+    case 'l': return wk_h5_deflate_level_option(arg);
     case 'm':
         if (wk_normalize_method_from_name(arg, method) == 0) return 0;
         wk_cli_usage_error("invalid --method '%s' (zscore or causal)", arg);
@@ -36,6 +39,7 @@ static int normalize_one(struct wk_recording *rec, const char *file, void *ctx)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"level", required_argument, 0, 'l'},
         {"method", required_argument, 0, 'm'},
         {"zscore", no_argument, 0, OPT_ZSCORE},
         {"causal", no_argument, 0, OPT_CAUSAL},
@@ -43,7 +47,7 @@ int main(int argc, char **argv)
     };
     struct wk_cli cli;
     enum wk_normalize_method method = WK_NORMALIZE_ZSCORE;
-    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "m:", longopts, handle_option, &method);
+    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "m:l:", longopts, handle_option, &method);
     if (rc < 0 || rc == WK_CLI_DONE) return wk_cli_exit(rc);
     return wk_cli_exit(wk_signal_filter(&cli, normalize_one, &method));
 }

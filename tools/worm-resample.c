@@ -9,7 +9,9 @@ static const struct wk_tool TOOL = {
     "  -d, --dt S           new sampling interval in seconds (default 0.333)\n"
     "  -m, --method NAME    linear (default: the reference's linear upsampling\n"
     "                       and block-mean downsampling) or sinc (windowed sinc,\n"
-    "                       anti-aliased when downsampling)\n",
+    "                       anti-aliased when downsampling)\n"
+    "  -l, --level N        deflate level of the output, 0 (none) to 9\n"
+    "                       (default 1; 0 when writing into a pipe)\n",
 };
 
 struct opts {
@@ -21,6 +23,8 @@ static int handle_option(int key, const char *arg, void *ctx)
 {
     struct opts *o = ctx;
     switch (key) {
+    case 'l':
+        return wk_h5_deflate_level_option(arg);
     case 'd':
         if (wk_parse_double(arg, 0, 1e9, "--dt", &o->dt) < 0) return WK_EUSAGE;
         if (o->dt > 0) return 0;
@@ -44,13 +48,14 @@ static int resample_one(struct wk_recording *rec, const char *file, void *ctx)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"level", required_argument, 0, 'l'},
         {"dt", required_argument, 0, 'd'},
         {"method", required_argument, 0, 'm'},
         {0, 0, 0, 0},
     };
     struct wk_cli cli;
     struct opts o = {WK_RESAMPLE_DT, WK_RESAMPLE_LINEAR};
-    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "d:m:", longopts, handle_option, &o);
+    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "d:m:l:", longopts, handle_option, &o);
     if (rc < 0 || rc == WK_CLI_DONE) return wk_cli_exit(rc);
     return wk_cli_exit(wk_signal_filter(&cli, resample_one, &o));
 }

@@ -17,7 +17,9 @@ static const struct wk_tool TOOL = {
     "                       N is made odd: N//2 + 1 trailing samples are averaged)\n"
     "      --sigma S        Gaussian standard deviation in samples (default 5)\n"
     "  -a, --alpha A        exponential weight of the new sample, 0 < A <= 1\n"
-    "                       (default 0.5)\n",
+    "                       (default 0.5)\n"
+    "  -l, --level N        deflate level of the output, 0 (none) to 9\n"
+    "                       (default 1; 0 when writing into a pipe)\n",
 };
 
 enum { OPT_SIGMA = 256 };
@@ -26,6 +28,8 @@ static int handle_option(int key, const char *arg, void *ctx)
 {
     struct wk_smooth_params *p = ctx;
     switch (key) {
+    case 'l':
+        return wk_h5_deflate_level_option(arg);
     case 'm':
         if (wk_smooth_method_from_name(arg, &p->method) == 0) return 0;
         wk_cli_usage_error("invalid --method '%s' (moving, gaussian, exponential, zero-phase or none)", arg);
@@ -55,6 +59,7 @@ static int smooth_one(struct wk_recording *rec, const char *file, void *ctx)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"level", required_argument, 0, 'l'},
         {"method", required_argument, 0, 'm'},
         {"window", required_argument, 0, 'w'},
         {"sigma", required_argument, 0, OPT_SIGMA},
@@ -64,7 +69,7 @@ int main(int argc, char **argv)
     struct wk_cli cli;
     struct wk_smooth_params params;
     wk_smooth_params_init(&params);
-    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "m:w:a:", longopts, handle_option, &params);
+    int rc = wk_cli_parse(&cli, &TOOL, argc, argv, "m:w:a:l:", longopts, handle_option, &params);
     if (rc < 0 || rc == WK_CLI_DONE) return wk_cli_exit(rc);
     struct wk_smoother *smoother = wk_smoother_alloc(&params);
     rc = smoother ? wk_signal_filter(&cli, smooth_one, smoother) : WK_ENOMEM;

@@ -88,12 +88,25 @@ int wk_h5_ensure_group(hid_t loc, const char *path, hid_t *group_out /* may be N
 int wk_h5_exists(hid_t loc, const char *path); /* 1, 0 or negative error */
 
 /* Write datasets; rank <= 4; float32 storage for float data, chunked and
- * deflate-compressed when larger than 1 KiB. */
+ * deflate-compressed when larger than 1 KiB (at the level below; level 0:
+ * contiguous, uncompressed). */
 int wk_h5_write_float(hid_t loc, const char *name, int rank, const size_t *dims, const float *data);
 int wk_h5_write_double(hid_t loc, const char *name, int rank, const size_t *dims, const double *data);
 int wk_h5_write_int(hid_t loc, const char *name, int rank, const size_t *dims, const int *data);
 int wk_h5_write_uint8(hid_t loc, const char *name, int rank, const size_t *dims, const unsigned char *data);
 int wk_h5_write_strings(hid_t loc, const char *name, size_t n, char *const *strings);
+
+/* Deflate level of the datasets written from now on (the tools' -l/--level):
+ * 0 (none) to 9, or -1 for the default: the environment variable
+ * WORMKIT_DEFLATE_LEVEL when set, else 0 for an in-memory output going to
+ * stdout through a pipe or socket (the next tool reads it at once) and 1
+ * otherwise.  WK_EINVAL (logged) outside -1..9.  wk_h5_deflate_level gives
+ * the level a dataset created at loc gets. */
+int wk_h5_set_deflate_level(int level);
+/* The same for the value of a -l/--level option: WK_EUSAGE (reported as a
+ * usage error) unless an integer from 0 to 9. */
+int wk_h5_deflate_level_option(const char *arg);
+int wk_h5_deflate_level(hid_t loc);
 
 /* Read datasets: shape returned through rank/dims (dims has room for 4),
  * data newly allocated and converted to the requested type.  `file` names

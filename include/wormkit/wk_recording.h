@@ -67,6 +67,11 @@ const struct wk_attr *wk_recording_attr(const struct wk_recording *rec, const ch
 /* Optional arrays: add (copying data, replacing an existing name) and find. */
 int wk_recording_add_array(struct wk_recording *rec, const char *name, int rank,
                            const size_t *dims, const float *data);
+/* The same without the copy: data (malloc'ed, row-major, dims' element
+ * count) becomes the array's and is freed by the recording, also when the
+ * call fails. */
+int wk_recording_adopt_array(struct wk_recording *rec, const char *name, int rank, const size_t *dims,
+                             float *data);
 struct wk_array *wk_recording_array(const struct wk_recording *rec, const char *name);
 int wk_recording_remove_array(struct wk_recording *rec, const char *name);
 

@@ -20,6 +20,22 @@
 #include "wk_cli.h"
 #include "wk_recording.h"
 
+/* ---- columns of a matrix ---- */
+
+/* Matrix functions work on blocks of WK_COLUMN_BLOCK columns: one pass over
+ * the rows copies a block into contiguous double series (x[j * T + t] is
+ * column c0 + j at sample t), and one pass copies it back, so memory is read
+ * in order however many columns the matrix has.  Store skips column j
+ * when keep is not NULL and keep[j] is 0. */
+#define WK_COLUMN_BLOCK 16
+void wk_columns_load(double *x, const float *m, size_t T, size_t C, size_t c0, size_t w);
+void wk_columns_store(float *m, const double *x, size_t T, size_t C, size_t c0, size_t w,
+                      const unsigned char *keep);
+/* 1 when x[0..n-1] holds a finite value. */
+int wk_column_has_finite(const double *x, size_t n);
+/* Width of the block starting at column c0 < C: min(WK_COLUMN_BLOCK, C - c0). */
+size_t wk_columns_width(size_t C, size_t c0);
+
 /* ---- smoothing ---- */
 
 enum wk_smooth_method {
