@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/dataset_internal.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_file.h"
 #include "wormkit/wk_import.h"
@@ -33,7 +34,11 @@ static int require_dataset(hid_t loc, const char *file, const char *path, const 
     int exists = wk_h5_exists(loc, path);
     if (exists < 0) return exists;
     if (exists == 0) return wk_fail(WK_ENOTFOUND, "'%s': no dataset '%s' (see %s)", file, path, option);
-    return 0;
+    hid_t dset = H5Dopen2(loc, path, H5P_DEFAULT);
+    if (dset < 0) return 0; /* not a dataset: the read says so */
+    int rc = wk_dataset_h5_layout_ok(dset, file, path);
+    H5Dclose(dset);
+    return rc;
 }
 
 static int read_traces(struct h5matrix *m, hid_t loc, const char *path)
@@ -110,7 +115,7 @@ static int choose_orientation(const struct h5matrix *m, const struct wk_import_o
         return wk_fail(WK_EFORMAT, "'%s': %s is %zu x %zu (%s: %zu neurons) but %s has %zu entries",
                        m->name, what, m->dims[0], m->dims[1], reading, N, o->labels_path,
                        m->n_labels);
-    if (m->n_time && T != m->n_time)
+    if (!o->no_time && T != m->n_time)
         return wk_fail(WK_EFORMAT, "'%s': %s is %zu x %zu (%s: %zu samples) but %s has %zu entries",
                        m->name, what, m->dims[0], m->dims[1], reading, T, o->time_path,
                        m->n_time);

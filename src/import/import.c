@@ -105,8 +105,10 @@ void wk_import_options_init(struct wk_import_options *o)
 
 struct wk_import_table *wk_import_table_alloc(size_t T, size_t N)
 {
-    size_t cells;
-    if (wk_size_mul(&cells, T, N) < 0) {
+    /* one message for an absurd size, before anything is allocated */
+    size_t cells, bytes;
+    if (wk_size_mul(&cells, T, N) < 0 || wk_size_mul(&bytes, cells, sizeof(float)) < 0 ||
+        bytes > WK_MAX_ALLOC || T > WK_MAX_ALLOC / sizeof(double) || N > WK_MAX_ALLOC / sizeof(char *)) {
         wk_log(WK_LOG_ERROR, "table of %zu x %zu values is too large", T, N);
         return NULL;
     }
@@ -116,10 +118,10 @@ struct wk_import_table *wk_import_table_alloc(size_t T, size_t N)
     t->N = N;
     t->dt = wk_nan();
     t->worm = -1;
-    t->time = wk_calloc(T, sizeof *t->time);
-    t->values = wk_malloc_array(cells, sizeof *t->values);
-    t->labels = wk_calloc(N, sizeof *t->labels);
-    if (!t->time || !t->values || !t->labels) {
+    /* each allocator logs its own failure: stop at the first */
+    if (!(t->time = wk_calloc(T, sizeof *t->time)) ||
+        !(t->values = wk_malloc_array(cells, sizeof *t->values)) ||
+        !(t->labels = wk_calloc(N, sizeof *t->labels))) {
         wk_import_table_free(t);
         return NULL;
     }

@@ -267,6 +267,13 @@ static int read5(struct wk_import_table **out, mat_t *mat, const char *name,
     return rc;
 }
 
+/* libmatio prints its own warnings on stderr; they would add lines to the
+ * one message of a failure. */
+static void quiet_matio(int level, char *message)
+{
+    wk_log(WK_LOG_DEBUG, "libmatio (%d): %s", level, message);
+}
+
 static int read_v5(struct wk_import_table **out, const char *path,
                    const struct wk_import_options *o)
 {
@@ -275,19 +282,34 @@ static int read_v5(struct wk_import_table **out, const char *path,
     int c = fgetc(probe);
     fclose(probe);
     if (c == EOF) return wk_fail(WK_EFORMAT, "'%s': empty file", path);
+    int rc = wk_mat5_check(path);
+    if (rc < 0) return rc;
+    Mat_LogInitFunc("wormkit", quiet_matio);
     mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
     if (!mat) return wk_fail(WK_EFORMAT, "'%s': not a MAT-file", path);
-    int rc = read5(out, mat, path, o);
+    rc = read5(out, mat, path, o);
     Mat_Close(mat);
     return rc;
 }
 
-/* libmatio prints its own warnings on stderr; they would add lines to the
- * one message of a failure. */
-static void quiet_matio(int level, char *message)
+/* 1 when the HDF5 signature is at byte 0, 512, 1024, 2048, ... (where
+ * libhdf5 looks for it).  H5Fis_hdf5 would read the superblock, and on a
+ * damaged one leaves libhdf5 unable to shut down cleanly. */
+static int has_hdf5_signature(const char *path)
 {
-    wk_log(WK_LOG_DEBUG, "libmatio (%d): %s", level, message);
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return 0;
+    int found = 0;
+    for (long at = 0; !found && at <= (1L << 20); at = at ? 2 * at : 512) {
+        unsigned char head[8];
+        if (fseek(fp, at, SEEK_SET) != 0 || fread(head, 1, 8, fp) != 8) break;
+        found = memcmp(head, sig, 8) == 0;
+    }
+    fclose(fp);
+    return found;
 }
+
 
 int wk_import_read_mat(const char *path, const struct wk_import_options *o,
                        wk_import_sink_fn sink, void *ctx)
@@ -296,11 +318,10 @@ int wk_import_read_mat(const char *path, const struct wk_import_options *o,
         return wk_fail(WK_EINVAL, "stdin: MAT-files must be read from a named file");
     if (o->no_time && !(isfinite(o->dt) && o->dt > 0))
         return wk_fail(WK_EINVAL, "'%s': --no-time needs a positive --dt", path);
-    Mat_LogInitFunc("wormkit", quiet_matio);
     struct wk_import_table *t = NULL;
     /* an HDF5 file without MATLAB's header (written by h5py, say) is read
      * as v7.3 too */
-    int v73 = wk_mat_is_v73(path) || H5Fis_hdf5(path) > 0;
+    int v73 = wk_mat_is_v73(path) || has_hdf5_signature(path);
     int rc = v73 ? read_v73(&t, path, o) : read_v5(&t, path, o);
     if (rc < 0) return rc;
     return sink(t, ctx);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/dataset_internal.h"
 #include "import/matlab_internal.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_file.h"
@@ -129,6 +130,30 @@ int wk_mat73_find_struct(hid_t *out, char **chosen, hid_t file, const char *cons
 }
 
 /* MATLAB's size of a dataset of rank 0..2: HDF5 [a][b] is MATLAB b x a. */
+/* A shape claiming far more than the file stores (storage allocated lazily
+ * and never written, as a damaged or hostile file can declare) is refused
+ * before the claim is allocated; deflate (at most ~1032:1) stays inside the
+ * allowed ratio.  The same rule as the layout reader's (src/h5util.c). */
+#define MAT73_UNSTORED_BYTES_OK ((hsize_t)1 << 24)
+#define MAT73_MAX_STORAGE_RATIO 4096
+
+static int check_storage(hid_t dset, size_t n, const char *file, const char *where)
+{
+    int rc = wk_dataset_h5_layout_ok(dset, file, where);
+    if (rc < 0) return rc;
+    hid_t type = H5Dget_type(dset);
+    size_t elem = type >= 0 ? H5Tget_size(type) : 0;
+    if (type >= 0) H5Tclose(type);
+    if (elem == 0) return wk_h5_fail(file, where);
+    if (n > (hsize_t)-1 / elem) return wk_fail(WK_ERANGE, "'%s': %s: dimensions overflow", file, where);
+    hsize_t claimed = (hsize_t)n * elem;
+    if (claimed <= MAT73_UNSTORED_BYTES_OK) return 0;
+    hsize_t stored = H5Dget_storage_size(dset);
+    if (stored >= claimed / MAT73_MAX_STORAGE_RATIO) return 0;
+    return wk_fail(WK_ERANGE, "'%s': %s: shape claims %zu elements but the file stores only %llu bytes of them",
+                   file, where, n, (unsigned long long)stored);
+}
+
 static int matlab_shape(hid_t dset, size_t *rows, size_t *cols, const char *file, const char *where)
 {
     hid_t space = H5Dget_space(dset);
@@ -146,7 +171,7 @@ static int matlab_shape(hid_t dset, size_t *rows, size_t *cols, const char *file
     size_t n;
     if (wk_size_mul(&n, *rows, *cols) < 0 || n > WK_MAX_ALLOC / sizeof(double))
         return wk_fail(WK_ERANGE, "'%s': %s: %zu x %zu is too large", file, where, *rows, *cols);
-    return 0;
+    return check_storage(dset, n, file, where);
 }
 
 static int is_dataset(hid_t obj)

@@ -39,6 +39,12 @@ void wk_mat73_cell_clear(struct wk_mat73_cell *c);
  * is another MAT-file (v5, v7, or v4 without header) or unreadable. */
 int wk_mat_is_v73(const char *path);
 
+/* Walk a MAT v5 (v6, v7) file without allocating and refuse one whose
+ * headers claim more than it holds (libmatio would allocate the claim):
+ * 0, or WK_EFORMAT with "'file': MAT variable 'x': <why>" (src/import/
+ * mat5_check.c).  A file without a v5 header (MAT v4) is refused too. */
+int wk_mat5_check(const char *path);
+
 /* MATLAB_class of obj, newly allocated; "" when absent.  NULL: no memory. */
 char *wk_mat73_class(hid_t obj);
 /* 1 when obj carries MATLAB_empty != 0. */

@@ -11,6 +11,7 @@
 #include <matio.h>
 
 #include "import/dataset_internal.h"
+#include "import/matlab_internal.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_import.h"
 #include "wormkit/wk_util.h"
@@ -34,6 +35,8 @@ static int open_mat(mat_t **out, const char *path)
     FILE *probe = fopen(path, "rb");
     if (!probe) return wk_fail(WK_EIO, "'%s': cannot open: %s", path, strerror(errno));
     fclose(probe);
+    int rc = wk_mat5_check(path);
+    if (rc < 0) return rc;
     *out = Mat_Open(path, MAT_ACC_RDONLY);
     if (!*out) return wk_fail(WK_EFORMAT, "'%s': not a MAT file (or truncated header)", path);
     return 0;

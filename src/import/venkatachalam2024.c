@@ -39,6 +39,38 @@ static int zip_problem(const char *path, const char *what, int code)
     return rc;
 }
 
+/* Read a member of `claimed` bytes into a buffer that grows with the data
+ * actually inflated: a damaged header's size is never allocated at once. */
+static int read_claimed(char **text, zip_file_t *f, zip_uint64_t claimed, const char *path,
+                        const char *name)
+{
+    size_t cap = claimed < (1u << 20) ? (size_t)claimed + 1 : (size_t)1 << 20, used = 0;
+    char *buf = wk_malloc_array(cap, 1);
+    if (!buf) return WK_ENOMEM;
+    while (used < claimed) {
+        if (used == cap - 1) {
+            size_t grown = cap - 1 > claimed / 2 ? (size_t)claimed + 1 : 2 * cap;
+            char *bigger = wk_realloc_array(buf, grown, 1);
+            if (!bigger) {
+                free(buf);
+                return WK_ENOMEM;
+            }
+            buf = bigger;
+            cap = grown;
+        }
+        zip_int64_t got = zip_fread(f, buf + used, cap - 1 - used);
+        if (got <= 0) {
+            free(buf);
+            if (got < 0) return zip_problem(path, name, zip_error_code_zip(zip_file_get_error(f)));
+            return wk_fail(WK_EFORMAT, "'%s': %s: member ends after %zu of its %llu bytes", path, name,
+                           used, (unsigned long long)claimed);
+        }
+        used += (size_t)got;
+    }
+    *text = buf;
+    return 0;
+}
+
 /* The only CSV member of the archive, read whole (NUL-terminated). */
 static int read_member(char **text, size_t *size, char **member, const char *path)
 {
@@ -66,13 +98,13 @@ static int read_member(char **text, size_t *size, char **member, const char *pat
     if (rc == 0 && (zip_stat_index(z, (zip_uint64_t)found, 0, &st) < 0 || !(st.valid & ZIP_STAT_SIZE)))
         rc = zip_problem(path, "cannot read the member's size", zip_error_code_zip(zip_get_error(z)));
     if (rc == 0 && !(*member = wk_strdup(st.name))) rc = WK_ENOMEM;
-    if (rc == 0 && !(*text = wk_malloc_array((size_t)st.size + 1, 1))) rc = WK_ENOMEM;
+    if (rc == 0 && st.size > WK_MAX_ALLOC - 1)
+        rc = wk_fail(WK_ERANGE, "'%s': %s: size of %llu bytes is too large", path, st.name,
+                     (unsigned long long)st.size);
     if (rc == 0 && !(f = zip_fopen_index(z, (zip_uint64_t)found, 0)))
         rc = zip_problem(path, st.name, zip_error_code_zip(zip_get_error(z)));
     if (rc == 0) {
-        zip_int64_t got = zip_fread(f, *text, st.size);
-        if (got < 0 || (zip_uint64_t)got != st.size)
-            rc = zip_problem(path, st.name, zip_error_code_zip(zip_file_get_error(f)));
+        rc = read_claimed(text, f, st.size, path, st.name);
         zip_fclose(f);
     }
     zip_discard(z);

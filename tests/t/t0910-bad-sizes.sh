@@ -2,9 +2,37 @@
 # Absurd sizes are refused with one message before anything is allocated:
 # HDF5 datasets whose shape claims 10^12 samples, 10^9 samples that the file
 # does not store, or overflowing dimensions (files made by
-# tests/gen/gen-bad-sizes: a few kilobytes each); numeric options out of
-# range; and a CSV of 200000 columns is read in linear time and memory.
+# tests/gen/gen-bad-sizes: a few kilobytes each); MAT v5 variables whose
+# headers claim more than the file holds; numeric options out of range; and
+# a CSV of 200000 columns is read in linear time and memory.
 . "$(dirname "$0")/../lib.sh"
+
+# MAT v5 files whose headers claim what the file does not hold are refused
+# before libmatio allocates the claim (src/import/mat5_check.c).
+# mat5 FILE BODY: the 128-byte header, then BODY (printf escapes).
+mat5() {
+    { printf 'MATLAB 5.0 MAT-file, wormkit t0910%90s' ''; printf '\000\001IM'; printf "$2"; } >"$1"
+}
+flags_double='\006\000\000\000\010\000\000\000\006\000\000\000\000\000\000\000'
+flags_cell='\006\000\000\000\010\000\000\000\001\000\000\000\000\000\000\000'
+dims_1e5x1e5='\005\000\000\000\010\000\000\000\240\206\001\000\240\206\001\000'
+name_x='\001\000\001\000x\000\000\000'
+mat5 "$TMP/dims.mat" "\016\000\000\0008\000\000\000$flags_double$dims_1e5x1e5$name_x\011\000\000\000\010\000\000\000\000\000\000\000\000\000\360?"
+run_tool worm-import --format mat -o "$TMP/mat.h5" "$TMP/dims.mat"
+is "$rc" 1 "MAT double array of 10^5 x 10^5 holding one value: exit 1"
+is "$(cat "$err")" "worm-import: '$TMP/dims.mat': MAT variable 'x': its dimensions claim 10000000000 values, its data hold 1" \
+    "MAT double array of 10^5 x 10^5 holding one value: message"
+mat5 "$TMP/cell.mat" "\016\000\000\000(\000\000\000$flags_cell$dims_1e5x1e5$name_x"
+run_tool worm-import --format lin2023 -o "$TMP/mat.h5" "$TMP/cell.mat"
+is "$rc" 1 "MAT cell of 10^5 x 10^5 in 40 bytes: exit 1"
+is "$(cat "$err")" "worm-import: '$TMP/cell.mat': MAT variable 'x': claims 10000000000 elements, its 0 bytes hold at most 0" \
+    "MAT cell of 10^5 x 10^5 in 40 bytes: message"
+mat5 "$TMP/cut.mat" "\016\000\000\000\000\000\001\000$flags_double$dims_1e5x1e5$name_x"
+run_tool worm-import --format yemini2021 -o "$TMP/mat.h5" "$TMP/cut.mat"
+is "$rc" 1 "MAT variable claiming 16 MiB in a 168-byte file: exit 1"
+is "$(cat "$err")" "worm-import: '$TMP/cut.mat': MAT variable 'x': truncated or corrupt (its header claims more data than the file holds)" \
+    "MAT variable claiming 16 MiB in a 168-byte file: message"
+ok "MAT: no output file" test ! -e "$TMP/mat.h5"
 
 gen=${WK_GEN:-${WK_BUILD:-$WK_TOP/build}/gen}/gen-bad-sizes
 if [ ! -x "$gen" ]; then
