@@ -152,6 +152,10 @@ static herr_t innermost_frame(unsigned n, const H5E_error2_t *err, void *data)
         H5E_type_t type;
         if (H5Eget_msg(err->min_num, &type, w->desc, sizeof w->desc) < 0) w->desc[0] = '\0';
     }
+    /* libhdf5's descriptions may end in a newline or a full stop: our
+     * messages are one line without a final full stop */
+    size_t len = strlen(w->desc);
+    while (len && (w->desc[len - 1] == '\n' || w->desc[len - 1] == ' ' || w->desc[len - 1] == '.')) w->desc[--len] = '\0';
     return 0;
 }
 
