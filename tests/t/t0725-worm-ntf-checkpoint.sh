@@ -13,7 +13,7 @@ worm-simulate ntf -w 4 -T 200 -s 2 -o sim.h5 2>"$err"
 is "$?" 0 "simulate 4 worms"
 mkdir whole cut sweep sweepcut
 for d in whole cut sweep sweepcut; do cp sim.h5 "$d/"; done
-FIT="worm-ntf -r 3 --from-traces --tol 0 --max-iter 60 --checkpoint ck.h5 --checkpoint-every 3 -o out.h5 sim.h5"
+FIT="worm-ntf -r 3 --from-traces --tol 0 --max-iter 400 --checkpoint ck.h5 --checkpoint-every 3 -o out.h5 sim.h5"
 
 # the uninterrupted run (same command line, so the same history bytes)
 (cd whole && $FIT) 2>"$err"
@@ -42,7 +42,7 @@ is "$(wc -l <stop.err | tr -d ' ')" 1 "SIGTERM: one message"
 ok "SIGTERM: the message names the signal, the iteration and the checkpoint" \
     grep -Eq "^worm-ntf: stopped by signal 15 at iteration [0-9]+; checkpoint 'ck.h5' saved; rerun the same command to resume$" stop.err
 it=$(sed -n 's/.* at iteration \([0-9]*\);.*/\1/p' stop.err)
-ok "SIGTERM: stopped mid-way (iteration $it of 60)" test "${it:-0}" -gt 0 -a "${it:-60}" -lt 60
+ok "SIGTERM: stopped mid-way (iteration $it of 400)" test "${it:-0}" -gt 0 -a "${it:-400}" -lt 400
 cp cut/ck.h5 other-ck.h5
 
 (cd cut && $FIT) 2>"$err"
@@ -52,7 +52,7 @@ ok "resumed run removes the checkpoint" test ! -e cut/ck.h5
 
 # a rank sweep with restarts, stopped once the first rank is done (SIGTERM:
 # a background job of a non-interactive shell ignores SIGINT)
-SWEEP="worm-ntf -r 1:2 --restarts 2 --from-traces -i svd --tol 0 --max-iter 20 --checkpoint ck.h5 --checkpoint-every 5 -o out.h5 sim.h5"
+SWEEP="worm-ntf -r 1:2 --restarts 2 --from-traces -i svd --tol 0 --max-iter 200 --checkpoint ck.h5 --checkpoint-every 5 -o out.h5 sim.h5"
 (cd sweep && $SWEEP) 2>"$err"
 is "$?" 0 "uninterrupted sweep"
 cd sweepcut
@@ -89,7 +89,7 @@ fi
 
 # another run's checkpoint is refused, the checkpoint is left alone
 cp other-ck.h5 ck.h5
-expect_fail 1 "checkpoint of another seed" worm-ntf -r 3 --from-traces --tol 0 --max-iter 60 -s 2 --checkpoint ck.h5 -o x.h5 sim.h5
+expect_fail 1 "checkpoint of another seed" worm-ntf -r 3 --from-traces --tol 0 --max-iter 400 -s 2 --checkpoint ck.h5 -o x.h5 sim.h5
 ok "another run's checkpoint: named" grep -q "^worm-ntf: 'ck.h5': checkpoint of a different run (data, options or seed)$" "$err"
 ok "another run's checkpoint: no output" test ! -e x.h5
 ok "another run's checkpoint: not removed" cmp ck.h5 other-ck.h5

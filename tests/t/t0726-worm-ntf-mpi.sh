@@ -45,7 +45,7 @@ ok "without MPI = 2 ranks: identical output bytes" cmp serial/out.h5 r2/out.h5
 ok "summary without MPI = 2 ranks" cmp serial/sum.tsv r2/sum.tsv
 
 # stopped by SIGTERM under 2 ranks, resumed under 3 ranks
-CK="-r 3 --restarts 2 --from-traces --tol 0 --max-iter 30 --checkpoint ck.h5 --checkpoint-every 4 -o out.h5 sim.h5"
+CK="-r 3 --restarts 2 --from-traces --tol 0 --max-iter 600 --checkpoint ck.h5 --checkpoint-every 4 -o out.h5 sim.h5"
 mkdir whole cut
 cp sim.h5 whole/
 cp sim.h5 cut/
