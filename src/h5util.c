@@ -1123,6 +1123,51 @@ static hid_t open_dataset(hid_t loc, const char *name, const struct where *w, in
 #define UNSTORED_BYTES_OK ((hsize_t)1 << 24)
 #define MAX_STORAGE_RATIO 4096
 
+/* Chunks up to this size are fine even when larger than their dataset
+ * (small extendible datasets often have them). */
+#define WK_CHUNK_BYTES_OK ((hsize_t)1 << 24)
+
+static int chunk_ok(hid_t dcpl, size_t elem, hsize_t claimed, const char *file, const char *where)
+{
+    hsize_t dims[H5S_MAX_RANK];
+    int rank = H5Pget_chunk(dcpl, H5S_MAX_RANK, dims);
+    if (rank <= 0) return 0; /* the read reports it */
+    hsize_t bytes = elem;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] && bytes > (hsize_t)-1 / dims[i])
+            return wk_fail(WK_EFORMAT, "'%s': %s: chunk dimensions overflow", file, where);
+        bytes *= dims[i];
+    }
+    if (bytes <= WK_CHUNK_BYTES_OK || bytes <= claimed) return 0;
+    return wk_fail(WK_EFORMAT, "'%s': %s: chunk of %llu bytes is larger than the whole dataset (%llu bytes)",
+                   file, where, (unsigned long long)bytes, (unsigned long long)claimed);
+}
+
+int wk_h5_layout_ok(hid_t dset, const char *file, const char *where)
+{
+    hid_t dcpl = H5Dget_create_plist(dset);
+    H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    hid_t space = H5Dget_space(dset), type = H5Dget_type(dset);
+    hssize_t points = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    size_t elem = type >= 0 ? H5Tget_size(type) : 0;
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    int rc = 0;
+    if (points <= 0 || elem == 0) {
+        rc = 0; /* the reader reports these */
+    } else if (layout == H5D_CHUNKED) {
+        hsize_t claimed = (hsize_t)points > (hsize_t)-1 / elem ? (hsize_t)-1 : (hsize_t)points * elem;
+        rc = chunk_ok(dcpl, elem, claimed, file, where);
+    } else if (layout == H5D_COMPACT) {
+        hsize_t stored = H5Dget_storage_size(dset);
+        if ((hsize_t)points > stored / elem)
+            rc = wk_fail(WK_EFORMAT, "'%s': %s: compact storage holds %llu of the %llu bytes its shape needs",
+                         file, where, (unsigned long long)stored, (unsigned long long)points * elem);
+    }
+    if (dcpl >= 0) H5Pclose(dcpl);
+    return rc;
+}
+
 static int check_storage(hid_t dset, hid_t ftype, size_t n, const struct where *w)
 {
     size_t elem = H5Tget_size(ftype);
@@ -1130,6 +1175,9 @@ static int check_storage(hid_t dset, hid_t ftype, size_t n, const struct where *
 
     if (elem == 0 || n > (hsize_t)-1 / elem)
         return wk_fail(WK_ERANGE, "'%s': %s: dimensions overflow", w->file, w->path);
+    int rc = wk_h5_layout_ok(dset, w->file, w->path);
+    if (rc)
+        return rc;
     claimed = (hsize_t)n * elem;
     if (claimed <= UNSTORED_BYTES_OK)
         return 0;

@@ -108,6 +108,15 @@ int wk_h5_set_deflate_level(int level);
 int wk_h5_deflate_level_option(const char *arg);
 int wk_h5_deflate_level(hid_t loc);
 
+/* Storage layouts libhdf5 1.10 mishandles, refused before a read: a
+ * compact dataset (data kept in its object header) holding fewer bytes
+ * than its shape needs (libhdf5 reads from a NULL buffer: SIGSEGV), and a
+ * chunk over 16 MiB that is larger than the whole dataset (libhdf5
+ * allocates and fills it: gigabytes).  0, or WK_EFORMAT with "'file':
+ * where: compact storage holds N of the M bytes its shape needs" or
+ * "...: chunk of N bytes is larger than the whole dataset (M bytes)". */
+int wk_h5_layout_ok(hid_t dset, const char *file, const char *where);
+
 /* Read datasets: shape returned through rank/dims (dims has room for 4),
  * data newly allocated and converted to the requested type.  `file` names
  * the file in messages.  Shapes are checked against WK_MAX_ALLOC before

@@ -34,13 +34,5 @@ const char *wk_dataset_base_name(const char *path);
 /* Read a whole file into memory (NUL-terminated; size without the NUL). */
 int wk_dataset_slurp(char **data, size_t *size, const char *path);
 
-/* Storage layouts libhdf5 1.10 mishandles, refused before a read: a
- * compact dataset (data kept in its object header) holding fewer bytes
- * than its shape needs (libhdf5 reads from a NULL buffer: SIGSEGV), and a
- * chunk over 16 MiB that is larger than the whole dataset (libhdf5
- * allocates and fills it: gigabytes).  0, or WK_EFORMAT with "'file':
- * where: compact storage holds N of the M bytes its shape needs" or
- * "...: chunk of N bytes is larger than the whole dataset (M bytes)". */
-int wk_dataset_h5_layout_ok(hid_t dset, const char *file, const char *where);
 
 #endif

@@ -36,7 +36,7 @@ static int require_dataset(hid_t loc, const char *file, const char *path, const 
     if (exists == 0) return wk_fail(WK_ENOTFOUND, "'%s': no dataset '%s' (see %s)", file, path, option);
     hid_t dset = H5Dopen2(loc, path, H5P_DEFAULT);
     if (dset < 0) return 0; /* not a dataset: the read says so */
-    int rc = wk_dataset_h5_layout_ok(dset, file, path);
+    int rc = wk_h5_layout_ok(dset, file, path);
     H5Dclose(dset);
     return rc;
 }

@@ -139,7 +139,7 @@ int wk_mat73_find_struct(hid_t *out, char **chosen, hid_t file, const char *cons
 
 static int check_storage(hid_t dset, size_t n, const char *file, const char *where)
 {
-    int rc = wk_dataset_h5_layout_ok(dset, file, where);
+    int rc = wk_h5_layout_ok(dset, file, where);
     if (rc < 0) return rc;
     hid_t type = H5Dget_type(dset);
     size_t elem = type >= 0 ? H5Tget_size(type) : 0;
