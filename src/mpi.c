@@ -200,10 +200,15 @@ int wk_mpi_recv_bytes(void *buf, size_t bytes, int source, int tag)
 
 #endif
 
+void wk_mpi_share_of(size_t n, int size, int rank, size_t *first, size_t *count)
+{
+    size_t s = size > 0 ? (size_t)size : 1, r = rank > 0 ? (size_t)rank : 0;
+    size_t base = n / s, extra = n % s;
+    *count = base + (r < extra);
+    *first = r * base + (r < extra ? r : extra);
+}
+
 void wk_mpi_share(size_t n, size_t *first, size_t *count)
 {
-    size_t size = (size_t)wk_mpi_size(), rank = (size_t)wk_mpi_rank();
-    size_t base = n / size, extra = n % size;
-    *count = base + (rank < extra);
-    *first = rank * base + (rank < extra ? rank : extra);
+    wk_mpi_share_of(n, wk_mpi_size(), wk_mpi_rank(), first, count);
 }

@@ -20,6 +20,8 @@ int wk_mpi_size(void);                    /* 1 without MPI */
 /* Contiguous share [*first, *first + *count) of n items for this rank:
  * the first n % size ranks get one item more. */
 void wk_mpi_share(size_t n, size_t *first, size_t *count);
+/* The same for rank `rank` of `size` ranks. */
+void wk_mpi_share_of(size_t n, int size, int rank, size_t *first, size_t *count);
 
 void wk_mpi_barrier(void);
 /* Every rank gets root's bytes. */

@@ -20,6 +20,13 @@ static void test_one_rank(void)
     ok(wk_mpi_rank() == 0 && wk_mpi_size() == 1, "rank 0 of 1");
     wk_mpi_share(10, &first, &count);
     ok(first == 0 && count == 10, "one rank owns every item");
+    static const size_t want_first[3] = {0, 4, 7}, want_count[3] = {4, 3, 3};
+    int shares_ok = 1;
+    for (int r = 0; r < 3; r++) {
+        wk_mpi_share_of(10, 3, r, &first, &count);
+        shares_ok &= first == want_first[r] && count == want_count[r];
+    }
+    ok(shares_ok, "10 items on 3 ranks: 4, 3, 3 in rank order");
     int64_t v[2] = {3, -4};
     ok(wk_mpi_allreduce_sum_i64(v, 2) == 0 && v[0] == 3 && v[1] == -4, "sum over one rank is the value");
     char in[4] = "abc", outb[4] = "";
