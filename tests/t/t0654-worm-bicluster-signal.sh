@@ -60,9 +60,16 @@ ok "SIGTERM without a checkpoint: no output, no temporary file" sh -c '! ls -a |
 
 if have_mpi && [ -x "$WK_MPI_BIN/worm-bicluster" ]; then
     # mpirun forwards SIGTERM to the ranks; they agree, rank 0 saves every
-    # chain (its exit status is mpirun's, not 143)
+    # chain (its exit status is mpirun's, not 143).  Two ranks run the two
+    # chains at once: longer chains keep the run going well after its first
+    # checkpoint, and the reference is an uninterrupted run on 2 ranks (the
+    # draws equal the one-process draws: t0653).
+    margs="-n 3000 -c 2 -p 1 -L 4 -s 5 --save-params sim.h5"
+    run_mpi 2 worm-bicluster $margs -o mfull.h5
+    is "$rc" 0 "2 ranks, uninterrupted"
+    draws mfull.h5 >full.txt
     rm -f ck.h5
-    "$MPIRUN" -np 2 "$WK_MPI_BIN/worm-bicluster" $args --checkpoint ck.h5 --checkpoint-every 25 \
+    "$MPIRUN" -np 2 "$WK_MPI_BIN/worm-bicluster" $margs --checkpoint ck.h5 --checkpoint-every 25 \
         -o mpi.h5 </dev/null 2>"$err" &
     pid=$!
     wait_for ck.h5 "$pid"
@@ -72,7 +79,7 @@ if have_mpi && [ -x "$WK_MPI_BIN/worm-bicluster" ]; then
     ok "2 ranks, SIGTERM: failure status ($rc)" test "$rc" -ne 0
     ok "2 ranks, SIGTERM: no output" test ! -e mpi.h5
     ok "2 ranks, SIGTERM: the stop line" grep -q "stopped by signal 15 at iteration" "$err"
-    run_mpi 3 worm-bicluster $args --checkpoint ck.h5 --checkpoint-every 25 -o mpi.h5
+    run_mpi 3 worm-bicluster $margs --checkpoint ck.h5 --checkpoint-every 25 -o mpi.h5
     is "$rc" 0 "rerun on 3 ranks resumes"
     draws mpi.h5 >mpi.txt
     ok "resumed on 3 ranks: the draws of the uninterrupted run" cmp -s full.txt mpi.txt
