@@ -456,3 +456,11 @@ int wk_cli_threads(const struct wk_cli *cli)
 #endif
     return (int)n;
 }
+
+char *const *wk_cli_inputs(const struct wk_cli *cli, size_t *n)
+{
+    static char dash[] = "-";
+    static char *stdin_only[] = {dash};
+    *n = cli->n_files > 0 ? (size_t)cli->n_files : 1;
+    return cli->n_files > 0 ? cli->files : stdin_only;
+}

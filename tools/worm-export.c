@@ -126,12 +126,11 @@ int main(int argc, char **argv)
     int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:l:r:", longopts, handle_option, &opts);
     int rc = first < 0 || first == WK_CLI_DONE ? first : check_usage(&opts);
     if (rc == 0) {
-        static char dash[] = "-";
-        static char *stdin_only[] = {dash};
+        size_t n;
+        char *const *paths = wk_cli_inputs(&cli, &n);
         opts.o.recordings = opts.ids;
         opts.o.n_recordings = opts.n_ids;
-        rc = run(&opts, &cli, cli.n_files > 0 ? cli.files : stdin_only,
-                 cli.n_files > 0 ? (size_t)cli.n_files : 1);
+        rc = run(&opts, &cli, paths, n);
     }
     free(opts.ids);
     return wk_cli_exit(rc);

@@ -232,10 +232,8 @@ int main(int argc, char **argv)
     int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:m:w:a:d:l:", longopts, handle_option, &o);
     if (first < 0 || first == WK_CLI_DONE) return wk_cli_exit(first);
 
-    static char dash[] = "-";
-    static char *stdin_only[] = {dash};
-    char *const *paths = cli.n_files > 0 ? cli.files : stdin_only;
-    size_t n = cli.n_files > 0 ? (size_t)cli.n_files : 1;
+    size_t n;
+    char *const *paths = wk_cli_inputs(&cli, &n);
     int rc = check_usage(&o, &cli, paths, n);
     if (rc == 0 && !(o.steps.smoother = wk_smoother_alloc(&o.smooth))) rc = WK_EINVAL;
     if (rc == 0) {

@@ -204,10 +204,8 @@ int main(int argc, char **argv)
     int first = wk_cli_parse(&cli, &TOOL, argc, argv, "f:l:", longopts, handle_option, &opts);
     if (first < 0 || first == WK_CLI_DONE) return wk_cli_exit(first);
 
-    static char dash[] = "-";
-    static char *stdin_only[] = {dash};
-    char *const *paths = cli.n_files > 0 ? cli.files : stdin_only;
-    size_t n = cli.n_files > 0 ? (size_t)cli.n_files : 1;
+    size_t n;
+    char *const *paths = wk_cli_inputs(&cli, &n);
     int rc = check_usage(&opts, &cli, paths, n);
     if (rc == 0) rc = run(&opts, &cli, paths, n);
     return wk_cli_exit(rc);

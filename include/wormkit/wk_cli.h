@@ -64,6 +64,10 @@ int wk_cli_parse(struct wk_cli *cli, const struct wk_tool *tool, int argc, char 
                  wk_cli_option_fn fn, void *ctx);
 extern int wk_cli_needs_input; /* default 1; set 0 before wk_cli_parse for generator tools */
 
+/* The input operands, or the single "-" (stdin) when there are none;
+ * *n gets their number. */
+char *const *wk_cli_inputs(const struct wk_cli *cli, size_t *n);
+
 /* Print "<prog>: <message>\nTry '<prog> --help' for more information." */
 void wk_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
