@@ -23,6 +23,7 @@
 #include "wormkit/wk_cli.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_file.h"
+#include "wormkit/wk_mpi.h"
 
 #ifndef WK_VERSION
 #define WK_VERSION "unknown"
@@ -38,9 +39,12 @@ const char *wk_version(void)
     return WK_VERSION;
 }
 
+/* Under mpirun every rank parses the same command line: only rank 0
+ * explains a usage error, so the user reads it once. */
 void wk_cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
+    if (wk_mpi_rank() != 0) return;
     va_start(ap, fmt);
     wk_vlog(WK_LOG_ERROR, fmt, ap);
     va_end(ap);
