@@ -12,7 +12,7 @@ MANDIR    ?= $(PREFIX)/share/man
 
 CC        ?= cc
 # openblas first: its cblas_* must win over GSL's reference gslcblas at link time.
-PKGS      := openblas hdf5 fftw3 gsl zlib matio json-c libzip cairo
+PKGS      := openblas hdf5 fftw3 gsl zlib libdeflate matio json-c libzip cairo
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

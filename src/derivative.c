@@ -7,6 +7,7 @@
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_signal.h"
 #include "wormkit/wk_util.h"
+#include "signal_internal.h"
 
 /* numpy's non-uniform formula; with equal spacings the centre sample has
  * coefficient 0 and is left out, so a NaN there does not spread. */
@@ -38,16 +39,41 @@ void wk_derivative_column(double *dy, const double *x, size_t stride, const doub
     dy[(n - 1) * stride] = (cur - prev) / (t[n - 1] - t[n - 2]);
 }
 
-int wk_derivative_matrix(float *dst, const float *src, const double *time, size_t T, size_t C)
+struct derivative_job {
+    float *dst;
+    const float *src;
+    const double *time;
+    size_t T, C, n;
+    const size_t *cols; /* [n]: the columns with data */
+};
+
+static int derivative_work(void *ctx, size_t k, size_t workers)
 {
-    double *x = wk_malloc_array(T ? T : 1, WK_COLUMN_BLOCK * sizeof *x);
+    const struct derivative_job *j = ctx;
+    double *x = wk_malloc_array(j->T ? j->T : 1, WK_COLUMN_BLOCK * sizeof *x);
     if (!x) return WK_ENOMEM;
-    for (size_t c0 = 0; c0 < C; c0 += WK_COLUMN_BLOCK) {
-        size_t w = wk_columns_width(C, c0);
-        wk_columns_load(x, src, T, C, c0, w);
-        for (size_t j = 0; j < w; j++) wk_derivative_column(x + j * T, x + j * T, 1, time, T);
-        wk_columns_store(dst, x, T, C, c0, w, NULL);
+    for (size_t b = k * WK_COLUMN_BLOCK; b < j->n; b += workers * WK_COLUMN_BLOCK) {
+        size_t w = wk_columns_width(j->n, b);
+        wk_columns_load_list(x, j->src, j->T, j->C, j->cols + b, w);
+        for (size_t c = 0; c < w; c++) wk_derivative_column(x + c * j->T, x + c * j->T, 1, j->time, j->T);
+        wk_columns_store_list(j->dst, x, j->T, j->C, j->cols + b, w);
     }
     free(x);
     return 0;
+}
+
+/* All-NaN columns have an all-NaN derivative: only the others are
+ * computed, by blocks of columns shared among the threads. */
+int wk_derivative_matrix(float *dst, const float *src, const double *time, size_t T, size_t C)
+{
+    struct derivative_job j = {dst, src, time, T, C, 0, NULL};
+    size_t *cols = wk_malloc_array(C ? C : 1, sizeof *cols);
+    int rc = cols ? wk_columns_with_data(cols, &j.n, src, T, C, 0) : WK_ENOMEM;
+    j.cols = cols;
+    if (rc == 0 && dst != src) wk_columns_fill_nan(dst, T, C);
+    if (rc == 0)
+        rc = wk_signal_run_workers(derivative_work, &j, (j.n + WK_COLUMN_BLOCK - 1) / WK_COLUMN_BLOCK,
+                                   (double)j.n * (double)T);
+    free(cols);
+    return rc;
 }

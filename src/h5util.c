@@ -15,8 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
+#include <math.h>
 #include <omp.h>
-#include <zlib.h>
 
 #include "wormkit/wk_cli.h"
 #include "wormkit/wk_error.h"
@@ -28,6 +29,7 @@
 #define PATH_LEN 1024
 #define COMPRESS_MIN_BYTES 1024 /* smaller datasets stay contiguous */
 #define CHUNK_ELEMS 65536       /* target elements per chunk */
+#define COLUMN_CHUNK_MIN_ELEMS 512 /* column chunks: at least 2 KB of float32 */
 #define DEFLATE_LEVEL_DEFAULT 1 /* named files; pipes get 0 */
 #define DEFLATE_LEVEL_ENV "WORMKIT_DEFLATE_LEVEL"
 
@@ -155,10 +157,22 @@ static hid_t link_plist(void)
 
 /* Chunks of about CHUNK_ELEMS elements made of whole trailing dimensions
  * where they fit: [T][C] data gets rows of min(T, max(1, 65536/C)) x C,
- * which suits the row-wise reads of the tools. */
-static void chunk_shape(int rank, const hsize_t *dims, hsize_t *chunk)
+ * which suits the row-wise reads of the tools.  By column (float [T][C]
+ * data with all-NaN columns, see mark_absent_columns): blocks of
+ * min(T, 65536) rows x the fewest columns that make 512 elements, so a
+ * neuron absent from a recording leaves whole chunks of the NaN fill value,
+ * which are never written. */
+static void chunk_shape(int rank, const hsize_t *dims, int by_column, hsize_t *chunk)
 {
     hsize_t inner = 1;
+
+    if (by_column) {
+        chunk[0] = dims[0] < CHUNK_ELEMS ? dims[0] : CHUNK_ELEMS;
+        chunk[1] = (COLUMN_CHUNK_MIN_ELEMS + chunk[0] - 1) / chunk[0];
+        if (chunk[1] > dims[1])
+            chunk[1] = dims[1];
+        return;
+    }
     for (int i = rank - 1; i >= 0; i--) {
         if (inner * dims[i] <= CHUNK_ELEMS) {
             chunk[i] = dims[i];
@@ -246,21 +260,109 @@ int wk_h5_deflate_level(hid_t loc)
     return writes_to_pipe(loc) ? 0 : DEFLATE_LEVEL_DEFAULT;
 }
 
-/* level 0 (or small data): contiguous, unfiltered. */
-static hid_t dataset_plist(int rank, const hsize_t *dims, size_t bytes, int level)
+/* --- how a dataset is stored ---
+ *
+ * Level 0, small data and strings: contiguous and unfiltered.  Otherwise
+ * chunked (chunk_shape) and deflated; float data has the fill value NaN,
+ * so a chunk never written reads as NaN in any HDF5 reader, and the chunks
+ * of all-NaN columns are not written at all (chunk_absent). */
+struct storage {
+    int level;           /* 0: contiguous */
+    int by_column;       /* chunk_shape's column chunks */
+    enum num_kind kind;  /* NUM_FLOAT and NUM_DOUBLE: fill value NaN */
+    hsize_t chunk[MAX_RANK];
+    unsigned char *absent; /* by_column: [C], 1 where the column is all NaN */
+};
+
+static int has_nan_fill(enum num_kind kind)
+{
+    return kind == NUM_FLOAT || kind == NUM_DOUBLE;
+}
+
+static void storage_clear(struct storage *st)
+{
+    free(st->absent);
+    st->absent = NULL;
+}
+
+static size_t count_set(const unsigned char *flags, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += flags[i];
+    return count;
+}
+
+/* Marks the all-NaN columns of float or double [rows][cols] data; returns
+ * their count.  Branch-free over a row (x != x: NaN), so that it
+ * vectorizes; stops once every column has shown a value. */
+static size_t mark_absent_columns(unsigned char *absent, const void *data, enum num_kind kind, size_t rows,
+                                  size_t cols)
+{
+    memset(absent, 1, cols);
+    for (size_t t = 0; t < rows; t++) {
+        if (kind == NUM_FLOAT) {
+            const float *row = (const float *)data + t * cols;
+#pragma omp simd
+            for (size_t c = 0; c < cols; c++)
+                absent[c] &= (unsigned char)(row[c] != row[c]);
+        } else {
+            const double *row = (const double *)data + t * cols;
+#pragma omp simd
+            for (size_t c = 0; c < cols; c++)
+                absent[c] &= (unsigned char)(row[c] != row[c]);
+        }
+        if (t % 64 == 63 && count_set(absent, cols) == 0)
+            return 0;
+    }
+    return count_set(absent, cols);
+}
+
+static int storage_choose(struct storage *st, hid_t loc, enum num_kind kind, int rank, const hsize_t *dims,
+                          size_t bytes, const void *data)
+{
+    memset(st, 0, sizeof *st);
+    st->kind = kind;
+    st->level = rank > 0 && bytes > COMPRESS_MIN_BYTES ? wk_h5_deflate_level(loc) : 0;
+    if (st->level == 0)
+        return 0;
+    if (has_nan_fill(kind) && rank == 2) {
+        st->absent = malloc((size_t)dims[1]);
+        if (!st->absent)
+            return wk_fail(WK_ENOMEM, "out of memory");
+        st->by_column = mark_absent_columns(st->absent, data, kind, (size_t)dims[0], (size_t)dims[1]) > 0;
+        if (!st->by_column)
+            storage_clear(st);
+    }
+    chunk_shape(rank, dims, st->by_column, st->chunk);
+    return 0;
+}
+
+static int set_nan_fill(hid_t dcpl, enum num_kind kind)
+{
+    const float nan_float = NAN;
+    const double nan_double = NAN;
+
+    if (kind == NUM_FLOAT)
+        return H5Pset_fill_value(dcpl, H5T_NATIVE_FLOAT, &nan_float) < 0 ? -1 : 0;
+    return H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan_double) < 0 ? -1 : 0;
+}
+
+/* st NULL: contiguous (strings). */
+static hid_t dataset_plist(int rank, const struct storage *st)
 {
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hsize_t chunk[MAX_RANK];
 
     if (dcpl < 0)
         return -1;
     if (H5Pset_obj_track_times(dcpl, 0) < 0 || wk_h5_keep_attrs_compact(dcpl) < 0)
         goto fail;
-    if (rank > 0 && level > 0 && bytes > COMPRESS_MIN_BYTES) {
-        chunk_shape(rank, dims, chunk);
+    if (st && st->level > 0) {
         /* No shuffle filter: traces are mostly NaN columns, which deflate
          * compresses better unshuffled (measured: 1.60 vs 1.83 MB). */
-        if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_deflate(dcpl, (unsigned)level) < 0)
+        if (H5Pset_chunk(dcpl, rank, st->chunk) < 0 || H5Pset_deflate(dcpl, (unsigned)st->level) < 0)
+            goto fail;
+        if (has_nan_fill(st->kind) && set_nan_fill(dcpl, st->kind) < 0)
             goto fail;
     }
     return dcpl;
@@ -272,51 +374,135 @@ fail:
 /* --- chunks compressed in parallel ---
  *
  * HDF5 runs its filters on one thread.  For a deflated dataset whose
- * memory and file types agree, the chunks are compressed here on as many
- * threads as OpenMP would use (OMP_NUM_THREADS, -@), exactly as HDF5's
- * deflate filter does (compress2 of the whole chunk, edge chunks padded
- * with the fill value 0), and written in chunk order with H5Dwrite_chunk:
- * the file is byte for byte the one H5Dwrite would make, whatever the
- * thread count. */
+ * memory and file types agree, the chunks are compressed here with
+ * libdeflate (zlib format, which HDF5's deflate filter reads) on as many
+ * threads as OpenMP would use (OMP_NUM_THREADS, -@), one compressor per
+ * thread, edge chunks padded with the fill value (NaN for floats, else 0)
+ * as H5Dwrite pads them, and written in chunk order with H5Dwrite_chunk:
+ * the same bytes whatever the thread count. */
 
 struct chunk_grid {
     int rank;
     hsize_t dims[MAX_RANK], chunk[MAX_RANK], grid[MAX_RANK];
     size_t elem, chunk_bytes, n_chunks;
     int level;
+    enum num_kind kind;
+    const unsigned char *absent; /* chunks of these columns are not written; NULL: write all */
 };
 
-static void chunk_grid_init(struct chunk_grid *g, int rank, const hsize_t *dims, size_t elem, int level)
+/* Whether chunk k of [T][C] data covers all-NaN columns only (and is not
+ * written). */
+static int chunk_absent(const struct chunk_grid *g, size_t k)
+{
+    size_t first, end;
+
+    if (!g->absent)
+        return 0;
+    first = (size_t)(k % g->grid[1] * g->chunk[1]);
+    end = first + (size_t)g->chunk[1] < (size_t)g->dims[1] ? first + (size_t)g->chunk[1] : (size_t)g->dims[1];
+    for (size_t c = first; c < end; c++)
+        if (!g->absent[c])
+            return 0;
+    return 1;
+}
+
+/* The reading half refuses a dataset above 16 MB that stores less than
+ * 1/4096 of its bytes (check_storage, against hostile files; deflate
+ * compresses at most ~1032:1): chunks are skipped there only while at
+ * least a third of them is written. */
+#define SKIP_ANY_BELOW_BYTES ((size_t)1 << 24)
+
+static void chunk_skip_absent(struct chunk_grid *g, const unsigned char *absent)
+{
+    size_t written = 0;
+
+    g->absent = absent;
+    if (!absent || g->n_chunks * g->chunk_bytes <= SKIP_ANY_BELOW_BYTES)
+        return;
+    for (size_t k = 0; k < g->n_chunks; k++)
+        written += !chunk_absent(g, k);
+    if (3 * written < g->n_chunks)
+        g->absent = NULL;
+}
+
+static void chunk_grid_init(struct chunk_grid *g, int rank, const hsize_t *dims, size_t elem,
+                            const struct storage *st)
 {
     g->rank = rank;
     g->elem = elem;
-    g->level = level;
-    chunk_shape(rank, dims, g->chunk);
+    g->level = st->level;
+    g->kind = st->kind;
     g->chunk_bytes = elem;
     g->n_chunks = 1;
     for (int i = 0; i < rank; i++) {
         g->dims[i] = dims[i];
+        g->chunk[i] = st->chunk[i];
         g->grid[i] = (dims[i] + g->chunk[i] - 1) / g->chunk[i];
         g->chunk_bytes *= (size_t)g->chunk[i];
         g->n_chunks *= (size_t)g->grid[i];
     }
+    chunk_skip_absent(g, st->absent);
 }
 
-/* Chunk k (row-major over the grid) copied into buf, zeros outside the
- * extent; its element offset into offset. */
-static void chunk_gather(const struct chunk_grid *g, const unsigned char *data, size_t k, unsigned char *buf,
-                         hsize_t *offset)
+/* Element offset of chunk k (row-major over the grid); whether it
+ * reaches past the extent. */
+static int chunk_offset(const struct chunk_grid *g, size_t k, hsize_t *offset)
 {
-    int last = g->rank - 1;
-    size_t rows = 1, row_len, partial = 0;
+    int partial = 0;
 
-    for (int i = last; i >= 0; i--) {
+    for (int i = g->rank - 1; i >= 0; i--) {
         offset[i] = (hsize_t)(k % g->grid[i]) * g->chunk[i];
         k /= g->grid[i];
         partial |= offset[i] + g->chunk[i] > g->dims[i];
     }
-    if (partial)
+    return partial;
+}
+
+static void chunk_fill(const struct chunk_grid *g, unsigned char *buf)
+{
+    const float nan_float = NAN;
+    const double nan_double = NAN;
+    const void *fill = g->kind == NUM_FLOAT ? (const void *)&nan_float : (const void *)&nan_double;
+
+    if (!has_nan_fill(g->kind)) {
         memset(buf, 0, g->chunk_bytes);
+        return;
+    }
+    for (size_t at = 0; at + g->elem <= g->chunk_bytes; at += g->elem)
+        memcpy(buf + at, fill, g->elem);
+}
+
+/* Rank 2 (traces, by row or by column): rows [r0, r1) of the chunk at
+ * offset, one copy per row. */
+static void chunk_gather_2d_rows(const struct chunk_grid *g, const unsigned char *data, const hsize_t *offset,
+                                 size_t r0, size_t r1, unsigned char *buf)
+{
+    size_t rows = (size_t)(g->dims[0] - offset[0] < g->chunk[0] ? g->dims[0] - offset[0] : g->chunk[0]);
+    size_t cols = (size_t)(g->dims[1] - offset[1] < g->chunk[1] ? g->dims[1] - offset[1] : g->chunk[1]);
+    size_t src_stride = (size_t)g->dims[1] * g->elem, dst_stride = (size_t)g->chunk[1] * g->elem;
+    size_t row_bytes = cols * g->elem;
+    const unsigned char *src = data + ((size_t)offset[0] * (size_t)g->dims[1] + (size_t)offset[1]) * g->elem;
+
+    if (r1 > rows)
+        r1 = rows;
+    if (row_bytes == sizeof(float)) /* one float column: a fixed-size copy */
+        for (size_t r = r0; r < r1; r++)
+            memcpy(buf + r * dst_stride, src + r * src_stride, sizeof(float));
+    else
+        for (size_t r = r0; r < r1; r++)
+            memcpy(buf + r * dst_stride, src + r * src_stride, row_bytes);
+}
+
+/* Chunk at offset copied into buf, the fill value outside the extent
+ * (any rank but 2, whose chunks gather_2d_range copies). */
+static void chunk_gather(const struct chunk_grid *g, const unsigned char *data, const hsize_t *offset, int partial,
+                         unsigned char *buf)
+{
+    int last = g->rank - 1;
+    size_t rows = 1, row_len;
+
+    if (partial)
+        chunk_fill(g, buf);
     for (int i = 0; i < last; i++)
         rows *= (size_t)g->chunk[i];
     row_len = (size_t)(g->dims[last] - offset[last] < g->chunk[last] ? g->dims[last] - offset[last] : g->chunk[last]);
@@ -344,61 +530,85 @@ static size_t hdf5_deflate_room(size_t n)
 }
 
 struct chunk_job {
-    unsigned char *in, *out;
-    uLongf out_len;
+    unsigned char *in, *out; /* chunk_bytes and out_room bytes */
+    size_t out_len;          /* 0: stored raw */
     hsize_t offset[MAX_RANK];
-    int ok;
+    int partial;             /* reaches past the extent */
+    int skip;                /* all NaN: not written */
 };
 
-static void chunk_compress(const struct chunk_grid *g, const void *data, size_t k, struct chunk_job *job)
-{
-    chunk_gather(g, data, k, job->in, job->offset);
-    job->out_len = compressBound((uLong)g->chunk_bytes);
-    job->ok = compress2(job->out, &job->out_len, job->in, (uLong)g->chunk_bytes, g->level) == Z_OK;
-}
-
-static int chunk_store(hid_t dset, const struct chunk_grid *g, const struct chunk_job *job, const struct where *w)
-{
-    int stored_raw = !job->ok || job->out_len > hdf5_deflate_room(g->chunk_bytes);
-    const unsigned char *bytes = stored_raw ? job->in : job->out;
-    size_t len = stored_raw ? g->chunk_bytes : (size_t)job->out_len;
-
-    if (H5Dwrite_chunk(dset, H5P_DEFAULT, stored_raw ? 1u : 0u, job->offset, len, bytes) < 0)
-        return h5_fail(w, "cannot write");
-    return 0;
-}
-
-static void chunk_jobs_free(struct chunk_job *jobs, size_t n)
-{
-    for (size_t j = 0; jobs && j < n; j++) {
-        free(jobs[j].in);
-        free(jobs[j].out);
-    }
-    free(jobs);
-}
-
-/* One batch of chunks shared by the workers: worker k compresses jobs k,
- * k + workers, k + 2 workers, ... */
+/* One batch of chunks: the workers share the chunks to write (order[]),
+ * worker k taking the k-th of equal contiguous slices, each with its own
+ * compressor. */
 #define MAX_WORKERS 64
+#define BATCH_BYTES ((size_t)4 << 20) /* chunk bytes per batch (at least 4 chunks per worker) */
+#define GATHER_TILE_ROWS 16
 
 struct chunk_batch {
     const struct chunk_grid *g;
     const void *data;
-    size_t start, count, workers;
+    size_t workers, out_room, n_order;
     struct chunk_job *jobs;
+    const size_t *order; /* [n_order]: the jobs to write */
+    struct libdeflate_compressor **compressors;
 };
 
 struct chunk_worker {
     const struct chunk_batch *b;
-    size_t first;
+    size_t k;
 };
+
+/* Offsets and skip flags of chunks start .. start + count - 1; their jobs
+ * to write into order; returns how many. */
+static size_t chunk_batch_prepare(const struct chunk_grid *g, struct chunk_job *jobs, size_t start, size_t count,
+                                  size_t *order)
+{
+    size_t n = 0;
+
+    for (size_t j = 0; j < count; j++) {
+        jobs[j].partial = chunk_offset(g, start + j, jobs[j].offset);
+        jobs[j].skip = chunk_absent(g, start + j);
+        jobs[j].out_len = 0;
+        if (!jobs[j].skip)
+            order[n++] = j;
+    }
+    return n;
+}
+
+/* Rank 2: the chunks of jobs order[first..end) copied tile of rows by
+ * tile of rows, so that the rows of data stay in cache while each chunk
+ * (a column, say) takes its part. */
+static void gather_2d_range(const struct chunk_batch *b, size_t first, size_t end)
+{
+    const struct chunk_grid *g = b->g;
+
+    for (size_t i = first; i < end; i++)
+        if (b->jobs[b->order[i]].partial)
+            chunk_fill(g, b->jobs[b->order[i]].in);
+    for (size_t r0 = 0; r0 < (size_t)g->chunk[0]; r0 += GATHER_TILE_ROWS)
+        for (size_t i = first; i < end; i++) {
+            struct chunk_job *job = &b->jobs[b->order[i]];
+            chunk_gather_2d_rows(g, b->data, job->offset, r0, r0 + GATHER_TILE_ROWS, job->in);
+        }
+}
 
 static void *chunk_worker_run(void *arg)
 {
     const struct chunk_worker *w = arg;
     const struct chunk_batch *b = w->b;
-    for (size_t j = w->first; j < b->count; j += b->workers)
-        chunk_compress(b->g, b->data, b->start + j, &b->jobs[j]);
+    const struct chunk_grid *g = b->g;
+    size_t first = b->n_order * w->k / b->workers, end = b->n_order * (w->k + 1) / b->workers;
+
+    if (g->rank == 2)
+        gather_2d_range(b, first, end);
+    for (size_t i = first; i < end; i++) {
+        struct chunk_job *job = &b->jobs[b->order[i]];
+        if (g->rank != 2)
+            chunk_gather(g, b->data, job->offset, job->partial, job->in);
+        job->out_len = libdeflate_zlib_compress(b->compressors[w->k], job->in, g->chunk_bytes, job->out, b->out_room);
+        if (job->out_len > hdf5_deflate_room(g->chunk_bytes))
+            job->out_len = 0;
+    }
     return NULL;
 }
 
@@ -412,10 +622,10 @@ static void chunk_batch_run(const struct chunk_batch *b)
     int started[MAX_WORKERS] = {0};
 
     w[0].b = b;
-    w[0].first = 0;
+    w[0].k = 0;
     for (size_t k = 1; k < b->workers; k++) {
         w[k].b = b;
-        w[k].first = k;
+        w[k].k = k;
         started[k] = pthread_create(&tid[k], NULL, chunk_worker_run, &w[k]) == 0;
     }
     chunk_worker_run(&w[0]);
@@ -427,33 +637,85 @@ static void chunk_batch_run(const struct chunk_batch *b)
     }
 }
 
-static int write_chunks(hid_t dset, const struct chunk_grid *g, const void *data, const struct where *w)
+static int chunk_store(hid_t dset, const struct chunk_grid *g, const struct chunk_job *job, const struct where *w)
 {
-    size_t workers = (size_t)omp_get_max_threads(), batch, room = compressBound((uLong)g->chunk_bytes);
-    struct chunk_job *jobs;
-    int rc = 0;
+    int stored_raw = job->out_len == 0;
+    const unsigned char *bytes = stored_raw ? job->in : job->out;
+    size_t len = stored_raw ? g->chunk_bytes : job->out_len;
 
+    if (H5Dwrite_chunk(dset, H5P_DEFAULT, stored_raw ? 1u : 0u, job->offset, len, bytes) < 0)
+        return h5_fail(w, "cannot write");
+    return 0;
+}
+
+/* Buffers and compressors of write_chunks. */
+struct chunk_work {
+    struct chunk_job *jobs;
+    size_t *order;
+    unsigned char *in, *out;
+    struct libdeflate_compressor *compressors[MAX_WORKERS];
+    size_t batch, workers, out_room;
+};
+
+static void chunk_work_free(struct chunk_work *cw)
+{
+    for (size_t k = 0; k < cw->workers; k++)
+        libdeflate_free_compressor(cw->compressors[k]);
+    free(cw->jobs);
+    free(cw->order);
+    free(cw->in);
+    free(cw->out);
+    memset(cw, 0, sizeof *cw);
+}
+
+static int chunk_work_alloc(struct chunk_work *cw, const struct chunk_grid *g)
+{
+    size_t workers = (size_t)omp_get_max_threads();
+    int ok = 1;
+
+    memset(cw, 0, sizeof *cw);
     if (workers > MAX_WORKERS)
         workers = MAX_WORKERS;
-    batch = 4 * workers;
-    if (batch > g->n_chunks)
-        batch = g->n_chunks;
-    jobs = wk_calloc(batch, sizeof *jobs);
-    for (size_t j = 0; jobs && j < batch; j++)
-        if (!(jobs[j].in = malloc(g->chunk_bytes)) || !(jobs[j].out = malloc(room))) {
-            chunk_jobs_free(jobs, batch);
-            jobs = NULL;
-        }
-    if (!jobs)
+    cw->batch = BATCH_BYTES / g->chunk_bytes;
+    if (cw->batch < 4 * workers)
+        cw->batch = 4 * workers;
+    if (cw->batch > g->n_chunks)
+        cw->batch = g->n_chunks;
+    cw->workers = workers < cw->batch ? workers : cw->batch;
+    for (size_t k = 0; k < cw->workers; k++)
+        ok &= (cw->compressors[k] = libdeflate_alloc_compressor(g->level)) != NULL;
+    cw->out_room = ok ? libdeflate_zlib_compress_bound(cw->compressors[0], g->chunk_bytes) : 0;
+    cw->jobs = wk_calloc(cw->batch, sizeof *cw->jobs);
+    cw->order = wk_malloc_array(cw->batch, sizeof *cw->order);
+    cw->in = wk_malloc_array(cw->batch, g->chunk_bytes);
+    cw->out = ok ? wk_malloc_array(cw->batch, cw->out_room) : NULL;
+    if (!ok || !cw->jobs || !cw->order || !cw->in || !cw->out) {
+        chunk_work_free(cw);
         return wk_fail(WK_ENOMEM, "out of memory");
-    for (size_t start = 0; rc == 0 && start < g->n_chunks; start += batch) {
-        struct chunk_batch b = {g, data, start, g->n_chunks - start < batch ? g->n_chunks - start : batch, 0, jobs};
-        b.workers = workers < b.count ? workers : b.count;
-        chunk_batch_run(&b);
-        for (size_t j = 0; rc == 0 && j < b.count; j++)
-            rc = chunk_store(dset, g, &jobs[j], w);
     }
-    chunk_jobs_free(jobs, batch);
+    for (size_t j = 0; j < cw->batch; j++) {
+        cw->jobs[j].in = cw->in + j * g->chunk_bytes;
+        cw->jobs[j].out = cw->out + j * cw->out_room;
+    }
+    return 0;
+}
+
+static int write_chunks(hid_t dset, const struct chunk_grid *g, const void *data, const struct where *w)
+{
+    struct chunk_work cw;
+    int rc = chunk_work_alloc(&cw, g);
+
+    for (size_t start = 0; rc == 0 && start < g->n_chunks; start += cw.batch) {
+        size_t count = g->n_chunks - start < cw.batch ? g->n_chunks - start : cw.batch;
+        struct chunk_batch b = {g, data, 0, cw.out_room, 0, cw.jobs, cw.order, cw.compressors};
+        b.n_order = chunk_batch_prepare(g, cw.jobs, start, count, cw.order);
+        b.workers = cw.workers < b.n_order ? cw.workers : b.n_order;
+        if (b.workers > 0)
+            chunk_batch_run(&b);
+        for (size_t i = 0; rc == 0 && i < b.n_order; i++)
+            rc = chunk_store(dset, g, &cw.jobs[cw.order[i]], w);
+    }
+    chunk_work_free(&cw);
     return rc;
 }
 
@@ -676,14 +938,15 @@ static int prepare_create(hid_t loc, const char *name, const struct where *w)
 
 /* --- dataset writes --- */
 
+/* st NULL: contiguous, written by H5Dwrite (strings). */
 static int create_and_write(hid_t loc, const char *name, const struct where *w, hid_t ftype, hid_t mtype,
-                            int rank, const hsize_t *dims, size_t bytes, const void *data, int compress)
+                            int rank, const hsize_t *dims, size_t bytes, const void *data, const struct storage *st)
 {
     hid_t space = -1, dcpl = -1, lcpl = -1, dset = -1;
-    int rc = 0, level = compress ? wk_h5_deflate_level(loc) : 0;
+    int rc = 0;
 
     space = create_space(rank, dims);
-    dcpl = dataset_plist(rank, dims, compress ? bytes : 0, level);
+    dcpl = dataset_plist(rank, st);
     lcpl = link_plist();
     if (space < 0 || dcpl < 0 || lcpl < 0) {
         rc = h5_fail(w, "cannot create dataset");
@@ -694,9 +957,9 @@ static int create_and_write(hid_t loc, const char *name, const struct where *w, 
         rc = h5_fail(w, "cannot create dataset");
         goto done;
     }
-    if (bytes > 0 && compress_here(dcpl, ftype, mtype)) {
+    if (bytes > 0 && st && compress_here(dcpl, ftype, mtype)) {
         struct chunk_grid g;
-        chunk_grid_init(&g, rank, dims, H5Tget_size(ftype), level);
+        chunk_grid_init(&g, rank, dims, H5Tget_size(ftype), st);
         rc = write_chunks(dset, &g, data, w);
     } else if (bytes > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         rc = h5_fail(w, "cannot write");
@@ -727,6 +990,7 @@ static int write_numeric(hid_t loc, const char *name, int rank, const size_t *di
                          enum num_kind kind)
 {
     struct where w;
+    struct storage st;
     hsize_t h[MAX_RANK];
     size_t n;
     int rc;
@@ -737,10 +1001,14 @@ static int write_numeric(hid_t loc, const char *name, int rank, const size_t *di
         rc = wk_fail(WK_EINVAL, "'%s': %s: no data to write", w.file, w.path);
     if (rc == 0)
         rc = prepare_create(loc, name, &w);
+    if (rc == 0)
+        rc = storage_choose(&st, loc, kind, rank, h, n * num_size(kind), data);
     if (rc < 0)
         return rc;
-    return create_and_write(loc, name, &w, num_file_type(kind), num_mem_type(kind), rank, h, n * num_size(kind),
-                            data, 1);
+    rc = create_and_write(loc, name, &w, num_file_type(kind), num_mem_type(kind), rank, h, n * num_size(kind), data,
+                          &st);
+    storage_clear(&st);
+    return rc;
 }
 
 int wk_h5_write_float(hid_t loc, const char *name, int rank, const size_t *dims, const float *data)
@@ -800,7 +1068,7 @@ int wk_h5_write_strings(hid_t loc, const char *name, size_t n, char *const *stri
     if (type < 0)
         rc = h5_fail(&w, "cannot create string type");
     else
-        rc = create_and_write(loc, name, &w, type, type, 1, &h, n * sizeof(char *), p, 0);
+        rc = create_and_write(loc, name, &w, type, type, 1, &h, n * sizeof(char *), p, NULL);
     if (type >= 0)
         H5Tclose(type);
     free(p);

@@ -7,6 +7,7 @@
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_signal.h"
 #include "wormkit/wk_util.h"
+#include "signal_internal.h"
 
 static const char *const normalize_names[] = {"zscore", "causal"};
 #define N_NORMALIZE_NAMES (sizeof normalize_names / sizeof normalize_names[0])
@@ -77,27 +78,47 @@ void wk_normalize_causal(double *y, const double *x, size_t n, size_t stride)
     }
 }
 
+struct normalize_job {
+    float *data;
+    size_t T, C, n;
+    const size_t *cols; /* [n]: the columns with a finite value */
+    enum wk_normalize_method method;
+};
+
+static int normalize_work(void *ctx, size_t k, size_t workers)
+{
+    const struct normalize_job *j = ctx;
+    double *x = wk_malloc_array(j->T ? j->T : 1, WK_COLUMN_BLOCK * sizeof *x);
+    if (!x) return WK_ENOMEM;
+    for (size_t b = k * WK_COLUMN_BLOCK; b < j->n; b += workers * WK_COLUMN_BLOCK) {
+        size_t w = wk_columns_width(j->n, b);
+        wk_columns_load_list(x, j->data, j->T, j->C, j->cols + b, w);
+        for (size_t c = 0; c < w; c++) {
+            double *xc = x + c * j->T;
+            if (j->method == WK_NORMALIZE_ZSCORE)
+                wk_normalize_zscore(xc, xc, j->T, 1);
+            else
+                wk_normalize_causal(xc, xc, j->T, 1);
+        }
+        wk_columns_store_list(j->data, x, j->T, j->C, j->cols + b, w);
+    }
+    free(x);
+    return 0;
+}
+
 int wk_normalize_matrix(float *data, size_t T, size_t C, enum wk_normalize_method method)
 {
     if (method != WK_NORMALIZE_ZSCORE && method != WK_NORMALIZE_CAUSAL)
         return wk_fail(WK_EINVAL, "unknown normalization method %d", (int)method);
-    double *x = wk_malloc_array(T ? T : 1, WK_COLUMN_BLOCK * sizeof *x);
-    if (!x) return WK_ENOMEM;
-    for (size_t c0 = 0; c0 < C; c0 += WK_COLUMN_BLOCK) {
-        size_t w = wk_columns_width(C, c0);
-        unsigned char keep[WK_COLUMN_BLOCK];
-        wk_columns_load(x, data, T, C, c0, w);
-        for (size_t j = 0; j < w; j++) {
-            double *xj = x + j * T;
-            keep[j] = (unsigned char)wk_column_has_finite(xj, T);
-            if (!keep[j]) continue;
-            if (method == WK_NORMALIZE_ZSCORE)
-                wk_normalize_zscore(xj, xj, T, 1);
-            else
-                wk_normalize_causal(xj, xj, T, 1);
-        }
-        wk_columns_store(data, x, T, C, c0, w, keep);
-    }
-    free(x);
-    return 0;
+    /* a column without a finite value is left as it is; blocks of columns
+     * shared among the threads */
+    struct normalize_job j = {data, T, C, 0, NULL, method};
+    size_t *cols = wk_malloc_array(C ? C : 1, sizeof *cols);
+    int rc = cols ? wk_columns_with_data(cols, &j.n, data, T, C, 1) : WK_ENOMEM;
+    j.cols = cols;
+    if (rc == 0)
+        rc = wk_signal_run_workers(normalize_work, &j, (j.n + WK_COLUMN_BLOCK - 1) / WK_COLUMN_BLOCK,
+                                   (double)j.n * (double)T);
+    free(cols);
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_signal.h"
 #include "wormkit/wk_util.h"
+#include "signal_internal.h"
 
 #define MAX_GRID 1e10 /* more output points than this is a mistake in dt */
 #define WK_PI 3.14159265358979323846
@@ -267,15 +268,17 @@ static inline double interpolate(const struct wk_resampler *r, size_t p, const d
     return a + f * (b - a);
 }
 
-static void apply_linear(struct wk_resampler *r, double *y, size_t ystride, const double *x, size_t xstride)
+/* fine: n_points doubles of scratch when downsampling. */
+static void apply_linear(const struct wk_resampler *r, double *fine, double *y, size_t ystride, const double *x,
+                         size_t xstride)
 {
     if (r->upsample) {
         for (size_t k = 0; k < r->n_out; k++) y[k * ystride] = interpolate(r, k, x, xstride);
         return;
     }
-    for (size_t p = 0; p < r->n_points; p++) r->fine[p] = interpolate(r, p, x, xstride);
+    for (size_t p = 0; p < r->n_points; p++) fine[p] = interpolate(r, p, x, xstride);
     for (size_t k = 0; k < r->n_out; k++) {
-        const double *block = r->fine + k * WK_RESAMPLE_BLOCK;
+        const double *block = fine + k * WK_RESAMPLE_BLOCK;
         double sum = 0;
         int count = 0;
         for (int b = 0; b < WK_RESAMPLE_BLOCK; b++) {
@@ -315,9 +318,43 @@ static void apply_sinc(const struct wk_resampler *r, double *y, size_t ystride, 
 void wk_resampler_apply(struct wk_resampler *r, double *y, size_t ystride, const double *x, size_t xstride)
 {
     if (r->method == WK_RESAMPLE_LINEAR)
-        apply_linear(r, y, ystride, x, xstride);
+        apply_linear(r, r->fine, y, ystride, x, xstride);
     else
         apply_sinc(r, y, ystride, x, xstride);
+}
+
+struct resample_job {
+    const struct wk_resampler *r;
+    float *out;
+    const float *src;
+    size_t C, n;
+    const size_t *cols; /* [n]: the columns with a finite value */
+};
+
+static int resample_work(void *ctx, size_t k, size_t workers)
+{
+    const struct resample_job *j = ctx;
+    const struct wk_resampler *r = j->r;
+    size_t n_in = r->n_in, n_out = r->n_out;
+    double *x = wk_malloc_array(n_in, WK_COLUMN_BLOCK * sizeof *x);
+    double *y = wk_malloc_array(n_out, WK_COLUMN_BLOCK * sizeof *y);
+    double *fine = wk_malloc_array(r->n_points ? r->n_points : 1, sizeof *fine);
+    int rc = x && y && fine ? 0 : WK_ENOMEM;
+    for (size_t b = k * WK_COLUMN_BLOCK; rc == 0 && b < j->n; b += workers * WK_COLUMN_BLOCK) {
+        size_t w = wk_columns_width(j->n, b);
+        wk_columns_load_list(x, j->src, n_in, j->C, j->cols + b, w);
+        for (size_t c = 0; c < w; c++) {
+            if (r->method == WK_RESAMPLE_LINEAR)
+                apply_linear(r, fine, y + c * n_out, 1, x + c * n_in, 1);
+            else
+                apply_sinc(r, y + c * n_out, 1, x + c * n_in, 1);
+        }
+        wk_columns_store_list(j->out, y, n_out, j->C, j->cols + b, w);
+    }
+    free(x);
+    free(y);
+    free(fine);
+    return rc;
 }
 
 int wk_resampler_apply_matrix(struct wk_resampler *r, float **dst, const float *src, size_t C)
@@ -326,30 +363,22 @@ int wk_resampler_apply_matrix(struct wk_resampler *r, float **dst, const float *
     size_t cells;
     if (wk_size_mul(&cells, r->n_out, C) != 0)
         return wk_fail(WK_ERANGE, "resampled matrix of %zu x %zu is too large", r->n_out, C);
-    size_t n_in = r->n_in, n_out = r->n_out;
     float *out = wk_malloc_array(cells ? cells : 1, sizeof *out);
-    double *x = wk_malloc_array(n_in, WK_COLUMN_BLOCK * sizeof *x);
-    double *y = wk_malloc_array(n_out, WK_COLUMN_BLOCK * sizeof *y);
-    if (!out || !x || !y) {
+    size_t *cols = wk_malloc_array(C ? C : 1, sizeof *cols);
+    struct resample_job j = {r, out, src, C, 0, cols};
+    int rc = out && cols ? wk_columns_with_data(cols, &j.n, src, r->n_in, C, 1) : WK_ENOMEM;
+    /* a column without a finite value resamples to NaN; blocks of columns
+     * shared among the threads, each with its own scratch */
+    if (rc == 0) {
+        wk_columns_fill_nan(out, r->n_out, C);
+        rc = wk_signal_run_workers(resample_work, &j, (j.n + WK_COLUMN_BLOCK - 1) / WK_COLUMN_BLOCK,
+                                   (double)j.n * (double)r->n_in);
+    }
+    free(cols);
+    if (rc < 0) {
         free(out);
-        free(x);
-        free(y);
-        return WK_ENOMEM;
+        return rc;
     }
-    for (size_t c0 = 0; c0 < C; c0 += WK_COLUMN_BLOCK) {
-        size_t w = wk_columns_width(C, c0);
-        wk_columns_load(x, src, n_in, C, c0, w);
-        for (size_t j = 0; j < w; j++) {
-            double *yj = y + j * n_out;
-            if (wk_column_has_finite(x + j * n_in, n_in))
-                wk_resampler_apply(r, yj, 1, x + j * n_in, 1);
-            else
-                for (size_t k = 0; k < n_out; k++) yj[k] = NAN;
-        }
-        wk_columns_store(out, y, n_out, C, c0, w, NULL);
-    }
-    free(x);
-    free(y);
     *dst = out;
     return 0;
 }

@@ -1,14 +1,19 @@
 /* signal.c - the signal steps applied to whole recordings, and the filter
  * loop shared by worm-smooth, worm-derivative, worm-resample and
  * worm-normalize. */
+#include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <omp.h>
 
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_file.h"
 #include "wormkit/wk_signal.h"
 #include "wormkit/wk_util.h"
+#include "signal_internal.h"
 
 #define DERIVATIVE "derivative"
 
@@ -40,6 +45,117 @@ void wk_columns_store(float *m, const double *x, size_t T, size_t C, size_t c0, 
             for (size_t t = t0; t < end; t++) m[t * C + c0 + j] = (float)col[t];
         }
     }
+}
+
+void wk_columns_load_list(double *x, const float *m, size_t T, size_t C, const size_t *cols, size_t w)
+{
+    for (size_t t0 = 0; t0 < T; t0 += TILE_ROWS) {
+        size_t end = T - t0 > TILE_ROWS ? t0 + TILE_ROWS : T;
+        for (size_t j = 0; j < w; j++) {
+            double *col = x + j * T;
+            for (size_t t = t0; t < end; t++) col[t] = m[t * C + cols[j]];
+        }
+    }
+}
+
+void wk_columns_store_list(float *m, const double *x, size_t T, size_t C, const size_t *cols, size_t w)
+{
+    for (size_t t0 = 0; t0 < T; t0 += TILE_ROWS) {
+        size_t end = T - t0 > TILE_ROWS ? t0 + TILE_ROWS : T;
+        for (size_t j = 0; j < w; j++) {
+            const double *col = x + j * T;
+            for (size_t t = t0; t < end; t++) m[t * C + cols[j]] = (float)col[t];
+        }
+    }
+}
+
+void wk_columns_fill_nan(float *m, size_t T, size_t C)
+{
+    size_t n = T * C;
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) m[i] = NAN;
+}
+
+/* Rows between checks whether every column has shown data. */
+#define SCAN_ROWS 64
+
+static int all_set(const unsigned char *flags, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!flags[i]) return 0;
+    return 1;
+}
+
+/* seen[c] |= row c of rows [t0, t1) holds a finite value (or one that is
+ * not NaN): branch-free, so that it vectorizes. */
+static void mark_rows(unsigned char *seen, const float *m, size_t C, size_t t0, size_t t1, int finite_only)
+{
+    for (size_t t = t0; t < t1; t++) {
+        const float *row = m + t * C;
+        if (finite_only) {
+#pragma omp simd
+            for (size_t c = 0; c < C; c++) seen[c] |= (unsigned char)(fabsf(row[c]) <= FLT_MAX);
+        } else {
+#pragma omp simd
+            for (size_t c = 0; c < C; c++) seen[c] |= (unsigned char)(row[c] == row[c]);
+        }
+    }
+}
+
+/* A pass over the rows that stops once every column has shown data. */
+int wk_columns_with_data(size_t *cols, size_t *n, const float *m, size_t T, size_t C, int finite_only)
+{
+    unsigned char *seen = wk_calloc(C ? C : 1, 1);
+    if (!seen) return WK_ENOMEM;
+    for (size_t t0 = 0; t0 < T && !all_set(seen, C); t0 += SCAN_ROWS)
+        mark_rows(seen, m, C, t0, T - t0 > SCAN_ROWS ? t0 + SCAN_ROWS : T, finite_only);
+    *n = 0;
+    for (size_t c = 0; c < C; c++)
+        if (seen[c]) cols[(*n)++] = c;
+    free(seen);
+    return 0;
+}
+
+/* ---- worker threads ---- */
+
+#define MAX_WORKERS 64
+
+struct worker {
+    wk_signal_work_fn work;
+    void *ctx;
+    size_t k, n;
+    int rc;
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    w->rc = w->work(w->ctx, w->k, w->n);
+    return NULL;
+}
+
+int wk_signal_run_workers(wk_signal_work_fn work, void *ctx, size_t blocks, double samples)
+{
+    size_t n = samples < WK_SIGNAL_PARALLEL_MIN ? 1 : (size_t)omp_get_max_threads();
+    pthread_t tid[MAX_WORKERS];
+    struct worker w[MAX_WORKERS];
+    int started[MAX_WORKERS] = {0}, rc = 0;
+
+    if (n > MAX_WORKERS) n = MAX_WORKERS;
+    if (n > blocks) n = blocks;
+    if (n <= 1) return blocks ? work(ctx, 0, 1) : 0;
+    for (size_t k = 0; k < n; k++) w[k] = (struct worker){work, ctx, k, n, 0};
+    for (size_t k = 1; k < n; k++) started[k] = pthread_create(&tid[k], NULL, worker_run, &w[k]) == 0;
+    worker_run(&w[0]);
+    for (size_t k = 1; k < n; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            worker_run(&w[k]);
+    }
+    for (size_t k = 0; k < n; k++)
+        if (w[k].rc < rc) rc = w[k].rc;
+    return rc;
 }
 
 size_t wk_columns_width(size_t C, size_t c0)

@@ -10,6 +10,7 @@
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_signal.h"
 #include "wormkit/wk_util.h"
+#include "signal_internal.h"
 
 void wk_smooth_params_init(struct wk_smooth_params *p)
 {
@@ -335,8 +336,6 @@ void wk_zerophase_apply(struct wk_zerophase *z, double *y, const double *x, size
 struct wk_smoother {
     struct wk_smooth_params params;
     struct wk_zerophase *zerophase; /* plan of the last length, or NULL */
-    double *x, *y;                  /* x: a block of columns [WK_COLUMN_BLOCK][T]; y: one column */
-    size_t capacity;                /* samples per column */
 };
 
 struct wk_smoother *wk_smoother_alloc(const struct wk_smooth_params *p)
@@ -352,27 +351,12 @@ void wk_smoother_free(struct wk_smoother *s)
 {
     if (!s) return;
     wk_zerophase_free(s->zerophase);
-    free(s->x);
-    free(s->y);
     free(s);
 }
 
 const struct wk_smooth_params *wk_smoother_params(const struct wk_smoother *s)
 {
     return &s->params;
-}
-
-static int smoother_reserve(struct wk_smoother *s, size_t T)
-{
-    if (T <= s->capacity) return 0;
-    double *x = wk_realloc_array(s->x, T, WK_COLUMN_BLOCK * sizeof *x);
-    if (!x) return WK_ENOMEM;
-    s->x = x;
-    double *y = wk_realloc_array(s->y, T, sizeof *y);
-    if (!y) return WK_ENOMEM;
-    s->y = y;
-    s->capacity = T;
-    return 0;
 }
 
 static int smoother_plan(struct wk_smoother *s, size_t T)
@@ -383,39 +367,70 @@ static int smoother_plan(struct wk_smoother *s, size_t T)
     return s->zerophase ? 0 : WK_ENOMEM;
 }
 
-/* s->y = the smoothed x[0..T-1]. */
-static int smooth_column(struct wk_smoother *s, const double *x, size_t T)
+/* y = the smoothed x[0..T-1]. */
+static int smooth_column(struct wk_smoother *s, double *y, const double *x, size_t T)
 {
     const struct wk_smooth_params *p = &s->params;
     switch (p->method) {
-    case WK_SMOOTH_MOVING: return wk_smooth_moving(s->y, x, T, 1, p->window);
-    case WK_SMOOTH_GAUSSIAN: return wk_smooth_gaussian(s->y, x, T, 1, p->sigma);
-    case WK_SMOOTH_EXPONENTIAL: return wk_smooth_exponential(s->y, x, T, 1, p->alpha);
-    case WK_SMOOTH_ZEROPHASE: wk_zerophase_apply(s->zerophase, s->y, x, 1); return 0;
-    case WK_SMOOTH_NONE: memcpy(s->y, x, T * sizeof *s->y); return 0;
+    case WK_SMOOTH_MOVING: return wk_smooth_moving(y, x, T, 1, p->window);
+    case WK_SMOOTH_GAUSSIAN: return wk_smooth_gaussian(y, x, T, 1, p->sigma);
+    case WK_SMOOTH_EXPONENTIAL: return wk_smooth_exponential(y, x, T, 1, p->alpha);
+    case WK_SMOOTH_ZEROPHASE: wk_zerophase_apply(s->zerophase, y, x, 1); return 0;
+    case WK_SMOOTH_NONE: memcpy(y, x, T * sizeof *y); return 0;
     }
     return wk_fail(WK_EINVAL, "unknown smoothing method %d", (int)p->method);
+}
+
+/* The w columns of x (T samples each) smoothed in place; y: T doubles. */
+static int smooth_block(struct wk_smoother *s, double *x, double *y, size_t T, size_t w)
+{
+    int rc = 0;
+    for (size_t j = 0; rc == 0 && j < w; j++) {
+        rc = smooth_column(s, y, x + j * T, T);
+        memcpy(x + j * T, y, T * sizeof *y);
+    }
+    return rc;
+}
+
+struct smooth_job {
+    struct wk_smoother *s;
+    float *data;
+    size_t T, C, n;
+    const size_t *cols; /* [n]: the columns with a finite value */
+};
+
+static int smooth_work(void *ctx, size_t k, size_t workers)
+{
+    const struct smooth_job *j = ctx;
+    double *x = wk_malloc_array(j->T, WK_COLUMN_BLOCK * sizeof *x);
+    double *y = wk_malloc_array(j->T, sizeof *y);
+    int rc = x && y ? 0 : WK_ENOMEM;
+    for (size_t b = k * WK_COLUMN_BLOCK; rc == 0 && b < j->n; b += workers * WK_COLUMN_BLOCK) {
+        size_t w = wk_columns_width(j->n, b);
+        wk_columns_load_list(x, j->data, j->T, j->C, j->cols + b, w);
+        rc = smooth_block(j->s, x, y, j->T, w);
+        if (rc == 0) wk_columns_store_list(j->data, x, j->T, j->C, j->cols + b, w);
+    }
+    free(x);
+    free(y);
+    return rc;
 }
 
 int wk_smoother_apply(struct wk_smoother *s, float *data, size_t T, size_t C)
 {
     if (s->params.method == WK_SMOOTH_NONE || T == 0) return 0;
-    int rc = smoother_reserve(s, T);
-    if (rc == 0 && s->params.method == WK_SMOOTH_ZEROPHASE) rc = smoother_plan(s, T);
+    int rc = s->params.method == WK_SMOOTH_ZEROPHASE ? smoother_plan(s, T) : 0;
     if (rc < 0) return rc;
-    for (size_t c0 = 0; c0 < C; c0 += WK_COLUMN_BLOCK) {
-        size_t w = wk_columns_width(C, c0);
-        unsigned char keep[WK_COLUMN_BLOCK];
-        wk_columns_load(s->x, data, T, C, c0, w);
-        for (size_t j = 0; j < w; j++) {
-            double *xj = s->x + j * T;
-            keep[j] = (unsigned char)wk_column_has_finite(xj, T);
-            if (!keep[j]) continue;
-            rc = smooth_column(s, xj, T);
-            if (rc < 0) return rc;
-            memcpy(xj, s->y, T * sizeof *xj);
-        }
-        wk_columns_store(data, s->x, T, C, c0, w, keep);
+    /* a column without a finite value is left as it is; blocks of columns
+     * shared among the threads (one thread for zero-phase, whose plan has
+     * buffers of its own) */
+    size_t *cols = wk_malloc_array(C ? C : 1, sizeof *cols);
+    struct smooth_job j = {s, data, T, C, 0, cols};
+    rc = cols ? wk_columns_with_data(cols, &j.n, data, T, C, 1) : WK_ENOMEM;
+    if (rc == 0) {
+        double samples = s->params.method == WK_SMOOTH_ZEROPHASE ? 0 : (double)j.n * (double)T;
+        rc = wk_signal_run_workers(smooth_work, &j, (j.n + WK_COLUMN_BLOCK - 1) / WK_COLUMN_BLOCK, samples);
     }
-    return 0;
+    free(cols);
+    return rc;
 }

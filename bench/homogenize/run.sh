@@ -16,7 +16,12 @@
 #      into a pipe by default), to show the share of deflate;
 #   4. the baseline: the pipe of single tools (worm-import | worm-derivative
 #      | worm-smooth | worm-resample | worm-normalize) on 30 of the h5 worms,
-#      against worm-homogenize on the same files: time ratio.
+#      against worm-homogenize on the same files: time ratio;
+#   5. with WK_BASE_BIN set (the tools of another build, e.g. of an older
+#      commit: git clone -q REPO /tmp/base && make -C /tmp/base
+#      build/bin/worm-homogenize), run 1 again with those tools, and the
+#      ratios of CPU time and peak RSS (this build / that build), which
+#      hold on a loaded machine where wall-clock times do not.
 #
 # Not measured: the issue's "50 times faster than the reference Python
 # pipeline".  The reference (pandas, torch, scikit-learn and mat73 on the
@@ -64,8 +69,17 @@ measure() {
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "worm-homogenize (all, originals)" sh -c \
     "'$bin/worm-homogenize' -q -o '$out/all.h5' '$dir/csv' '$dir/h5' && '$bin/worm-homogenize' -q --dataset leifer2023 -o '$out/leifer.h5' '$dir/leifer2023'"
-echo "output: $(du -ch "$out/all.h5" "$out/leifer.h5" | tail -1 | cut -f1)"
+cpu_new=$_cpu rss_new=$_rss
+size_new=$(cat "$out/all.h5" "$out/leifer.h5" | wc -c)
+echo "output: $(du -ch "$out/all.h5" "$out/leifer.h5" | tail -1 | cut -f1) ($size_new bytes)"
 rm -f "$out/all.h5" "$out/leifer.h5"
+if [ -n "${WK_BASE_BIN:-}" ]; then
+    measure "baseline build (all, originals)" sh -c \
+        "'$WK_BASE_BIN/worm-homogenize' -q -o '$out/all.h5' '$dir/csv' '$dir/h5' && '$WK_BASE_BIN/worm-homogenize' -q --dataset leifer2023 -o '$out/leifer.h5' '$dir/leifer2023'"
+    size_base=$(cat "$out/all.h5" "$out/leifer.h5" | wc -c)
+    echo "$cpu_new $_cpu $rss_new $_rss $size_new $size_base" | awk '{ printf "this build / baseline build: cpu %.1f / %.1f s = %.2f, peak RSS %.1f / %.1f MB = %.2f, output %.1f / %.1f MB = %.2f\n", $1, $2, $1 / $2, $3 / 1024, $4 / 1024, $3 / $4, $5 / 1048576, $6 / 1048576, $5 / $6 }'
+    rm -f "$out/all.h5" "$out/leifer.h5"
+fi
 measure "worm-homogenize --no-original" sh -c \
     "'$bin/worm-homogenize' -q --no-original -o '$out/all.h5' '$dir/csv' '$dir/h5' && '$bin/worm-homogenize' -q --no-original --dataset leifer2023 -o '$out/leifer.h5' '$dir/leifer2023'"
 rm -f "$out/all.h5" "$out/leifer.h5"

@@ -35,6 +35,21 @@ void wk_columns_store(float *m, const double *x, size_t T, size_t C, size_t c0, 
 int wk_column_has_finite(const double *x, size_t n);
 /* Width of the block starting at column c0 < C: min(WK_COLUMN_BLOCK, C - c0). */
 size_t wk_columns_width(size_t C, size_t c0);
+/* The columns of m that hold a finite value (finite_only) or a value that
+ * is not NaN, ascending, into cols[0..*n-1]: the matrix functions work on
+ * these only (the neurons a recording has), leaving the others NaN.  0 or
+ * WK_ENOMEM. */
+int wk_columns_with_data(size_t *cols, size_t *n, const float *m, size_t T, size_t C, int finite_only);
+/* wk_columns_load/store of the w columns cols[0..w-1] (x[j * T + t] is
+ * column cols[j] at sample t). */
+void wk_columns_load_list(double *x, const float *m, size_t T, size_t C, const size_t *cols, size_t w);
+void wk_columns_store_list(float *m, const double *x, size_t T, size_t C, const size_t *cols, size_t w);
+/* Every element of the row-major T x C matrix m set to NaN. */
+void wk_columns_fill_nan(float *m, size_t T, size_t C);
+/* The matrix functions share their blocks of columns among threads (-@)
+ * from this many samples (rows x columns with data) on; each column is
+ * computed alone, so the result does not depend on the thread count. */
+#define WK_SIGNAL_PARALLEL_MIN 100000
 
 /* ---- smoothing ---- */
 
