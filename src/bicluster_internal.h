@@ -61,6 +61,9 @@ struct wk_bc_chain {
     /* label references for relabelling the output */
     int *ref_z, *ref_xi;
     int have_ref;
+    /* work of the latent update, kept between iterations (grown on demand) */
+    double *scratch;
+    size_t scratch_len;
 };
 
 int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, const struct wk_bicluster_options *o,
@@ -79,6 +82,19 @@ int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, 
 int wk_bc_subspace_labels(int *z, size_t *K, const double *s, size_t N, size_t T, size_t dim, size_t kfix,
                           size_t kmax, gsl_rng *rng);
 
+/* At least n doubles of the chain's scratch (contents not kept across
+ * calls that grow it); NULL when out of memory. */
+double *wk_bc_scratch(struct wk_bc_chain *ch, size_t n);
+
+/* Forward filtering, backward sampling of X (T x D) given per-bin
+ * information h (T x D) and a block-diagonal J_t of D / B blocks B x B
+ * (J: T x D/B x B x B), under the dynamics of the states xi
+ * (bicluster_ffbs.c); work holds wk_bc_ffbs_work_size(T, D, L) doubles for
+ * states 0..L-1.  wk_bicluster_ffbs is the case B = D. */
+size_t wk_bc_ffbs_work_size(size_t T, size_t D, size_t L);
+int wk_bc_ffbs_blocks(double *X, gsl_rng *rng, size_t T, size_t D, size_t B, const double *J, const double *h,
+                      const double *A, const double *b, const double *Q, const int *xi, double *work);
+
 /* Blocks of the sweep (bicluster_*.c). */
 int wk_bc_update_latents(struct wk_bc_chain *ch);
 int wk_bc_update_dynamics(struct wk_bc_chain *ch);
@@ -87,6 +103,14 @@ int wk_bc_update_loadings(struct wk_bc_chain *ch);
 int wk_bc_update_dispersion(struct wk_bc_chain *ch);
 int wk_bc_project(struct wk_bc_chain *ch);
 int wk_bc_update_labels(struct wk_bc_chain *ch);
+/* Change-point shifts of xi with the latents of a window integrated out
+ * (part of wk_bc_update_states; bicluster_hdp.c), and the log of
+ * p(xi[a..e+1], pseudo-observations of a..e, X_{e+1} | X_{a-1}, dynamics,
+ * pi) with X_a..X_e integrated out, up to terms that do not depend on xi
+ * (NaN when the window is longer than the moves use, 26 bins, or on
+ * failure). */
+int wk_bc_shift_change_points(struct wk_bc_chain *ch);
+double wk_bc_window_loglik(const struct wk_bc_chain *ch, const int *xi, size_t a, size_t e);
 /* log p(y_i | d_i, r_i, cluster latent block) by the Laplace approximation
  * over c_i; cstar receives the mode (p values) and chol the Cholesky factor
  * of the negative Hessian (p x p). */

@@ -17,8 +17,20 @@ struct mniw_work {
     double *sxx, *syx, *syy, *mn, *sn, *e, *row, *iw;
 };
 
-/* Sufficient statistics of the transitions in state l, prior included. */
-static void statistics(struct mniw_work *w, const struct wk_bc_chain *ch, size_t l, long *count)
+/* acc[i][j] += u_i v_j for i < n, j < m (row updates, vectorizable; each
+ * entry still sums its terms in time order). */
+static void add_outer(double *acc, const double *u, size_t n, const double *v, size_t m)
+{
+    for (size_t i = 0; i < n; i++) {
+        double ui = u[i], *row = acc + i * m;
+#pragma omp simd
+        for (size_t j = 0; j < m; j++) row[j] += ui * v[j];
+    }
+}
+
+/* Sufficient statistics of the transitions in state l, prior included
+ * (zext: E values of work). */
+static void statistics(struct mniw_work *w, const struct wk_bc_chain *ch, size_t l, long *count, double *zext)
 {
     size_t D = ch->D, E = D + 1, T = ch->data->T;
     memset(w->sxx, 0, E * E * sizeof(double));
@@ -29,16 +41,13 @@ static void statistics(struct mniw_work *w, const struct wk_bc_chain *ch, size_t
     *count = 0;
     for (size_t t = 1; t < T; t++) {
         if ((size_t)ch->xi[t] != l) continue;
-        const double *x = ch->X + t * D, *zp = ch->X + (t - 1) * D;
+        const double *x = ch->X + t * D;
         (*count)++;
-        for (size_t i = 0; i < E; i++) {
-            double zi = i < D ? zp[i] : 1.0;
-            for (size_t j = 0; j < E; j++) w->sxx[i * E + j] += zi * (j < D ? zp[j] : 1.0);
-        }
-        for (size_t i = 0; i < D; i++) {
-            for (size_t j = 0; j < E; j++) w->syx[i * E + j] += x[i] * (j < D ? zp[j] : 1.0);
-            for (size_t j = 0; j < D; j++) w->syy[i * D + j] += x[i] * x[j];
-        }
+        memcpy(zext, ch->X + (t - 1) * D, D * sizeof(double));
+        zext[D] = 1.0;
+        add_outer(w->sxx, zext, E, zext, E);
+        add_outer(w->syx, x, D, zext, E);
+        add_outer(w->syy, x, D, x, D);
     }
 }
 
@@ -46,7 +55,7 @@ static int draw_state(struct wk_bc_chain *ch, size_t l, struct mniw_work *w)
 {
     size_t D = ch->D, E = D + 1;
     long n;
-    statistics(w, ch, l, &n);
+    statistics(w, ch, l, &n, w->e); /* e is free until the draw below */
     int rc = wk_bc_chol(w->sxx, E); /* Sxx = U U' */
     if (rc < 0) return wk_fail(rc, "bicluster: dynamics regression is singular");
     /* Mn = Syx Sxx^{-1}, row by row */

@@ -20,6 +20,7 @@
 /* Iterations that keep the initial state sequence while the latents and
  * dynamics adapt to it (a start-up phase, before the Gibbs chain proper). */
 #define STATE_WARMUP 10
+#define PG_SHAPES 32 /* counts 0..31: Polya-Gamma shapes kept per neuron */
 
 static size_t p_of(const struct wk_bc_chain *ch)
 {
@@ -225,41 +226,65 @@ void wk_bc_chain_free(struct wk_bc_chain *ch)
     free(ch->logv);
     free(ch->ref_z);
     free(ch->ref_xi);
+    free(ch->scratch);
     memset(ch, 0, sizeof *ch);
 }
 
 /* ---- latents: Polya-Gamma draws, then FFBS on the information ---- */
 
+double *wk_bc_scratch(struct wk_bc_chain *ch, size_t n)
+{
+    if (n > ch->scratch_len) {
+        free(ch->scratch);
+        ch->scratch = wk_malloc_array(n, sizeof(double));
+        ch->scratch_len = ch->scratch ? n : 0;
+    }
+    return ch->scratch;
+}
+
+/* The Polya-Gamma shape y + r: those of the common small counts are set
+ * up once per neuron (cache[y], b < 0 when not set yet). */
+static const struct wk_pg_shape *pg_shape_of(struct wk_pg_shape *cache, struct wk_pg_shape *other, double y, double r)
+{
+    struct wk_pg_shape *s = other;
+    if (y >= 0 && y < PG_SHAPES && y == floor(y)) {
+        s = &cache[(size_t)y];
+        if (s->b == y + r) return s;
+    }
+    wk_pg_shape_init(s, y + r);
+    return s;
+}
+
 int wk_bc_update_latents(struct wk_bc_chain *ch)
 {
     size_t N = ch->data->N, T = ch->data->T, P = ch->P, D = ch->D, p = p_of(ch);
-    double *J = wk_calloc(T * D, D * sizeof(double)), *h = wk_calloc(T, D * sizeof(double));
-    double *eta = wk_malloc_array(T, sizeof(double));
-    int rc = J && h && eta ? 0 : WK_ENOMEM;
+    /* J_t is block diagonal (a neuron informs its own cluster's block only) */
+    double *J = wk_bc_scratch(ch, T * D * P + T * D + T + wk_bc_ffbs_work_size(T, D, ch->L));
+    if (!J) return WK_ENOMEM;
+    double *h = J + T * D * P, *eta = h + T * D, *work = eta + T;
+    memset(J, 0, (T * D * P + T * D) * sizeof *J);
     double hv[64];
-    for (size_t i = 0; !rc && i < N; i++) {
+    struct wk_pg_shape shape[PG_SHAPES], other = {0};
+    for (size_t i = 0; i < N; i++) {
         double r = ch->r[i], logr = log(r);
-        size_t off = (size_t)ch->z[i] * P;
+        size_t j = (size_t)ch->z[i];
         hv[0] = 1.0;
         for (size_t k = 0; k < p; k++) hv[1 + k] = ch->c[i * p + k];
         neuron_eta(ch, i, eta);
+        for (size_t k = 0; k < PG_SHAPES; k++) shape[k].b = -1.0; /* not set yet */
         for (size_t t = 0; t < T; t++) {
             double y = ch->data->y[i * T + t];
-            double w = wk_pg_draw(ch->rng, y + r, eta[t] - logr);
+            double w = wk_pg_draw_shape(ch->rng, pg_shape_of(shape, &other, y, r), eta[t] - logr);
             ch->w[i * T + t] = w;
             double lin = 0.5 * (y - r) - w * (ch->d[i] - logr);
-            double *Jt = J + t * D * D, *ht = h + t * D;
+            double *Jt = J + t * D * P + j * P * P, *ht = h + t * D + j * P;
             for (size_t a = 0; a < P; a++) {
-                ht[off + a] += lin * hv[a];
-                for (size_t bb = 0; bb < P; bb++) Jt[(off + a) * D + off + bb] += w * hv[a] * hv[bb];
+                ht[a] += lin * hv[a];
+                for (size_t bb = 0; bb < P; bb++) Jt[a * P + bb] += w * hv[a] * hv[bb];
             }
         }
     }
-    if (!rc) rc = wk_bicluster_ffbs(ch->X, ch->rng, T, D, J, h, ch->A, ch->b, ch->Q, ch->xi);
-    free(eta);
-    free(h);
-    free(J);
-    return rc;
+    return wk_bc_ffbs_blocks(ch->X, ch->rng, T, D, P, J, h, ch->A, ch->b, ch->Q, ch->xi, work);
 }
 
 /* ---- loadings (d_i, c_i) ~ N(0, I) a priori, Gaussian given w ---- */

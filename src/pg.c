@@ -5,7 +5,9 @@
  * mixture of a truncated inverse Gaussian (x < 0.64) and an exponential
  * (x >= 0.64), the acceptance decided exactly by the alternating series of
  * the density; PG(1, c) = J*(1, c/2) / 4.  Other shapes: see the
- * alternating-series section below. */
+ * alternating-series section below; the constants that depend on the shape
+ * only are set once per shape (wk_pg_shape_init), those of the tilt once
+ * per draw (alt_setup). */
 #include <math.h>
 
 #include <gsl/gsl_randist.h>
@@ -39,11 +41,14 @@ static double right_mass(double z)
     return 1.0 / (1.0 + qdivp);
 }
 
-/* Inverse Gaussian IG(1/z, 1) truncated to (0, t). */
-static double truncated_inverse_gaussian(gsl_rng *rng, double z, double t)
+/* Inverse Gaussian IG(1/z, 1) truncated to (0, t): for a large mean, from
+ * the truncated 1/chi^2 with a rejection on exp(-z^2 x / 2) (Devroye), else
+ * (or when direct says so) IG draws until one falls below t.  Both are
+ * exact; direct is chosen when P(IG < t) makes that the cheaper one. */
+static double truncated_inverse_gaussian(gsl_rng *rng, double z, double t, int direct)
 {
     double mu = 1.0 / z, x = t + 1.0;
-    if (mu > t) {
+    if (mu > t && !direct) {
         double alpha = 0.0;
         while (gsl_rng_uniform(rng) > alpha) {
             double e1, e2;
@@ -60,8 +65,8 @@ static double truncated_inverse_gaussian(gsl_rng *rng, double z, double t)
     while (x > t) {
         double y = gsl_ran_gaussian_ziggurat(rng, 1.0);
         y *= y;
-        double half_mu = 0.5 * mu, mu_y = mu * y;
-        x = mu + half_mu * mu_y - half_mu * sqrt(4.0 * mu_y + mu_y * mu_y);
+        double a = 0.5 * mu * y; /* the smaller root mu (1 + a - sqrt(a (2 + a))), without cancellation */
+        x = mu / (1.0 + a + sqrt(a * (2.0 + a)));
         if (gsl_rng_uniform(rng) > mu / (mu + x)) x = mu * mu / x;
     }
     return x;
@@ -79,7 +84,7 @@ static double devroye(gsl_rng *rng, double z, double fz, double p_right)
         if (gsl_rng_uniform(rng) < p_right)
             x = PG_TRUNC + exponential(rng) / fz;
         else
-            x = truncated_inverse_gaussian(rng, z, PG_TRUNC);
+            x = truncated_inverse_gaussian(rng, z, PG_TRUNC, 0);
         double g = x > PG_TRUNC ? exp(-M_PI * M_PI * x) : exp(-4.0 / x);
         double y = gsl_rng_uniform(rng), s = 1.0, gp = 1.0, gn = 1.0;
         for (int n = 1;; n++) {
@@ -124,9 +129,15 @@ double wk_pg_draw1(gsl_rng *rng, double c)
  * the series decides acceptance.  Larger shapes are sums of such draws. ---- */
 
 #define ALT_MAX 4.0 /* largest shape of one alternating-series draw */
+/* The left piece's truncated inverse Gaussian by direct draws when at
+ * least this share of them falls below t (tuned by instruction counts). */
+#define DIRECT_IG_MASS 0.25
 
+/* The tilt-dependent constants of one alternating-series piece. */
 struct alt {
-    double h, z, t, H, log_c, lambda0, rate, p_left;
+    const struct wk_pg_shape *s;
+    double z, rate, p_left;
+    int direct;
 };
 
 static double log_add(double a, double b)
@@ -136,29 +147,46 @@ static double log_add(double a, double b)
     return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
 }
 
-static void alt_setup(struct alt *a, double h, double z)
+void wk_pg_shape_init(struct wk_pg_shape *s, double b)
 {
-    a->h = h;
-    a->z = z;
-    a->t = h >= 1.0 ? 1.0 + 0.9 * h : 2.5; /* within ((h-1)/lambda0, (2+2h)/log(2+h)]; tuned by instruction counts */
-    a->lambda0 = 0.125 * M_PI * M_PI;
+    s->b = b;
+    /* b as equal pieces of at most ALT_MAX: J*(b, z) is the sum of
+     * independent J*(b/pieces, z), and one setup serves every piece */
+    s->pieces = b == 1.0 ? 0.0 : b <= ALT_MAX ? 1.0 : ceil(b / ALT_MAX);
+    if (s->pieces == 0) return; /* Devroye's sampler needs none of these */
+    double h = b / s->pieces;
+    s->h = h;
+    s->t = h >= 1.0 ? 1.0 + 0.9 * h : 2.5; /* within ((h-1)/lambda0, (2+2h)/log(2+h)]; tuned by instruction counts */
     int m = h >= 1.0 ? 0 : (int)ceil(1.0 / h) - 1;
-    a->H = (m + 1) * h;
-    a->log_c = h * log(0.5 * M_PI) - lgamma(a->H);
-    for (int k = 2; k <= m + 1; k++) a->log_c += h * log(0.5 * M_PI * M_PI * k * (k - 1));
-    double t = a->t, lambda = a->lambda0 + 0.5 * z * z, st = sqrt(t);
-    a->rate = lambda - (a->H - 1.0) / t;
+    s->H = (m + 1) * h;
+    s->log_c = h * log(0.5 * M_PI) - lgamma(s->H);
+    for (int k = 2; k <= m + 1; k++) s->log_c += h * log(0.5 * M_PI * M_PI * k * (k - 1));
+    s->log_t = log(s->t);
+    s->log_a0 = h * M_LN2 + log(h) - 0.5 * log(2.0 * M_PI);
+}
+
+#define LAMBDA0 (0.125 * M_PI * M_PI)
+
+static void alt_setup(struct alt *a, const struct wk_pg_shape *s, double z)
+{
+    double h = s->h, t = s->t, lambda = LAMBDA0 + 0.5 * z * z, st = sqrt(t);
+    a->s = s;
+    a->z = z;
+    a->rate = lambda - (s->H - 1.0) / t;
     /* left mass: 2^h e^{-hz} F_IG(t; h/z, h^2) */
     double l1 = -h * z + log(normal_cdf((z * t - h) / st));
     double l2 = h * z + log(normal_cdf(-(z * t + h) / st));
-    double log_left = h * M_LN2 + log_add(l1, l2);
-    double log_right = a->log_c + (a->H - 1.0) * log(t) - lambda * t - log(a->rate);
+    double log_mix = log_add(l1, l2), log_left = h * M_LN2 + log_mix;
+    double log_right = s->log_c + (s->H - 1.0) * s->log_t - lambda * t - log(a->rate);
     a->p_left = 1.0 / (1.0 + exp(log_right - log_left));
+    /* F_IG(t) is the chance that an untruncated draw lands below t */
+    a->direct = h * z > 1e-6 && log_mix + h * z >= log(DIRECT_IG_MASS);
 }
 
-static double log_a0(double h, double x)
+/* log a_0(x) relative to its x-free part. */
+static double log_a0(const struct wk_pg_shape *s, double x)
 {
-    return h * M_LN2 + log(h) - 0.5 * log(2.0 * M_PI * x * x * x) - 0.5 * h * h / x;
+    return s->log_a0 - 1.5 * log(x) - 0.5 * s->h * s->h / x;
 }
 
 /* 1 when u (relative to a_0(x)) lies under the density, decided by the
@@ -186,30 +214,36 @@ static int under_density(double h, double x, double y)
 
 static double alt_draw(gsl_rng *rng, const struct alt *a)
 {
-    double h = a->h, t = a->t;
+    const struct wk_pg_shape *s = a->s;
+    double h = s->h, t = s->t;
     for (;;) {
         double x, y = gsl_rng_uniform_pos(rng); /* relative to a_0(x) */
         if (gsl_rng_uniform(rng) < a->p_left) {
             /* IG(h/z, h^2) truncated to (0, t) = h^2 IG(1/(hz), 1) truncated to (0, t/h^2); bound a_0 */
-            x = h * h * truncated_inverse_gaussian(rng, h * a->z, t / (h * h));
+            x = h * h * truncated_inverse_gaussian(rng, h * a->z, t / (h * h), a->direct);
         } else {
             x = t + exponential(rng) / a->rate;
-            y *= exp(a->log_c + (a->H - 1.0) * (log(t) + (x - t) / t) - a->lambda0 * x - log_a0(h, x));
+            y *= exp(s->log_c + (s->H - 1.0) * (s->log_t + (x - t) / t) - LAMBDA0 * x - log_a0(s, x));
         }
         if (under_density(h, x, y)) return 0.25 * x;
     }
 }
 
+double wk_pg_draw_shape(gsl_rng *rng, const struct wk_pg_shape *s, double c)
+{
+    if (s->pieces == 0) return wk_pg_draw1(rng, c);
+    double x = 0.0;
+    struct alt a;
+    alt_setup(&a, s, 0.5 * fabs(c));
+    for (double k = 0; k < s->pieces; k++) x += alt_draw(rng, &a);
+    return x;
+}
+
 double wk_pg_draw(gsl_rng *rng, double b, double c)
 {
-    if (b == 1.0) return wk_pg_draw1(rng, c);
-    /* b as equal pieces of at most ALT_MAX: J*(b, z) is the sum of
-     * independent J*(b/pieces, z), and one setup serves every piece */
-    double pieces = b <= ALT_MAX ? 1.0 : ceil(b / ALT_MAX), x = 0.0;
-    struct alt a;
-    alt_setup(&a, b / pieces, 0.5 * fabs(c));
-    for (double k = 0; k < pieces; k++) x += alt_draw(rng, &a);
-    return x;
+    struct wk_pg_shape s;
+    wk_pg_shape_init(&s, b);
+    return wk_pg_draw_shape(rng, &s, c);
 }
 
 double wk_pg_mean(double b, double c)

@@ -8,12 +8,16 @@
 #   SEED=2 ...                           # another simulation and chain seed
 #   BIG=1 ...                            # also time a full-size worm (N 300, T 5000)
 #   BASE=/path/to/old/worm-bicluster ... # also time another build on the same data
+#   PERITER=1 ...                        # only the per-iteration timings (no 10,000-iteration run)
 #   KSTART=1 ...                         # start from 1 cluster (worm-bicluster -k): does K recover?
 #
 # Prints each target figure: the share of kept draws with the modal K and
 # that K, the neuron ARI of the maxPEAR estimate, the mismatched state bins
 # of the maxPEAR estimate, and ms per iteration as CPU time (user + system)
 # of a one-thread run, with the ratio to the reference's ~2 s per iteration.
+# The per-iteration figures ("sweep only") are the CPU time of a longer run
+# minus that of a shorter one over the iterations between them: start-up,
+# initial clustering and output writing cancel out.
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${WK_BIN:-$TOP/build/bin}
@@ -45,7 +49,40 @@ cpu_ms() {
     fi
 }
 
+# sweep_ms N1 N2 ARGS...: CPU ms per iteration between N1 and N2 iterations
+# of worm-bicluster ARGS (the first word of ARGS is the binary)
+sweep_ms() {
+    n1=$1 n2=$2
+    shift 2
+    bin=$1
+    shift
+    /usr/bin/time -f '%U %S' -o cpu1.txt "$bin" -@ 1 -n "$n1" -q "$@" -o sweep1.h5
+    /usr/bin/time -f '%U %S' -o cpu2.txt "$bin" -@ 1 -n "$n2" -q "$@" -o sweep2.h5
+    rm -f sweep1.h5
+    cat cpu1.txt cpu2.txt | awk -v d="$((n2 - n1))" 'NR == 1 {a = $1 + $2} NR == 2 {printf "%.2f", ($1 + $2 - a) * 1000 / d}'
+}
+
 "$BIN/worm-simulate" bicluster -s "$SEED" -o sim.h5
+if [ "${PERITER:-0}" = 1 ]; then
+    [ -x /usr/bin/time ] || { echo "PERITER=1 needs /usr/bin/time" >&2; exit 1; }
+    n=$((ITER < 400 ? ITER : 400))
+    echo "CPU ms per iteration, sweep only (iterations 20..$((20 + n)), one thread):"
+    echo "  this build                 $(sweep_ms 20 $((20 + n)) "$BIN/worm-bicluster" -s "$SEED" sim.h5) (target <= 10)"
+    if [ -n "${BASE:-}" ]; then
+        echo "  $BASE   $(sweep_ms 20 $((20 + n)) "$BASE" -s "$SEED" sim.h5)"
+    fi
+    if [ "${BIG:-0}" = 1 ]; then
+        "$BIN/worm-simulate" bicluster -c 30x10 -T 5000 -s "$SEED" -o big.h5
+        echo "full-size worm (N 300, T 5000, -k 30), CPU s per iteration, sweep only (iterations 1..3):"
+        echo "  this build                 $(sweep_ms 1 3 "$BIN/worm-bicluster" -k 30 -s "$SEED" big.h5 | awk '{printf "%.2f", $1 / 1000}') (target <= 1)"
+        echo "  clusters K after each of the 3 iterations: $(h5dump -d /results/bicluster/chain0/K sweep2.h5 | sed -n 's/^ *(0): //p')"
+        if [ -n "${BASE:-}" ]; then
+            echo "  $BASE   $(sweep_ms 1 3 "$BASE" -k 30 -s "$SEED" big.h5 | awk '{printf "%.2f", $1 / 1000}')"
+        fi
+    fi
+    echo "outputs in $OUT"
+    exit 0
+fi
 ms=$(cpu_ms "$ITER" "$BIN/worm-bicluster" -@ 1 -n "$ITER" -s "$SEED" ${KSTART:+-k "$KSTART"} -q sim.h5 -o fit.h5)
 "$BIN/worm-bicluster" summarize fit.h5 -o summary.h5
 hist=$(h5dump -d /results/bicluster/summary/K_histogram summary.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' |

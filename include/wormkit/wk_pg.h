@@ -20,6 +20,16 @@ double wk_pg_draw1(gsl_rng *rng, double c);
  * shapes below 1 (see pg.c). */
 double wk_pg_draw(gsl_rng *rng, double b, double c);
 
+/* The shape-only constants of PG(b, .) draws, for many draws of one shape
+ * (e.g. one neuron's counts plus its dispersion) at different tilts:
+ * wk_pg_draw_shape(rng, s, c) after wk_pg_shape_init(s, b) is the same draw
+ * as wk_pg_draw(rng, b, c). */
+struct wk_pg_shape {
+    double b, pieces, h, t, H, log_c, log_t, log_a0;
+};
+void wk_pg_shape_init(struct wk_pg_shape *s, double b);
+double wk_pg_draw_shape(gsl_rng *rng, const struct wk_pg_shape *s, double c);
+
 /* Closed-form moments. */
 double wk_pg_mean(double b, double c);
 double wk_pg_var(double b, double c);

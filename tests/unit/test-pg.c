@@ -88,6 +88,33 @@ int main(void)
     check_laplace(rng, 0.999, 30.0, 20000);
     check_moments(rng, 0.999, 30.0, 20000);
 
+    /* shapes of the bicluster sampler (counts + dispersion ~ 10) at tilts
+     * where the truncated inverse Gaussian is drawn directly (pg.c:
+     * DIRECT_IG_MASS) and where it is not */
+    const double direct[][2] = {{10.3, -1}, {6.2, -1}, {15.9, -1.5}, {3.3, 0.8}, {0.4, 0.5}, {10.3, -0.05}};
+    for (size_t k = 0; k < sizeof direct / sizeof direct[0]; k++) {
+        check_moments(rng, direct[k][0], direct[k][1], 20000);
+        check_laplace(rng, direct[k][0], direct[k][1], 20000);
+    }
+
+    /* a prepared shape gives the same draws as wk_pg_draw */
+    const double prepared[] = {1.0, 0.3, 2.5, 10.3, 40.0};
+    for (size_t k = 0; k < sizeof prepared / sizeof prepared[0]; k++) {
+        struct wk_pg_shape s;
+        wk_pg_shape_init(&s, prepared[k]);
+        int same = 1;
+        for (int i = 0; i < 200; i++) {
+            double c = -3.0 + 0.03 * i;
+            gsl_rng_set(rng, (unsigned long)(100 + i));
+            double x = wk_pg_draw(rng, prepared[k], c);
+            gsl_rng_set(rng, (unsigned long)(100 + i));
+            same &= wk_pg_draw_shape(rng, &s, c) == x;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "PG(%g, c) from a prepared shape equals wk_pg_draw", prepared[k]);
+        ok(same, what);
+    }
+
     /* draws are positive and depend only on |c| */
     int positive = 1;
     for (int i = 0; i < 1000; i++) positive &= wk_pg_draw(rng, 0.7, 3.0) > 0;
