@@ -252,8 +252,7 @@ static void mu_update(double *F, size_t n, size_t R, const double *M, const doub
     }
 }
 
-static void update(enum wk_ntf_method method, double *F, size_t n, size_t R, const double *M,
-                   const double *G)
+void ntf_update_rows(enum wk_ntf_method method, double *F, size_t n, size_t R, const double *M, const double *G)
 {
     if (method == WK_NTF_MU) mu_update(F, n, R, M, G);
     else hals_update(F, n, R, M, G);
@@ -315,6 +314,7 @@ static void scale_to(struct wk_ntf_model *m, double target2, double *GA, double 
 
 struct fit_work {
     double *KR, *Y, *MA, *MB, *MC, *Cown;
+    double *Anext;        /* fused pass: A after this iteration's update */
     size_t w0, wn;        /* this rank's worms */
     size_t *ccounts;      /* bytes of C rows per rank */
     struct ntf_tree sumB; /* M_B over worms */
@@ -328,6 +328,7 @@ static void fit_work_free(struct fit_work *fw)
     free(fw->KR);
     free(fw->Y);
     free(fw->MA);
+    free(fw->Anext);
     free(fw->MB);
     free(fw->MC);
     free(fw->Cown);
@@ -346,12 +347,13 @@ static struct fit_work *fit_work_alloc(size_t P, size_t T, size_t W, size_t R)
     fw->KR = wk_malloc_array(wn * T * R, sizeof *fw->KR);
     fw->Y = wk_malloc_array(wn * T * R, sizeof *fw->Y);
     fw->MA = wk_malloc_array(P * R, sizeof *fw->MA);
+    fw->Anext = wk_malloc_array(P * R, sizeof *fw->Anext);
     fw->MB = wk_malloc_array(T * R, sizeof *fw->MB);
     fw->MC = wk_malloc_array(W * R, sizeof *fw->MC);
     fw->Cown = wk_malloc_array(wn * R, sizeof *fw->Cown);
     fw->ccounts = ntf_share_counts(W, R * sizeof(double));
     int rc = ntf_tree_init(&fw->sumB, T * R, W);
-    if (rc || !fw->KR || !fw->Y || !fw->MA || !fw->MB || !fw->MC || !fw->Cown || !fw->ccounts) {
+    if (rc || !fw->KR || !fw->Y || !fw->MA || !fw->Anext || !fw->MB || !fw->MC || !fw->Cown || !fw->ccounts) {
         fit_work_free(fw);
         return NULL;
     }
@@ -379,18 +381,27 @@ static int check_tensor(const struct wk_ntf_tensor *X)
     return 0;
 }
 
-/* Pass 1 at the current model: M_A and the exact masked relative error. */
+/* The pass at the current model: M_A and the exact masked relative error;
+ * fused (ntf_pass_fused), also the next A (fw->Anext) and Y, so the
+ * iteration reads the tensor once. */
 static int error_pass(double *relerr, struct ntf_pass *ps, struct fit_work *fw,
-                      const struct wk_ntf_model *m, double norm2)
+                      const struct wk_ntf_model *m, double norm2, int fused, enum wk_ntf_method method)
 {
     size_t R = m->R;
     khatri_rao(fw->KR, m, fw->w0, fw->wn);
     struct ntf_factors f = {R, m->A, m->B, m->C};
-    int rc = ntf_pass_left(ps, fw->KR, R, fw->MA, &f);
-    if (rc) return rc;
-    ntf_gram(fw->GA, m->A, m->P, R);
     ntf_gram(fw->GB, m->B, m->T, R);
     ntf_gram(fw->GC, m->C, m->W, R);
+    int rc;
+    if (fused) {
+        hadamard(fw->G, fw->GB, fw->GC, R);
+        struct ntf_fused fu = {R, fw->KR, &f, fw->Anext, fw->G, method, fw->MA, fw->Y};
+        rc = ntf_pass_fused(ps, &fu);
+    } else {
+        rc = ntf_pass_left(ps, fw->KR, R, fw->MA, &f);
+    }
+    if (rc) return rc;
+    ntf_gram(fw->GA, m->A, m->P, R);
     double inner = 0;
     for (size_t i = 0; i < m->P * R; i++) inner += m->A[i] * fw->MA[i];
     /* ||W(X - M)||^2 = ||X~ - M||^2 with X~ imputed by M itself */
@@ -432,28 +443,32 @@ static int update_c(struct fit_work *fw, struct wk_ntf_model *m, enum wk_ntf_met
             for (size_t r = 0; r < R; r++) mc[r] += y[t * R + r] * m->B[t * R + r];
     }
     hadamard(fw->G, fw->GA, fw->GB, R);
-    update(method, m->C + fw->w0 * R, fw->wn, R, fw->MC + fw->w0 * R, fw->G);
+    ntf_update_rows(method, m->C + fw->w0 * R, fw->wn, R, fw->MC + fw->w0 * R, fw->G);
     if (wk_mpi_size() == 1) return 0;
     if (fw->wn) memcpy(fw->Cown, m->C + fw->w0 * R, fw->wn * R * sizeof *fw->Cown);
     return wk_mpi_allgather_bytes(fw->Cown, fw->wn * R * sizeof *fw->Cown, m->C, fw->ccounts);
 }
 
-/* Updates of A (from pass 1's M_A), then B and C (from one pass 2). */
+/* The update of A (already done by a fused pass: fw->Anext), Y from a
+ * second pass otherwise, then the updates of B and C. */
 static int update_pass(struct ntf_pass *ps, struct fit_work *fw, struct wk_ntf_model *m,
-                       enum wk_ntf_method method)
+                       enum wk_ntf_method method, int fused)
 {
     size_t R = m->R, T = m->T;
-    hadamard(fw->G, fw->GB, fw->GC, R);
-    update(method, m->A, m->P, R, fw->MA, fw->G);
-
-    struct ntf_factors f = {R, m->A, m->B, m->C};
-    int rc = ntf_pass_right(ps, m->A, R, fw->Y, &f);
-    if (rc) return rc;
+    int rc;
+    if (fused) {
+        memcpy(m->A, fw->Anext, m->P * R * sizeof *m->A);
+    } else {
+        hadamard(fw->G, fw->GB, fw->GC, R);
+        ntf_update_rows(method, m->A, m->P, R, fw->MA, fw->G);
+        struct ntf_factors f = {R, m->A, m->B, m->C};
+        if ((rc = ntf_pass_right(ps, m->A, R, fw->Y, &f)) != 0) return rc;
+    }
     ntf_gram(fw->GA, m->A, m->P, R);
 
     if ((rc = sum_mb(fw, m)) != 0) return rc;
     hadamard(fw->G, fw->GA, fw->GC, R);
-    update(method, m->B, T, R, fw->MB, fw->G);
+    ntf_update_rows(method, m->B, T, R, fw->MB, fw->G);
     ntf_gram(fw->GB, m->B, T, R);
 
     if ((rc = update_c(fw, m, method)) != 0) return rc;
@@ -547,7 +562,9 @@ static int fit_once(struct wk_ntf_model **out, const struct wk_ntf_tensor *X, co
         double err;
         m->n_trace = (size_t)it;
         if ((rc = call_on_state(o, h, m, rng, restart, it)) != 0) goto fail;
-        if ((rc = error_pass(&err, &ps, fw, m, norm2)) != 0) goto fail;
+        /* the last evaluation needs no update: M_A alone */
+        int fused = it < o->max_iter && ntf_pass_fusable(&ps, R);
+        if ((rc = error_pass(&err, &ps, fw, m, norm2, fused, o->method)) != 0) goto fail;
         m->trace[it] = err;
         m->n_trace = (size_t)it + 1;
         if (o->on_iter) o->on_iter(o->on_iter_ctx, restart, it, err);
@@ -556,7 +573,7 @@ static int fit_once(struct wk_ntf_model **out, const struct wk_ntf_tensor *X, co
             break;
         }
         if (it == o->max_iter) break;
-        if ((rc = update_pass(&ps, fw, m, o->method)) != 0) goto fail;
+        if ((rc = update_pass(&ps, fw, m, o->method, fused)) != 0) goto fail;
     }
     m->iterations = it;
     m->error = m->trace[it];

@@ -38,6 +38,8 @@ void ntf_tree_commit(struct ntf_tree *t, size_t w);
  * siblings (commit pushes a leaf, level 0). */
 void ntf_tree_push(struct ntf_tree *t, int level, uint64_t index);
 int ntf_tree_total(struct ntf_tree *t, double *out);
+/* The total of this rank's nodes only (no MPI); the tree is emptied. */
+void ntf_tree_fold(struct ntf_tree *t, double *out);
 
 /* Contiguous row counts of each rank's worms (wk_mpi_share), times `unit`
  * bytes, for the all-gathers; counts[wk_mpi_size()]. */
@@ -61,6 +63,14 @@ struct ntf_pass {
     long *row_neg;        /* [nt_max] first negative observed pair of the row, or -1 */
     double *partial;      /* pass_right: per-chunk partial products */
     size_t partial_size;
+    size_t chunk, nchunks; /* pairs per chunk (GEMMs, partial sums) and their number */
+    size_t lchunk, nlchunks; /* the same for pass_left (chunk unless no fused pass is possible) */
+    size_t nslab;         /* slabs of consecutive chunks (see sum order in ntf_pass.c) */
+    double *mcw;          /* fused: [nchunks][W] imputed sums of squares */
+    double *slabs;        /* fused: [nslab][W][T][k] each slab's share of Y */
+    float *copy;          /* fused: the tensor chunk-major (ntf_pass.c) */
+    unsigned char *copy_miss; /* fused: [nchunks] 1 when the chunk has a missing entry */
+    size_t slabs_size;
     /* statistics of the last pass */
     double obs, miss;
 };
@@ -80,6 +90,28 @@ int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
 int ntf_pass_right(struct ntf_pass *ps, const double *L, size_t k, double *out,
                    const struct ntf_factors *f);
 
+/* The fused pass (dense tensors, one MPI rank): one read of the tensor
+ * per iteration.  Pair chunks small enough to stay in cache are visited
+ * once each: their rows of M_A = X_(1) KR, the update of those rows of A
+ * (rows are independent given G), and, with the chunk still in cache, its
+ * share of Y_w = X(:,:,w)' A_next.  The same GEMMs, in the same order, as
+ * ntf_pass_left, the update, then ntf_pass_right: the same bits.  The
+ * chunks are read from a chunk-major copy of the tensor made by the first
+ * call.  ps->miss: as after ntf_pass_left. */
+struct ntf_fused {
+    size_t k;                    /* rank */
+    const double *KR;            /* [W][T][k] Khatri-Rao product (C (.) B) */
+    const struct ntf_factors *f; /* current factors (imputation, rows of A) */
+    double *A_next;              /* out [P][k]: updated A */
+    const double *G;             /* [k][k] Gram of the update of A */
+    enum wk_ntf_method method;
+    double *MA;                  /* out [P][k] */
+    double *Y;                   /* out [W][T][k] */
+};
+/* 1 when ntf_pass_fused applies to this pass at rank k. */
+int ntf_pass_fusable(const struct ntf_pass *ps, size_t k);
+int ntf_pass_fused(struct ntf_pass *ps, const struct ntf_fused *fu);
+
 /* Sum of squared residuals over the observed entries of the model
  * sum_r lambda[r] A_r o B_r o C_r (lambda NULL: all 1). */
 int ntf_pass_residual(struct ntf_pass *ps, const struct ntf_factors *f, const double *lambda,
@@ -91,6 +123,10 @@ int ntf_init_svd(struct wk_ntf_model *m, struct ntf_pass *ps, int power_iter, in
 
 /* Our OpenMP chunks each call GEMM: keep OpenBLAS single-threaded inside. */
 void ntf_blas_serial(void);
+
+/* One HALS sweep or multiplicative update of the rows of F [n][R] from
+ * M [n][R] and the Gram G [R][R] (ntf.c); each row on its own. */
+void ntf_update_rows(enum wk_ntf_method method, double *F, size_t n, size_t R, const double *M, const double *G);
 
 /* G[R][R] = F' F for F [n][R]. */
 void ntf_gram(double *G, const double *F, size_t n, size_t R);

@@ -6,12 +6,15 @@
  * visits this MPI rank's worms only; what it sums over worms is formed
  * worm by worm and added along the worm tree of ntf_tree.c, so results do
  * not depend on the number of ranks either, and dense and callback
- * tensors (the same GEMMs per worm and chunk) give the same bits. */
+ * tensors (the same GEMMs per worm and chunk) give the same bits.  The
+ * fused pass (dense tensors, one rank) does the work of pass_left and
+ * pass_right in one read of the tensor, GEMM for GEMM. */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ntf_internal.h"
 #include "wormkit/wk_error.h"
@@ -19,8 +22,28 @@
 #include "wormkit/wk_util.h"
 
 #define BLOCK_ELEMS ((size_t)1 << 19) /* doubles per block: 4 MiB */
-#define LEFT_CHUNK 512                /* pairs per GEMM in pass_left */
-#define RIGHT_CHUNK 4096              /* pairs per partial product in pass_right */
+/* Pairs per chunk (the GEMMs of both passes, the partial products summed
+ * over pairs): as many as keep a chunk of the float tensor (all times and
+ * worms) within FUSE_BYTES, so the fused pass reads it from memory once;
+ * CHUNK_BIG when not even CHUNK_MIN pairs fit (no fused pass then: pass_left
+ * keeps smaller GEMMs, LEFT_CHUNK_BIG pairs, more of them to share). */
+#define FUSE_BYTES ((size_t)8 << 20)
+#define CHUNK_MIN 32
+#define CHUNK_MAX 512
+#define CHUNK_BIG 4096
+#define LEFT_CHUNK_BIG 512
+/* Partial products over pairs are summed in chunk order within at most
+ * NTF_SLABS slabs of consecutive chunks, then slab by slab: the fused pass
+ * gives each slab to one thread. */
+#define NTF_SLABS 8
+
+static size_t pair_chunk(size_t T, size_t W)
+{
+    double fit = (double)FUSE_BYTES / (4.0 * (double)T * (double)W);
+    if (fit < CHUNK_MIN) return CHUNK_BIG;
+    if (fit >= CHUNK_MAX) return CHUNK_MAX;
+    return (size_t)fit / 16 * 16;
+}
 
 int ntf_pass_init(struct ntf_pass *ps, const struct wk_ntf_tensor *X, size_t kmax)
 {
@@ -34,15 +57,18 @@ int ntf_pass_init(struct ntf_pass *ps, const struct wk_ntf_tensor *X, size_t kma
     if (nt < 1) nt = 1;
     if (nt > X->T) nt = X->T;
     ps->nt_max = nt;
-    size_t chunks = (X->P + RIGHT_CHUNK - 1) / RIGHT_CHUNK;
-    size_t lchunks = (X->P + LEFT_CHUNK - 1) / LEFT_CHUNK;
-    ps->partial_size = chunks * nt * kmax;
+    ps->chunk = pair_chunk(X->T, X->W);
+    ps->nchunks = (X->P + ps->chunk - 1) / ps->chunk;
+    ps->nslab = ps->nchunks < NTF_SLABS ? ps->nchunks : NTF_SLABS;
+    ps->lchunk = ps->chunk == CHUNK_BIG ? LEFT_CHUNK_BIG : ps->chunk;
+    ps->nlchunks = (X->P + ps->lchunk - 1) / ps->lchunk;
+    ps->partial_size = ps->nchunks * nt * kmax;
     ps->block = wk_malloc_array(nt * X->P, sizeof *ps->block);
     ps->row_obs = wk_malloc_array(nt, sizeof *ps->row_obs);
     ps->row_miss = wk_malloc_array(nt, sizeof *ps->row_miss);
     ps->row_neg = wk_malloc_array(nt, sizeof *ps->row_neg);
     ps->partial = wk_malloc_array(ps->partial_size, sizeof *ps->partial);
-    ps->mchunk = wk_malloc_array(lchunks, sizeof *ps->mchunk);
+    ps->mchunk = wk_malloc_array(ps->nlchunks, sizeof *ps->mchunk);
     int rc = ntf_tree_init(&ps->sum, X->P * kmax, X->W);
     if (!rc) rc = ntf_tree_init(&ps->scal, 2, X->W);
     if (rc || !ps->block || !ps->row_obs || !ps->row_miss || !ps->row_neg || !ps->partial || !ps->mchunk) {
@@ -60,6 +86,14 @@ void ntf_pass_free(struct ntf_pass *ps)
     free(ps->row_neg);
     free(ps->partial);
     free(ps->mchunk);
+    free(ps->mcw);
+    free(ps->slabs);
+    free(ps->copy);
+    free(ps->copy_miss);
+    ps->copy = NULL;
+    ps->copy_miss = NULL;
+    ps->mcw = ps->slabs = NULL;
+    ps->slabs_size = 0;
     ntf_tree_free(&ps->sum);
     ntf_tree_free(&ps->scal);
     ps->block = ps->row_obs = ps->row_miss = ps->partial = ps->mchunk = NULL;
@@ -290,7 +324,7 @@ static int left_dense(struct ntf_pass *ps, size_t w, const double *KR, size_t k,
     int failed = 0;
 #pragma omp parallel if ((double)P * (double)T * (double)k > WK_OMP_MIN_WORK)
     {
-        double *buf = wk_malloc_array(ps->nt_max * LEFT_CHUNK, sizeof *buf);
+        double *buf = wk_malloc_array(ps->nt_max * ps->lchunk, sizeof *buf);
         if (!buf) {
 #pragma omp atomic write
             failed = 1;
@@ -298,7 +332,7 @@ static int left_dense(struct ntf_pass *ps, size_t w, const double *KR, size_t k,
 #pragma omp for schedule(dynamic, 1)
         for (long c = 0; c < (long)nchunks; c++) {
             if (!buf) continue;
-            size_t p0 = (size_t)c * LEFT_CHUNK, pc = chunk_len(P, LEFT_CHUNK, (size_t)c);
+            size_t p0 = (size_t)c * ps->lchunk, pc = chunk_len(P, ps->lchunk, (size_t)c);
             double m = 0;
             for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
                 size_t nt = block_rows(ps, t0);
@@ -324,7 +358,7 @@ static int left_callback(struct ntf_pass *ps, size_t w, const double *KR, size_t
         const double *right = KR + t0 * k;
 #pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
         for (long c = 0; c < (long)nchunks; c++) {
-            size_t p0 = (size_t)c * LEFT_CHUNK, pc = chunk_len(P, LEFT_CHUNK, (size_t)c);
+            size_t p0 = (size_t)c * ps->lchunk, pc = chunk_len(P, ps->lchunk, (size_t)c);
             ps->mchunk[c] += left_chunk(ps->block + p0, P, nt, p0, pc, w, t0, right, k, out + p0 * k, f, 1);
         }
     }
@@ -335,7 +369,7 @@ int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
                   const struct ntf_factors *f)
 {
     size_t P = ps->P, T = ps->T;
-    size_t nchunks = (P + LEFT_CHUNK - 1) / LEFT_CHUNK;
+    size_t nchunks = ps->nlchunks;
     int rc = 0;
     ntf_tree_reset(&ps->sum, P * k);
     ntf_tree_reset(&ps->scal, 2);
@@ -365,14 +399,28 @@ static void right_chunk(double *blk, size_t ld, size_t nt, size_t p0, size_t pc,
                 L + p0 * k, (int)k, 0.0, partial, (int)k);
 }
 
-/* dst = sum of the chunks' partial products, in chunk order. */
-static void sum_partials(double *dst, const double *partial, size_t nchunks, size_t n)
+static void add_into(double *dst, const double *src, size_t n)
 {
-    memcpy(dst, partial, n * sizeof *dst);
-    for (size_t c = 1; c < nchunks; c++) {
-        const double *src = partial + c * n;
-        for (size_t i = 0; i < n; i++) dst[i] += src[i];
+    for (size_t i = 0; i < n; i++) dst[i] += src[i];
+}
+
+/* The first chunk of slab s (s = nslab: one past the last chunk). */
+static size_t slab_first(const struct ntf_pass *ps, size_t s)
+{
+    return s * ps->nchunks / ps->nslab;
+}
+
+/* dst = the sum of the chunks' partial products ([nchunks][n], summed in
+ * place): in chunk order within each slab, then in slab order, as the
+ * fused pass adds them. */
+static void sum_partials(const struct ntf_pass *ps, double *dst, double *partial, size_t n)
+{
+    for (size_t s = 0; s < ps->nslab; s++) {
+        double *head = partial + slab_first(ps, s) * n;
+        for (size_t c = slab_first(ps, s) + 1; c < slab_first(ps, s + 1); c++) add_into(head, partial + c * n, n);
     }
+    memcpy(dst, partial, n * sizeof *dst);
+    for (size_t s = 1; s < ps->nslab; s++) add_into(dst, partial + slab_first(ps, s) * n, n);
 }
 
 /* Dense tensors: one parallel region over the blocks, each block's rows of
@@ -384,7 +432,7 @@ static int right_dense(struct ntf_pass *ps, const double *L, size_t k, double *o
     int failed = 0;
 #pragma omp parallel if ((double)P * (double)T * (double)ps->W * (double)k > WK_OMP_MIN_WORK)
     {
-        double *buf = wk_malloc_array(ps->nt_max * RIGHT_CHUNK, sizeof *buf);
+        double *buf = wk_malloc_array(ps->nt_max * ps->chunk, sizeof *buf);
         double *partial = wk_malloc_array(nchunks * ps->nt_max * k, sizeof *partial);
         if (!buf || !partial) {
 #pragma omp atomic write
@@ -396,11 +444,11 @@ static int right_dense(struct ntf_pass *ps, const double *L, size_t k, double *o
             size_t wl = (size_t)b / nb, w = ps->w0 + wl, t0 = ((size_t)b % nb) * ps->nt_max;
             size_t nt = block_rows(ps, t0);
             for (size_t c = 0; c < nchunks; c++) {
-                size_t p0 = c * RIGHT_CHUNK, pc = chunk_len(P, RIGHT_CHUNK, c);
+                size_t p0 = c * ps->chunk, pc = chunk_len(P, ps->chunk, c);
                 int may_miss = dense_segment(ps->X, w, t0, nt, p0, pc, buf);
                 right_chunk(buf, pc, nt, p0, pc, w, t0, L, k, partial + c * nt * k, f, may_miss);
             }
-            sum_partials(out + (wl * T + t0) * k, partial, nchunks, nt * k);
+            sum_partials(ps, out + (wl * T + t0) * k, partial, nt * k);
         }
         free(buf);
         free(partial);
@@ -419,10 +467,10 @@ static int right_callback(struct ntf_pass *ps, const double *L, size_t k, double
             if (rc) return rc;
 #pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
             for (long c = 0; c < (long)nchunks; c++) {
-                size_t p0 = (size_t)c * RIGHT_CHUNK, pc = chunk_len(P, RIGHT_CHUNK, (size_t)c);
+                size_t p0 = (size_t)c * ps->chunk, pc = chunk_len(P, ps->chunk, (size_t)c);
                 right_chunk(ps->block + p0, P, nt, p0, pc, w, t0, L, k, ps->partial + (size_t)c * nt * k, f, 1);
             }
-            sum_partials(out + ((w - ps->w0) * T + t0) * k, ps->partial, nchunks, nt * k);
+            sum_partials(ps, out + ((w - ps->w0) * T + t0) * k, ps->partial, nt * k);
         }
     return 0;
 }
@@ -430,7 +478,7 @@ static int right_callback(struct ntf_pass *ps, const double *L, size_t k, double
 int ntf_pass_right(struct ntf_pass *ps, const double *L, size_t k, double *out,
                    const struct ntf_factors *f)
 {
-    size_t nchunks = (ps->P + RIGHT_CHUNK - 1) / RIGHT_CHUNK;
+    size_t nchunks = ps->nchunks;
     ps->obs = ps->miss = 0;
     int rc = ps->X->block ? right_callback(ps, L, k, out, f, nchunks) : right_dense(ps, L, k, out, f, nchunks);
     return wk_mpi_agree_error(rc);
@@ -472,6 +520,204 @@ int ntf_pass_residual(struct ntf_pass *ps, const struct ntf_factors *f, const do
     *resid2 = ps->obs;
     ps->obs = ps->miss = 0;
     return rc;
+}
+
+/* ---- the fused pass ---- */
+
+/* The fused pass reads the tensor from a chunk-major copy (each pair
+ * chunk contiguous: the row segments of a chunk of the [W][T][P] original
+ * are each a page apart, too short for the prefetchers and the TLB); it
+ * doubles the memory of the tensor, so it is made only when it takes at
+ * most COPY_SHARE of the physical memory. */
+#define COPY_SHARE 0.25
+
+static double physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+}
+
+int ntf_pass_fusable(const struct ntf_pass *ps, size_t k)
+{
+    if (ps->X->block || wk_mpi_size() > 1) return 0; /* every rank takes the same path */
+    double tensor = 4.0 * (double)ps->P * (double)ps->T * (double)ps->W;
+    double chunk = 4.0 * (double)chunk_len(ps->P, ps->chunk, 0) * (double)ps->T * (double)ps->W;
+    double slabs = 8.0 * (double)ps->nslab * (double)ps->T * (double)ps->W * (double)k;
+    return chunk <= (double)FUSE_BYTES && slabs <= tensor / 2 + (double)(16 << 20) &&
+           (ps->copy || tensor <= COPY_SHARE * physical_memory());
+}
+
+/* 1 when x[0..n-1] holds a NaN or an infinity (an all-ones exponent). */
+static int floats_nonfinite(const float *x, size_t n)
+{
+    unsigned bad = 0; /* an OR vectorizes */
+#pragma omp simd reduction(| : bad)
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, x + i, sizeof bits);
+        bad |= (bits & 0x7f800000u) == 0x7f800000u;
+    }
+    return bad != 0;
+}
+
+/* copy = X chunk by chunk: chunk c (pairs p0 .. p0+pc-1) at copy + p0 T W
+ * as [W][T][pc]; masked entries NaN; copy_miss[c]: chunk c has a missing
+ * entry. */
+static int make_copy(struct ntf_pass *ps)
+{
+    const struct wk_ntf_tensor *X = ps->X;
+    size_t P = ps->P, rows = ps->W * ps->T;
+    ps->copy = wk_malloc_array(P * rows, sizeof *ps->copy);
+    ps->copy_miss = wk_malloc_array(ps->nchunks, sizeof *ps->copy_miss);
+    if (!ps->copy || !ps->copy_miss) return WK_ENOMEM;
+#pragma omp parallel for schedule(static) if ((double)P * (double)rows > WK_OMP_MIN_WORK)
+    for (long r = 0; r < (long)rows; r++) {
+        const float *src = X->data + (size_t)r * P;
+        const unsigned char *mk = X->mask ? X->mask + (size_t)r * P : NULL;
+        for (size_t c = 0; c < ps->nchunks; c++) {
+            size_t p0 = c * ps->chunk, pc = chunk_len(P, ps->chunk, c);
+            float *dst = ps->copy + p0 * rows + (size_t)r * pc;
+            if (mk) {
+                for (size_t p = 0; p < pc; p++) dst[p] = mk[p0 + p] ? src[p0 + p] : NAN;
+            } else {
+                memcpy(dst, src + p0, pc * sizeof *dst);
+            }
+        }
+    }
+#pragma omp parallel for schedule(static) if ((double)P * (double)rows > WK_OMP_MIN_WORK)
+    for (long c = 0; c < (long)ps->nchunks; c++) {
+        size_t p0 = (size_t)c * ps->chunk, pc = chunk_len(P, ps->chunk, (size_t)c);
+        ps->copy_miss[c] = (unsigned char)floats_nonfinite(ps->copy + p0 * rows, pc * rows);
+    }
+    return 0;
+}
+
+/* dense_segment of chunk c from the copy: the same values, read
+ * contiguously; 1 when one may be missing. */
+static int copy_segment(const struct ntf_pass *ps, size_t c, size_t w, size_t t0, size_t nt, double *dst)
+{
+    size_t p0 = c * ps->chunk, pc = chunk_len(ps->P, ps->chunk, c);
+    const float *src = ps->copy + p0 * ps->W * ps->T + (w * ps->T + t0) * pc;
+    size_t n = nt * pc;
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) dst[i] = src[i];
+    return ps->copy_miss[c];
+}
+
+/* Per-thread buffers of the fused pass. */
+struct fuse_buffers {
+    double *seg;         /* [nt_max][chunk] a converted segment */
+    double *part;        /* [nt_max][k] a partial product */
+    struct ntf_tree sum; /* M_A rows of one chunk, over worms */
+};
+
+static int fuse_buffers_init(struct fuse_buffers *b, const struct ntf_pass *ps, size_t k)
+{
+    b->seg = wk_malloc_array(ps->nt_max * ps->chunk, sizeof *b->seg);
+    b->part = wk_malloc_array(ps->nt_max * k, sizeof *b->part);
+    int rc = ntf_tree_init(&b->sum, ps->chunk * k, ps->W);
+    return rc || !b->seg || !b->part ? WK_ENOMEM : 0;
+}
+
+static void fuse_buffers_free(struct fuse_buffers *b)
+{
+    free(b->seg);
+    free(b->part);
+    ntf_tree_free(&b->sum);
+}
+
+/* M_A rows of chunk c, as ntf_pass_left forms them: per worm over the time
+ * blocks, then over worms along the worm tree. */
+static void fused_left(struct ntf_pass *ps, const struct ntf_fused *fu, size_t c, struct fuse_buffers *b)
+{
+    size_t T = ps->T, k = fu->k, p0 = c * ps->chunk, pc = chunk_len(ps->P, ps->chunk, c);
+    ntf_tree_reset(&b->sum, pc * k);
+    for (size_t w = 0; w < ps->W; w++) {
+        double *slot = ntf_tree_slot(&b->sum), m = 0;
+        for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
+            size_t nt = block_rows(ps, t0);
+            int may_miss = copy_segment(ps, c, w, t0, nt, b->seg);
+            m += left_chunk(b->seg, pc, nt, p0, pc, w, t0, fu->KR + (w * T + t0) * k, k, slot, fu->f, may_miss);
+        }
+        ps->mcw[c * ps->W + w] = m;
+        ntf_tree_commit(&b->sum, w);
+    }
+    ntf_tree_fold(&b->sum, fu->MA + p0 * k);
+}
+
+/* Z (+)= X(chunk c, :, :)' A_next(chunk c), the chunk read again while it
+ * is still in cache; missing entries imputed by the updated model. */
+static void fused_right(struct ntf_pass *ps, const struct ntf_fused *fu, size_t c, struct fuse_buffers *b,
+                        double *Z, int first)
+{
+    size_t T = ps->T, k = fu->k, p0 = c * ps->chunk, pc = chunk_len(ps->P, ps->chunk, c);
+    struct ntf_factors next = {k, fu->A_next, fu->f->B, fu->f->C};
+    for (size_t w = 0; w < ps->W; w++)
+        for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
+            size_t nt = block_rows(ps, t0);
+            double *z = Z + (w * T + t0) * k;
+            int may_miss = copy_segment(ps, c, w, t0, nt, b->seg);
+            right_chunk(b->seg, pc, nt, p0, pc, w, t0, fu->A_next, k, first ? z : b->part, &next, may_miss);
+            if (!first) add_into(z, b->part, nt * k);
+        }
+}
+
+/* One slab: each chunk's M_A rows, their update, their share of Z. */
+static void fused_slab(struct ntf_pass *ps, const struct ntf_fused *fu, size_t s, struct fuse_buffers *b)
+{
+    size_t k = fu->k;
+    double *Z = ps->slabs + s * ps->W * ps->T * k;
+    for (size_t c = slab_first(ps, s); c < slab_first(ps, s + 1); c++) {
+        size_t p0 = c * ps->chunk, pc = chunk_len(ps->P, ps->chunk, c);
+        fused_left(ps, fu, c, b);
+        memcpy(fu->A_next + p0 * k, fu->f->A + p0 * k, pc * k * sizeof *fu->A_next);
+        ntf_update_rows(fu->method, fu->A_next + p0 * k, pc, k, fu->MA + p0 * k, fu->G);
+        fused_right(ps, fu, c, b, Z, c == slab_first(ps, s));
+    }
+}
+
+static int fused_alloc(struct ntf_pass *ps, size_t k)
+{
+    size_t need = ps->nslab * ps->W * ps->T * k;
+    if (!ps->copy_miss && make_copy(ps)) return WK_ENOMEM;
+    if (!ps->mcw) ps->mcw = wk_malloc_array(ps->nchunks * ps->W, sizeof *ps->mcw);
+    if (need > ps->slabs_size) {
+        free(ps->slabs);
+        ps->slabs = wk_malloc_array(need, sizeof *ps->slabs);
+        ps->slabs_size = ps->slabs ? need : 0;
+    }
+    return ps->mcw && ps->slabs ? 0 : WK_ENOMEM;
+}
+
+int ntf_pass_fused(struct ntf_pass *ps, const struct ntf_fused *fu)
+{
+    size_t k = fu->k, W = ps->W, zn = W * ps->T * k;
+    int rc = fused_alloc(ps, k), failed = 0;
+#pragma omp parallel if (!rc && (double)ps->P * (double)ps->T * (double)W * (double)k > WK_OMP_MIN_WORK)
+    {
+        struct fuse_buffers b;
+        int mine = rc ? WK_ENOMEM : fuse_buffers_init(&b, ps, k);
+        if (mine) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long s = 0; s < (long)ps->nslab; s++)
+            if (!mine) fused_slab(ps, fu, (size_t)s, &b);
+        if (!rc) fuse_buffers_free(&b);
+    }
+    if (!rc && failed) rc = WK_ENOMEM;
+    if (!rc) {
+        memcpy(fu->Y, ps->slabs, zn * sizeof *fu->Y);
+        for (size_t s = 1; s < ps->nslab; s++) add_into(fu->Y, ps->slabs + s * zn, zn);
+    }
+    ntf_tree_reset(&ps->scal, 2);
+    for (size_t w = 0; w < W && !rc; w++) {
+        double miss = 0;
+        for (size_t c = 0; c < ps->nchunks; c++) miss += ps->mcw[c * W + w]; /* chunk order, as pass_left */
+        push_scalars(ps, w, 0, miss);
+    }
+    return finish_scalars(ps, rc);
 }
 
 void ntf_blas_serial(void)

@@ -102,20 +102,24 @@ static int gather_nodes(struct ntf_tree *t)
     return rc;
 }
 
+void ntf_tree_fold(struct ntf_tree *t, double *out)
+{
+    if (t->depth == 0) {
+        memset(out, 0, t->n * sizeof *out);
+    } else {
+        memcpy(out, t->val + (t->depth - 1) * t->n, t->n * sizeof *out);
+        for (size_t i = t->depth - 1; i-- > 0;) {
+            const double *v = t->val + i * t->n;
+            for (size_t j = 0; j < t->n; j++) out[j] = v[j] + out[j];
+        }
+    }
+    t->depth = 0;
+}
+
 int ntf_tree_total(struct ntf_tree *t, double *out)
 {
     int rc = wk_mpi_size() > 1 ? gather_nodes(t) : 0;
-    if (wk_mpi_rank() == 0) {
-        if (t->depth == 0) {
-            memset(out, 0, t->n * sizeof *out);
-        } else {
-            memcpy(out, t->val + (t->depth - 1) * t->n, t->n * sizeof *out);
-            for (size_t i = t->depth - 1; i-- > 0;) {
-                const double *v = t->val + i * t->n;
-                for (size_t j = 0; j < t->n; j++) out[j] = v[j] + out[j];
-            }
-        }
-    }
+    if (wk_mpi_rank() == 0) ntf_tree_fold(t, out);
     if (wk_mpi_size() > 1) {
         rc = wk_mpi_agree_error(rc);
         if (!rc) rc = wk_mpi_bcast(out, t->n * sizeof *out, 0);

@@ -13,9 +13,10 @@ cd "$top"
 make -s build/libwormkit.a
 out=${TMPDIR:-/tmp}/bench-ntf.$$
 trap 'rm -f "$out"' EXIT
+pkgs=$(sed -n 's/^PKGS *:= *//p' Makefile)   # the library's dependencies, as the Makefile links them
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -fopenmp -Iinclude \
-   $(pkg-config --cflags openblas hdf5 gsl) bench/ntf/bench-ntf.c -o "$out" \
-   build/libwormkit.a $(pkg-config --libs openblas hdf5 fftw3 gsl zlib) -lm
+   $(pkg-config --cflags $pkgs) bench/ntf/bench-ntf.c -o "$out" \
+   build/libwormkit.a $(pkg-config --libs $pkgs) -lm
 if [ "${1:-}" = quick ]; then
     "$out" dense 2000 200 25 10 5 2
     "$out" matrix-free 60 200 10 5 3

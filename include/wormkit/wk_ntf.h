@@ -8,7 +8,8 @@
  * (masked) entry.  A dense tensor in memory and the matrix-free source (the
  * affinities recomputed from traces, wk_affinity_set_block) go through the
  * same code and give the same factors.  The algorithm never holds more
- * than one block (a few MB) of the tensor.
+ * than one block (a few MB) of the tensor, besides the copy the one-pass
+ * iteration of dense tensors makes (below).
  *
  * Each outer iteration reads the tensor twice:
  *   pass 1: M_A = X_(1) (C (.) B), one GEMM per block (block^T x (B .* c_w));
@@ -18,6 +19,13 @@
  *   pass 2: Y_w = X(:,:,w)' A (T x R per worm, one GEMM per block), kept
  *           for all worms (T W R doubles); M_B[t,r] = sum_w Y_w[t,r] C[w,r]
  *           -> update B; M_C[w,r] = sum_t Y_w[t,r] B[t,r] -> update C.
+ * Dense tensors whose worms are all on this rank take both passes in one
+ * read (ntf_pass_fused): pair chunks small enough to stay in cache get
+ * their rows of M_A, the update of those rows of A (independent rows),
+ * then their share of Y_w with the new rows; the same GEMMs in the same
+ * order, so the same bits.  It reads a chunk-major copy of the tensor
+ * (4 P T W bytes more), made when the copy takes at most a quarter of the
+ * physical memory.
  * Masked entries are handled by EM imputation: each pass replaces every
  * missing entry by the current model's value before it enters a GEMM.
  * Each update then minimizes a majorizer of the masked objective that

@@ -369,6 +369,98 @@ static void test_simulated(void)
     wk_ntf_model_free(truth);
 }
 
+/* The dense tensor seen through the block callback: the two-pass
+ * iteration (one pass for M_A, one for B and C). */
+struct dense_view {
+    const float *data;
+    size_t P, T;
+};
+
+static int dense_view_block(void *ctx, size_t w, size_t t0, size_t nt, double *block)
+{
+    const struct dense_view *v = ctx;
+    const float *src = v->data + (w * v->T + t0) * v->P;
+    for (size_t i = 0; i < nt * v->P; i++) block[i] = src[i];
+    return 0;
+}
+
+/* Largest |a - b| / max |b| over the three factors. */
+static double factor_gap(const struct wk_ntf_model *a, const struct wk_ntf_model *b)
+{
+    const double *fa[3] = {a->A, a->B, a->C}, *fb[3] = {b->A, b->B, b->C};
+    const size_t len[3] = {a->P, a->T, a->W};
+    double gap = 0;
+    for (int k = 0; k < 3; k++) {
+        double d = 0, m = 0;
+        for (size_t i = 0; i < len[k] * a->R; i++) {
+            d = fmax(d, fabs(fa[k][i] - fb[k][i]));
+            m = fmax(m, fabs(fb[k][i]));
+        }
+        gap = fmax(gap, d / m);
+    }
+    return gap;
+}
+
+static void test_one_pass(void)
+{
+    /* 2600 pairs x 40 x 5: 6 pair chunks of 512 (the last 40) in 6 slabs,
+     * small enough for the one-pass iteration of dense tensors */
+    size_t P = 2600, Tn = 40, W = 5, n = P * Tn * W;
+    gsl_rng *rng = rng_new(17);
+    float *X;
+    struct wk_ntf_model *truth;
+    ok(wk_ntf_planted(&X, &truth, P, Tn, W, 4, 0.4, 0.05, rng) == 0, "planted 2600 x 40 x 5 tensor");
+    for (int masked = 0; masked < 2; masked++) {
+        if (masked)
+            for (size_t i = 0; i < n; i += 37) X[i] = NAN;
+        struct dense_view v = {X, P, Tn};
+        struct wk_ntf_tensor TD, TC;
+        wk_ntf_tensor_dense(&TD, X, NULL, P, Tn, W);
+        wk_ntf_tensor_callback(&TC, dense_view_block, &v, P, Tn, W);
+        struct wk_ntf_opts o;
+        wk_ntf_opts_init(&o);
+        o.rank = 4;
+        o.max_iter = 12;
+        o.tol = 0;
+        for (int method = 0; method < 2; method++) {
+            o.method = method ? WK_NTF_MU : WK_NTF_HALS;
+            struct wk_ntf_model *one = NULL, *two = NULL;
+            char what[160];
+            int rc = wk_ntf_fit(&one, NULL, &TD, &o, 3) | wk_ntf_fit(&two, NULL, &TC, &o, 3);
+            snprintf(what, sizeof what, "%s%s: one-pass and two-pass fits run", wk_ntf_method_name(o.method),
+                     masked ? " masked" : "");
+            ok(rc == 0 && one && two, what);
+            double gap = one && two ? factor_gap(one, two) : 1;
+            snprintf(what, sizeof what, "%s%s: one-pass = two-pass factors to 1e-10 relative (gap %.3g)",
+                     wk_ntf_method_name(o.method), masked ? " masked" : "", gap);
+            ok(gap < 1e-10, what);
+            snprintf(what, sizeof what, "%s%s: one-pass = two-pass, bitwise (same GEMMs, same order)",
+                     wk_ntf_method_name(o.method), masked ? " masked" : "");
+            ok(one && two && same_factors(one, two), what);
+            snprintf(what, sizeof what, "%s%s: one-pass error never increases", wk_ntf_method_name(o.method),
+                     masked ? " masked" : "");
+            ok(one && monotone(one) && one->error < one->trace[0], what);
+#ifdef _OPENMP
+            struct wk_ntf_model *t1 = NULL, *t2 = NULL;
+            omp_set_num_threads(1);
+            rc = wk_ntf_fit(&t1, NULL, &TD, &o, 3);
+            omp_set_num_threads(2);
+            rc |= wk_ntf_fit(&t2, NULL, &TD, &o, 3);
+            snprintf(what, sizeof what, "%s%s: one-pass factors identical bytes for 1 and 2 threads",
+                     wk_ntf_method_name(o.method), masked ? " masked" : "");
+            ok(rc == 0 && t1 && t2 && same_factors(t1, t2), what);
+            wk_ntf_model_free(t1);
+            wk_ntf_model_free(t2);
+#endif
+            wk_ntf_model_free(one);
+            wk_ntf_model_free(two);
+        }
+    }
+    free(X);
+    wk_ntf_model_free(truth);
+    gsl_rng_free(rng);
+}
+
 static void test_bad_input(void)
 {
     float X[2 * 3 * 2] = {1, 2, 3, 4, 5, 6, 7, -8, 9, 1, 2, 3};
@@ -396,6 +488,7 @@ int main(void)
     test_masked();
     test_matrix_free();
     test_threads();
+    test_one_pass();
     test_simulated();
     test_bad_input();
     return wk_test_done();
