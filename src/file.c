@@ -1,8 +1,9 @@
 /* file.c - wormkit-h5 files: opening, creating, committing, history.
  *
- * Inputs: a named regular file is opened by HDF5 directly; stdin, FIFOs
- * and other unseekable inputs are read whole into memory and opened as a
- * file image (core driver, without copying the bytes).
+ * Inputs: a named regular file is read through its descriptor; stdin, FIFOs
+ * and other unseekable inputs are read whole into memory.  Both are opened
+ * through wormkit's read-only HDF5 driver (h5vfd.c), which refuses reads
+ * outside the input, and checked before and after H5Fopen (h5check.c).
  *
  * Outputs: a named regular file is written under a temporary name in the
  * same folder ("<dir>/.<base>.XXXXXX") and renamed on commit; stdout (and
@@ -587,52 +588,6 @@ static hid_t creation_plist(void)
     return fcpl;
 }
 
-/* File image callbacks that lend our buffer to HDF5 instead of letting it
- * make two copies (property list, then driver).  Read-only images only. */
-static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
-{
-    struct image *im = udata;
-    (void)op;
-    return size == im->size ? im->buf : NULL;
-}
-
-static void *image_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op, void *udata)
-{
-    (void)op;
-    (void)udata;
-    if (dest != src)
-        memcpy(dest, src, size);
-    return dest;
-}
-
-static void *image_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
-{
-    (void)ptr;
-    (void)size;
-    (void)op;
-    (void)udata;
-    return NULL;
-}
-
-static herr_t image_free(void *ptr, H5FD_file_image_op_t op, void *udata)
-{
-    (void)ptr;
-    (void)op;
-    (void)udata;
-    return 0; /* the buffer belongs to struct wk_file */
-}
-
-static void *image_udata_copy(void *udata)
-{
-    return udata;
-}
-
-static herr_t image_udata_free(void *udata)
-{
-    (void)udata;
-    return 0;
-}
-
 /* In-memory files need a name HDF5 will not find on disk (the core driver
  * refuses an image whose name exists) and that differs between files. */
 static void memory_name(char *buf, size_t len)
@@ -648,36 +603,62 @@ static int open_failed(const char *name)
     return wk_fail(WK_EFORMAT, "'%s': truncated or corrupt HDF5 file", name);
 }
 
-/* Opens f->image with HDF5; writable images are copied by HDF5 (they may
- * grow) and our buffer released. */
-static int open_image(struct wk_file *f, int writable)
+/* Opens an input with H5Fopen(name) through wormkit's read-only driver
+ * over *in (h5vfd.c). */
+static int open_with_driver(struct wk_file *f, const char *name, const struct wk_h5_input *in)
 {
-    H5FD_file_image_callbacks_t cb = {image_malloc,     image_memcpy,     image_realloc, image_free,
-                                      image_udata_copy, image_udata_free, &f->image};
-    char name[64];
     hid_t fapl = access_plist();
     int rc = 0;
 
+    if (fapl < 0 || wk_h5vfd_set(fapl, in) < 0)
+        rc = wk_h5_fail(f->name, "cannot set up file access");
+    else if (file_set_h5name(f, name) < 0)
+        rc = WK_ENOMEM;
+    else if ((rc = wk_h5check_superblock(in, f->name)) < 0)
+        ;
+    else if ((f->fid = H5Fopen(name, H5F_ACC_RDONLY, fapl)) < 0)
+        rc = open_failed(f->name);
+    else
+        rc = wk_h5check_groups(f->fid, f->name);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return rc;
+}
+
+/* Opens f->image with HDF5: read-only images in place, through our driver;
+ * writable ones are checked so first, then copied by the core driver (they
+ * may grow) and our buffer released. */
+static int open_image(struct wk_file *f, int writable)
+{
+    struct wk_h5_input in = {f->image.buf, -1, f->image.size};
+    char name[64];
+    hid_t fapl;
+    int rc;
+
+    memory_name(name, sizeof name);
+    rc = open_with_driver(f, name, &in);
+    if (rc < 0 || !writable)
+        return rc;
+    /* Checked read-only, reopened read-write. */
+    H5Fclose(f->fid);
+    f->fid = -1;
+    fapl = access_plist();
     if (fapl < 0 || H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) < 0 ||
-        (!writable && H5Pset_file_image_callbacks(fapl, &cb) < 0) ||
         H5Pset_file_image(fapl, f->image.buf, f->image.size) < 0) {
         rc = wk_h5_fail(f->name, "cannot set up an in-memory file");
         goto done;
     }
-    memory_name(name, sizeof name);
     rc = file_set_h5name(f, name);
     if (rc < 0)
         goto done;
-    f->fid = H5Fopen(name, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
+    f->fid = H5Fopen(name, H5F_ACC_RDWR, fapl);
     if (f->fid < 0)
         rc = open_failed(f->name);
 done:
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (writable) {
-        free(f->image.buf);
-        f->image.buf = NULL;
-    }
+    free(f->image.buf);
+    f->image.buf = NULL;
     return rc;
 }
 
@@ -694,9 +675,9 @@ static int load_stream(struct wk_file *f, int fd)
     return global_heaps_sane(f->image.buf, f->image.size, f->name);
 }
 
-static int open_regular(struct wk_file *f, const char *path, int fd, off_t size, unsigned flags)
+static int open_regular(struct wk_file *f, const char *path, int fd, off_t size)
 {
-    hid_t fapl;
+    struct wk_h5_input in = {NULL, fd, (uint64_t)size};
 
     if (size == 0)
         return wk_fail(WK_EFORMAT, "'%s': empty file (expected a wormkit HDF5 file)", f->name);
@@ -704,14 +685,7 @@ static int open_regular(struct wk_file *f, const char *path, int fd, off_t size,
         return not_hdf5(f->name);
     if (fd_global_heaps_sane(fd, size, f->name) < 0)
         return WK_EFORMAT;
-    if (file_set_h5name(f, path) < 0)
-        return WK_ENOMEM;
-    fapl = access_plist();
-    if (fapl < 0)
-        return wk_h5_fail(f->name, "cannot set up file access");
-    f->fid = H5Fopen(path, flags, fapl);
-    H5Pclose(fapl);
-    return f->fid < 0 ? open_failed(f->name) : 0;
+    return open_with_driver(f, path, &in);
 }
 
 /* Opens f (MODE_READ) from stdin or a path: regular files through HDF5,
@@ -736,7 +710,7 @@ static int open_input(struct wk_file *f, const char *path)
         return wk_fail(WK_EIO, "cannot open '%s': %s", path, strerror(err));
     }
     if (S_ISREG(st.st_mode)) {
-        rc = open_regular(f, path, fd, st.st_size, H5F_ACC_RDONLY);
+        rc = open_regular(f, path, fd, st.st_size);
         close(fd);
         return rc;
     }

@@ -2,6 +2,8 @@
 #ifndef WK_FILE_INTERNAL_H
 #define WK_FILE_INTERNAL_H
 
+#include <stdint.h>
+
 #include <hdf5.h>
 
 /* Keep attributes in compact storage on an object creation property list
@@ -15,5 +17,27 @@ int wk_h5_keep_attrs_compact(hid_t ocpl);
 int wk_temp_create(const char *path, char **tmp, int *slot);
 void wk_temp_remove(const char *tmp, int *slot); /* unlink and forget */
 void wk_temp_release(int *slot);                  /* renamed into place: forget */
+
+/* wormkit's read-only HDF5 driver for inputs (h5vfd.c): reads the bytes of
+ * an input from memory or through a descriptor, and refuses every read
+ * outside them. */
+struct wk_h5_input {
+    const unsigned char *mem; /* the input's bytes (owned by the caller), or NULL */
+    int fd;                   /* else read through a duplicate of this descriptor */
+    uint64_t size;            /* bytes of the input: its end of file */
+};
+
+/* Sets the driver over *in (copied) on a file access property list: 0 or -1. */
+int wk_h5vfd_set(hid_t fapl, const struct wk_h5_input *in);
+
+/* The input behind an object of a file opened through the driver: 0, or -1
+ * when its file was opened otherwise. */
+int wk_h5vfd_input(hid_t obj, struct wk_h5_input *in);
+
+/* Structural checks of an input that libhdf5 1.10 does not make (h5check.c):
+ * 0, or a logged WK_EFORMAT naming the file `name`.  The superblock before
+ * H5Fopen; every group reachable from the root right after it. */
+int wk_h5check_superblock(const struct wk_h5_input *in, const char *name);
+int wk_h5check_groups(hid_t fid, const char *name);
 
 #endif

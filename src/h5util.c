@@ -1159,16 +1159,19 @@ struct heap_index {
     uint64_t size1[65536];
 };
 
-/* Loads collection `addr` into hi: 0, or -1 when it is not a collection we
- * can read. */
+/* Loads collection `addr` into hi: 0, -1 when there is no collection there
+ * (libhdf5 1.10 reads such a reference out of bounds), or -2 when it cannot
+ * be checked (out of memory). */
 static int heap_index_load(struct heap_index *hi, const struct raw_file *rf, hsize_t addr)
 {
     unsigned char head[16], *c;
     if (raw_read(rf, addr, head, sizeof head) < 0 || memcmp(head, "GCOL", 4) != 0)
         return -1;
     uint64_t size = le_uint(head + 8, 8);
-    if (size < 16 || size > rf->size - addr || !(c = malloc((size_t)size)))
+    if (size < 16 || size > rf->size - addr)
         return -1;
+    if (!(c = malloc((size_t)size)))
+        return -2;
     if (raw_read(rf, addr, c, (size_t)size) < 0) {
         free(c);
         return -1;
@@ -1187,25 +1190,26 @@ static int heap_index_load(struct heap_index *hi, const struct raw_file *rf, hsi
     return 0;
 }
 
-static int open_raw_file(hid_t obj, struct raw_file *rf)
+static int sizes_are_8_bytes(hid_t fid)
 {
-    hid_t fid = H5Iget_file_id(obj), fapl = -1;
+    hid_t fcpl = H5Fget_create_plist(fid);
+    size_t sizeof_addr = 0, sizeof_size = 0;
+
+    if (fcpl < 0)
+        return 0;
+    if (H5Pget_sizes(fcpl, &sizeof_addr, &sizeof_size) < 0)
+        sizeof_addr = 0;
+    H5Pclose(fcpl);
+    return sizeof_addr == 8 && sizeof_size == 8;
+}
+
+/* Files opened by the sec2 or core driver (outputs reopened for reading). */
+static int raw_file_of_driver(hid_t fid, struct raw_file *rf)
+{
+    hid_t fapl = H5Fget_access_plist(fid);
     void *handle = NULL;
     int rc = -1;
 
-    rf->fd = -1;
-    rf->mem = NULL;
-    if (fid < 0)
-        return -1;
-    hid_t fcpl = H5Fget_create_plist(fid);
-    size_t sizeof_addr = 0, sizeof_size = 0;
-    if (fcpl >= 0) {
-        if (H5Pget_sizes(fcpl, &sizeof_addr, &sizeof_size) < 0)
-            sizeof_addr = 0;
-        H5Pclose(fcpl);
-    }
-    if (sizeof_addr == 8 && sizeof_size == 8)
-        fapl = H5Fget_access_plist(fid);
     if (fapl >= 0 && H5Fget_filesize(fid, &rf->size) >= 0 && H5Fget_vfd_handle(fid, fapl, &handle) >= 0 &&
         handle) {
         hid_t driver = H5Pget_driver(fapl);
@@ -1219,6 +1223,29 @@ static int open_raw_file(hid_t obj, struct raw_file *rf)
     }
     if (fapl >= 0)
         H5Pclose(fapl);
+    return rc;
+}
+
+static int open_raw_file(hid_t obj, struct raw_file *rf)
+{
+    hid_t fid = H5Iget_file_id(obj);
+    struct wk_h5_input in;
+    int rc = -1;
+
+    rf->fd = -1;
+    rf->mem = NULL;
+    if (fid < 0)
+        return -1;
+    if (!sizes_are_8_bytes(fid)) {
+        rc = -1;
+    } else if (wk_h5vfd_input(fid, &in) == 0) { /* every input */
+        rf->mem = in.mem;
+        rf->fd = in.mem ? -1 : in.fd;
+        rf->size = in.size;
+        rc = 0;
+    } else {
+        rc = raw_file_of_driver(fid, rf);
+    }
     H5Fclose(fid);
     return rc;
 }
@@ -1249,9 +1276,10 @@ static int vlen_refs_sane(hid_t dset, size_t n, const struct where *w)
             rc = wk_fail(WK_EFORMAT, "'%s': %s[%zu]: corrupt string reference", w->file, w->path, i);
             break;
         }
-        if (addr != hi->addr && heap_index_load(hi, &rf, addr) < 0)
-            goto done; /* not a collection we can read: libhdf5 decides */
-        if (hi->size1[idx] == 0 || hi->size1[idx] - 1 < len)
+        int loaded = addr == hi->addr ? 0 : heap_index_load(hi, &rf, addr);
+        if (loaded == -2)
+            goto done; /* unchecked: libhdf5 decides */
+        if (loaded < 0 || hi->size1[idx] == 0 || hi->size1[idx] - 1 < len)
             rc = wk_fail(WK_EFORMAT, "'%s': %s[%zu]: corrupt string reference", w->file, w->path, i);
     }
 done:
@@ -1265,13 +1293,34 @@ static herr_t source_read(struct source s, hid_t mtype, void *buf)
     return s.is_attr ? H5Aread(s.obj, mtype, buf) : bounded_dataset_read(s.obj, mtype, buf);
 }
 
+/* The size of a variable-length string's characters (1 in any sound file),
+ * or 0 when unknown.  libhdf5 1.10 allocates every string's length times
+ * this size to convert it: a damaged size made it allocate gigabytes.  Read
+ * from the type's encoding: 2 bytes of header, the variable-length type's
+ * datatype message (version and class, 3 bytes of flags, 4 of size), then
+ * the character type's. */
+static uint64_t vlen_char_size(hid_t type)
+{
+    unsigned char buf[64];
+    size_t n = sizeof buf;
+
+    if (H5Tencode(type, buf, &n) < 0 || n > sizeof buf || n < 18 || (buf[2] & 0x0f) != H5T_VLEN)
+        return 0;
+    return le_uint(buf + 14, 4);
+}
+
 static int read_vlen_strings(struct source s, hid_t ftype, hid_t space, size_t n, char **out,
                              const struct where *w)
 {
-    hid_t mtype = vlen_string_type(H5Tget_cset(ftype));
+    uint64_t char_size = vlen_char_size(ftype);
+    hid_t mtype;
     char **raw;
     int rc = 0;
 
+    if (char_size > 1)
+        return wk_fail(WK_EFORMAT, "'%s': %s: corrupt string type (characters of %llu bytes)", w->file, w->path,
+                       (unsigned long long)char_size);
+    mtype = vlen_string_type(H5Tget_cset(ftype));
     if (mtype < 0)
         return h5_fail(w, "cannot create string type");
     raw = wk_calloc(n, sizeof *raw);
@@ -1395,20 +1444,87 @@ static hid_t open_dataset(hid_t loc, const char *name, const struct where *w, in
  * (small extendible datasets often have them). */
 #define WK_CHUNK_BYTES_OK ((hsize_t)1 << 24)
 
-static int chunk_ok(hid_t dcpl, size_t elem, hsize_t claimed, const char *file, const char *where)
+/* Chunk grids larger than this are not walked by chunks_stored_ok. */
+#define MAX_CHUNKS_CHECKED 65536
+
+/* libhdf5 1.10 trusts the filter mask of a chunk: when a chunk of a
+ * filtered dataset says its filters were skipped, it copies the chunk's full
+ * size out of a buffer of the chunk's stored size (a heap overflow when the
+ * chunk is stored shorter).  Such chunks are refused first. */
+static int chunks_stored_ok(hid_t dset, int rank, const hsize_t *chunk, hsize_t chunk_bytes, const char *file,
+                            const char *where)
+{
+    hsize_t dims[H5S_MAX_RANK], off[H5S_MAX_RANK] = {0}, grid = 1;
+    hid_t space = H5Dget_space(dset);
+    int n = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+
+    if (space >= 0)
+        H5Sclose(space);
+    if (n != rank)
+        return 0; /* the read reports it */
+    for (int i = 0; i < rank; i++) {
+        if (chunk[i] == 0)
+            return 0;
+        hsize_t across = dims[i] / chunk[i] + (dims[i] % chunk[i] != 0);
+        if (across > MAX_CHUNKS_CHECKED || (grid *= across) > MAX_CHUNKS_CHECKED)
+            return 0;
+    }
+    for (hsize_t k = 0; k < grid; k++) {
+        unsigned mask = 0;
+        haddr_t addr = HADDR_UNDEF;
+        hsize_t size = 0;
+        if (H5Dget_chunk_info_by_coord(dset, off, &mask, &addr, &size) < 0)
+            return wk_h5_fail(file, where);
+        if (addr != HADDR_UNDEF && mask != 0 && size < chunk_bytes)
+            return wk_fail(WK_EFORMAT, "'%s': %s: chunk %llu skips its filters but stores %llu of its %llu bytes",
+                           file, where, (unsigned long long)k, (unsigned long long)size,
+                           (unsigned long long)chunk_bytes);
+        for (int i = rank - 1; i >= 0; i--) { /* the next chunk, last dimension fastest */
+            off[i] += chunk[i];
+            if (off[i] < dims[i])
+                break;
+            off[i] = 0;
+        }
+    }
+    return 0;
+}
+
+static int chunk_ok(hid_t dset, hid_t dcpl, int space_rank, size_t elem, hsize_t claimed, const char *file,
+                    const char *where)
 {
     hsize_t dims[H5S_MAX_RANK];
     int rank = H5Pget_chunk(dcpl, H5S_MAX_RANK, dims);
     if (rank <= 0) return 0; /* the read reports it */
+    /* libhdf5 1.10 reads a scalar dataset with chunks of rank 2 by making
+     * millions of allocations until memory runs out. */
+    if (rank != space_rank)
+        return wk_fail(WK_EFORMAT, "'%s': %s: chunks of rank %d in a dataset of rank %d", file, where, rank,
+                       space_rank);
+    /* Chunks wider than a fixed dimension cannot be made by HDF5; libhdf5
+     * 1.10 copies such a chunk's full size out of the shorter one stored. */
+    hsize_t cur[H5S_MAX_RANK], maxdims[H5S_MAX_RANK];
+    hid_t space = H5Dget_space(dset);
+    int n = space >= 0 ? H5Sget_simple_extent_dims(space, cur, maxdims) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    for (int i = 0; i < n && i < rank; i++)
+        if (maxdims[i] != H5S_UNLIMITED && cur[i] > maxdims[i])
+            return wk_fail(WK_EFORMAT, "'%s': %s: dimension %d (%llu) exceeds its maximum (%llu)", file, where,
+                           i + 1, (unsigned long long)cur[i], (unsigned long long)maxdims[i]);
+    for (int i = 0; i < n && i < rank; i++)
+        if (maxdims[i] != H5S_UNLIMITED && dims[i] > maxdims[i])
+            return wk_fail(WK_EFORMAT, "'%s': %s: chunk dimension %d (%llu) exceeds the dataset's (%llu)", file,
+                           where, i + 1, (unsigned long long)dims[i], (unsigned long long)maxdims[i]);
     hsize_t bytes = elem;
     for (int i = 0; i < rank; i++) {
         if (dims[i] && bytes > (hsize_t)-1 / dims[i])
             return wk_fail(WK_EFORMAT, "'%s': %s: chunk dimensions overflow", file, where);
         bytes *= dims[i];
     }
-    if (bytes <= WK_CHUNK_BYTES_OK || bytes <= claimed) return 0;
-    return wk_fail(WK_EFORMAT, "'%s': %s: chunk of %llu bytes is larger than the whole dataset (%llu bytes)",
-                   file, where, (unsigned long long)bytes, (unsigned long long)claimed);
+    if (bytes > WK_CHUNK_BYTES_OK && bytes > claimed)
+        return wk_fail(WK_EFORMAT, "'%s': %s: chunk of %llu bytes is larger than the whole dataset (%llu bytes)",
+                       file, where, (unsigned long long)bytes, (unsigned long long)claimed);
+    return H5Pget_nfilters(dcpl) > 0 ? chunks_stored_ok(dset, rank, dims, bytes, file, where) : 0;
 }
 
 int wk_h5_layout_ok(hid_t dset, const char *file, const char *where)
@@ -1417,6 +1533,7 @@ int wk_h5_layout_ok(hid_t dset, const char *file, const char *where)
     H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
     hid_t space = H5Dget_space(dset), type = H5Dget_type(dset);
     hssize_t points = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    int space_rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     size_t elem = type >= 0 ? H5Tget_size(type) : 0;
     if (space >= 0) H5Sclose(space);
     if (type >= 0) H5Tclose(type);
@@ -1425,7 +1542,7 @@ int wk_h5_layout_ok(hid_t dset, const char *file, const char *where)
         rc = 0; /* the reader reports these */
     } else if (layout == H5D_CHUNKED) {
         hsize_t claimed = (hsize_t)points > (hsize_t)-1 / elem ? (hsize_t)-1 : (hsize_t)points * elem;
-        rc = chunk_ok(dcpl, elem, claimed, file, where);
+        rc = chunk_ok(dset, dcpl, space_rank, elem, claimed, file, where);
     } else if (layout == H5D_COMPACT) {
         hsize_t stored = H5Dget_storage_size(dset);
         if ((hsize_t)points > stored / elem)

@@ -1,0 +1,236 @@
+/* h5check.c - checks of an HDF5 input's structure that libhdf5 1.10 does not
+ * make itself, done when the input is opened, before any reader walks it.
+ *
+ * The superblock (before H5Fopen): a version 0/1 superblock may point to a
+ * driver information block whose 4-byte size libhdf5 believes: it extends
+ * its end of allocated space to match and allocates the claimed size (up to
+ * 4 GB) before reading it.
+ *
+ * The groups (after H5Fopen): iterating a group (H5Literate, H5Lget_*_by_idx,
+ * H5Ovisit) makes libhdf5 build a table of its links sized by the link count
+ * of its header; when a link message cannot be decoded, or the count claims
+ * more links than the group holds, the rest of the table is left
+ * uninitialised and libhdf5 frees wild pointers from it (H5O_msg_reset <-
+ * H5G__link_release_table).  So every group reachable from the root is
+ * checked, parents before children, in ways that never build that table: a
+ * lookup of a name no group holds decodes every link message of a compact
+ * group, and a native-order iteration (which walks the link index in place)
+ * counts the links, to compare with the count the group claims. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wormkit/wk_error.h"
+#include "file_internal.h"
+
+#define MAX_GROUPS 100000 /* groups checked in one file; the rest are trusted */
+#define MAX_DEPTH 64
+#define PATH_LEN 512
+
+/* --- superblock --- */
+
+static const unsigned char SIGNATURE[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+static int input_read(const struct wk_h5_input *in, uint64_t off, void *buf, size_t len)
+{
+    if (off > in->size || len > in->size - off)
+        return -1;
+    if (in->mem) {
+        memcpy(buf, in->mem + off, len);
+        return 0;
+    }
+    return pread(in->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+}
+
+static uint64_t le_bytes(const unsigned char *p, unsigned n)
+{
+    uint64_t v = 0;
+    while (n-- > 0)
+        v = v << 8 | p[n];
+    return v;
+}
+
+static int all_ones(const unsigned char *p, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (p[i] != 0xff)
+            return 0;
+    return 1;
+}
+
+/* Offset of the superblock (0, 512, 1024, ...), or -1. */
+static int64_t superblock_offset(const struct wk_h5_input *in)
+{
+    unsigned char sig[8];
+    for (uint64_t off = 0; off <= in->size && in->size - off >= 8; off = off ? off * 2 : 512)
+        if (input_read(in, off, sig, 8) == 0 && memcmp(sig, SIGNATURE, 8) == 0)
+            return (int64_t)off;
+    return -1;
+}
+
+static int corrupt_driver_block(const char *name, uint64_t at, uint64_t bytes, uint64_t size)
+{
+    return wk_fail(WK_EFORMAT,
+                   "'%s': corrupt HDF5 superblock (driver information block of %llu bytes at byte %llu of a "
+                   "%llu-byte file)",
+                   name, (unsigned long long)bytes, (unsigned long long)at, (unsigned long long)size);
+}
+
+int wk_h5check_superblock(const struct wk_h5_input *in, const char *name)
+{
+    unsigned char sb[28 + 4 * 8], block[8];
+    int64_t at = superblock_offset(in);
+
+    if (at < 0 || input_read(in, (uint64_t)at, sb, 16) < 0 || sb[8] > 1)
+        return 0; /* not ours to judge, or versions 2/3 (checksummed) */
+    unsigned offsets = sb[13], fixed = sb[8] == 0 ? 24 : 28;
+    if (offsets == 0 || offsets > 8 || input_read(in, (uint64_t)at, sb, fixed + 4 * offsets) < 0)
+        return 0; /* libhdf5 refuses these itself */
+    const unsigned char *base_field = sb + fixed, *driver_field = sb + fixed + 3 * offsets;
+    if (all_ones(driver_field, offsets))
+        return 0; /* no driver information block */
+    uint64_t base = le_bytes(base_field, offsets), addr = le_bytes(driver_field, offsets);
+    if (base > in->size || addr > in->size - base || input_read(in, base + addr, block, 8) < 0)
+        return corrupt_driver_block(name, base + addr, 16, in->size);
+    uint64_t bytes = 16 + le_bytes(block + 4, 4);
+    if (bytes > in->size - base - addr)
+        return corrupt_driver_block(name, base + addr, bytes, in->size);
+    return 0;
+}
+
+/* --- groups --- */
+
+struct walk {
+    const char *name;
+    haddr_t *seen; /* open-addressing set of the header addresses checked */
+    size_t n_seen, cap_seen;
+    int depth;
+};
+
+static size_t slot_of(haddr_t addr, size_t cap)
+{
+    return (size_t)((addr * UINT64_C(0x9e3779b97f4a7c15)) >> 17) & (cap - 1);
+}
+
+static int seen_grow(struct walk *w)
+{
+    size_t cap = w->cap_seen ? 2 * w->cap_seen : 256;
+    haddr_t *set = malloc(cap * sizeof *set);
+
+    if (!set)
+        return -1;
+    for (size_t i = 0; i < cap; i++)
+        set[i] = HADDR_UNDEF;
+    for (size_t i = 0; i < w->cap_seen; i++)
+        if (w->seen[i] != HADDR_UNDEF) {
+            size_t k = slot_of(w->seen[i], cap);
+            while (set[k] != HADDR_UNDEF)
+                k = (k + 1) & (cap - 1);
+            set[k] = w->seen[i];
+        }
+    free(w->seen);
+    w->seen = set;
+    w->cap_seen = cap;
+    return 0;
+}
+
+/* 1 when addr was seen before (or cannot be remembered: then it is not
+ * checked, and libhdf5 decides), else remembers it. */
+static int seen_before(struct walk *w, haddr_t addr)
+{
+    if (addr == HADDR_UNDEF || (2 * (w->n_seen + 1) > w->cap_seen && seen_grow(w) < 0))
+        return 1;
+    size_t k = slot_of(addr, w->cap_seen);
+    while (w->seen[k] != HADDR_UNDEF) {
+        if (w->seen[k] == addr)
+            return 1;
+        k = (k + 1) & (w->cap_seen - 1);
+    }
+    w->seen[k] = addr;
+    w->n_seen++;
+    return 0;
+}
+
+static int check_group(struct walk *w, hid_t g, const char *path);
+
+struct visit {
+    struct walk *w;
+    const char *path;
+    hsize_t count;
+    int rc;
+};
+
+static herr_t visit_link(hid_t g, const char *link, const H5L_info_t *info, void *data)
+{
+    struct visit *v = data;
+    H5O_info_t oinfo;
+    char path[PATH_LEN];
+
+    v->count++;
+    if (info->type != H5L_TYPE_HARD || v->w->depth >= MAX_DEPTH || v->w->n_seen >= MAX_GROUPS)
+        return 0;
+    if (H5Oget_info_by_name2(g, link, &oinfo, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+        H5Eclear2(H5E_DEFAULT); /* a broken object is its reader's to report */
+        return 0;
+    }
+    if (oinfo.type != H5O_TYPE_GROUP || seen_before(v->w, oinfo.addr))
+        return 0;
+    snprintf(path, sizeof path, "%s%s%s", v->path, strcmp(v->path, "/") == 0 ? "" : "/", link);
+    hid_t child = H5Gopen2(g, link, H5P_DEFAULT);
+    if (child < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    v->w->depth++;
+    v->rc = check_group(v->w, child, path);
+    v->w->depth--;
+    H5Gclose(child);
+    return v->rc < 0 ? -1 : 0;
+}
+
+static int corrupt_group(const struct walk *w, const char *path)
+{
+    char what[PATH_LEN + 32];
+    snprintf(what, sizeof what, "%s: corrupt group", path);
+    return wk_h5_fail(w->name, what);
+}
+
+static int check_group(struct walk *w, hid_t g, const char *path)
+{
+    struct visit v = {w, path, 0, 0};
+    H5G_info_t info;
+    hsize_t idx = 0;
+
+    /* No link has this name: a compact group decodes every link message. */
+    if (H5Lexists(g, "\x01wormkit: no such link", H5P_DEFAULT) < 0 || H5Gget_info(g, &info) < 0)
+        return corrupt_group(w, path);
+    herr_t e = H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, visit_link, &v);
+    if (v.rc < 0)
+        return v.rc;
+    if (e < 0)
+        return corrupt_group(w, path);
+    if (v.count != info.nlinks)
+        return wk_fail(WK_EFORMAT, "'%s': %s: corrupt group (it claims %llu links and holds %llu)", w->name, path,
+                       (unsigned long long)info.nlinks, (unsigned long long)v.count);
+    return 0;
+}
+
+int wk_h5check_groups(hid_t fid, const char *name)
+{
+    struct walk w = {name, NULL, 0, 0, 0};
+    H5O_info_t oinfo;
+    hid_t root = H5Gopen2(fid, "/", H5P_DEFAULT);
+    int rc;
+
+    if (root < 0)
+        return corrupt_group(&w, "/");
+    if (H5Oget_info2(root, &oinfo, H5O_INFO_BASIC) >= 0)
+        seen_before(&w, oinfo.addr);
+    rc = check_group(&w, root, "/");
+    H5Gclose(root);
+    free(w.seen);
+    return rc;
+}
