@@ -103,14 +103,6 @@ int wk_bc_update_loadings(struct wk_bc_chain *ch);
 int wk_bc_update_dispersion(struct wk_bc_chain *ch);
 int wk_bc_project(struct wk_bc_chain *ch);
 int wk_bc_update_labels(struct wk_bc_chain *ch);
-/* Change-point shifts of xi with the latents of a window integrated out
- * (part of wk_bc_update_states; bicluster_hdp.c), and the log of
- * p(xi[a..e+1], pseudo-observations of a..e, X_{e+1} | X_{a-1}, dynamics,
- * pi) with X_a..X_e integrated out, up to terms that do not depend on xi
- * (NaN when the window is longer than the moves use, 26 bins, or on
- * failure). */
-int wk_bc_shift_change_points(struct wk_bc_chain *ch);
-double wk_bc_window_loglik(const struct wk_bc_chain *ch, const int *xi, size_t a, size_t e);
 /* log p(y_i | d_i, r_i, cluster latent block) by the Laplace approximation
  * over c_i; cstar receives the mode (p values) and chol the Cholesky factor
  * of the negative Hessian (p x p). */
