@@ -18,30 +18,36 @@ static double logsumexp(const double *v, size_t n)
     return mx + log1p(others);
 }
 
-/* The forward-backward recursions stay in log space but take one exp per
- * state and bin instead of one per pair of states: the previous vector is
- * shifted by its maximum, exponentiated, and multiplied by P in probability
- * space (P = exp(log P)).  A vector without a finite maximum falls back to
- * the pairwise log-sum-exp. */
+/* The log-space recursions, used where the scaled ones below cannot be
+ * (see scaled_forward), take one exp per state and bin instead of one per
+ * pair of states: the previous vector is shifted by its maximum,
+ * exponentiated, and multiplied by P in probability space (P = exp(log P)).
+ * A vector without a finite maximum falls back to the pairwise
+ * log-sum-exp. */
 
 /* out[s] = log sum_r exp(v[r]) P[r][s] (trans = 0) or
  * log sum_r P[s][r] exp(v[r]) (trans = 1), v of length S. */
+static double log_matvec_pairwise(const double *v, const double *logP, size_t S, int trans, size_t s)
+{
+    double e[WK_GLM_MAX_STATES];
+    for (size_t r = 0; r < S; r++) e[r] = v[r] + (trans ? logP[s * S + r] : logP[r * S + s]);
+    return logsumexp(e, S);
+}
+
 static void log_matvec(double *out, const double *v, const double *P, const double *logP, size_t S, int trans)
 {
     double mx = -INFINITY, e[WK_GLM_MAX_STATES];
     for (size_t r = 0; r < S; r++) mx = fmax(mx, v[r]);
     if (!isfinite(mx)) {
-        for (size_t s = 0; s < S; s++) {
-            for (size_t r = 0; r < S; r++) e[r] = v[r] + (trans ? logP[s * S + r] : logP[r * S + s]);
-            out[s] = logsumexp(e, S);
-        }
+        for (size_t s = 0; s < S; s++) out[s] = log_matvec_pairwise(v, logP, S, trans, s);
         return;
     }
     for (size_t r = 0; r < S; r++) e[r] = exp(v[r] - mx);
     for (size_t s = 0; s < S; s++) {
         double sum = 0;
         for (size_t r = 0; r < S; r++) sum += e[r] * (trans ? P[s * S + r] : P[r * S + s]);
-        out[s] = sum > 0 ? mx + log(sum) : -INFINITY; /* no path from v into s */
+        /* nothing left: no path from v into s, or the paths underflowed */
+        out[s] = sum > 0 ? mx + log(sum) : log_matvec_pairwise(v, logP, S, trans, s);
     }
 }
 
@@ -63,13 +69,73 @@ static void exp_matrix(double *P, const double *logP, size_t S)
     for (size_t i = 0; i < S * S; i++) P[i] = exp(logP[i]);
 }
 
+/* The scaled recursions (Rabiner): in probability space, with each bin's
+ * emissions e[t][s] = exp(ll[t][s] - max_s ll[t][s]) and the forward vector
+ * normalised to sum 1 at every bin by c[t]; log z = sum_t (max ll[t] +
+ * log c[t]).  One exp per state and bin and one log per bin, against
+ * several of each per state in log space.  Returns 0, or -1 when a bin
+ * has no finite emission or no probability left (a path-less chain, or an
+ * underflow): the caller then uses the log-space recursions. */
+static int scaled_forward(double *a, double *e, double *c, double *logz, const double *ll, size_t T, size_t S,
+                          const double *logp0, const double *P)
+{
+    double z = 0;
+    for (size_t t = 0; t < T; t++) {
+        const double *l = ll + t * S;
+        double *at = a + t * S, *et = e + t * S, mx = -INFINITY, sum = 0;
+        const double *prev = t ? at - S : NULL;
+        for (size_t s = 0; s < S; s++) mx = fmax(mx, l[s]);
+        if (!isfinite(mx)) return -1;
+        for (size_t s = 0; s < S; s++) et[s] = exp(l[s] - mx);
+        for (size_t s = 0; s < S; s++) {
+            double pred = 0;
+            if (t == 0) pred = exp(logp0[s]);
+            else
+                for (size_t r = 0; r < S; r++) pred += prev[r] * P[r * S + s];
+            at[s] = pred * et[s];
+            sum += at[s];
+        }
+        if (!(sum > 0) || !isfinite(sum)) return -1;
+        for (size_t s = 0; s < S; s++) at[s] /= sum;
+        c[t] = sum;
+        z += mx + log(sum);
+    }
+    *logz = z;
+    return 0;
+}
+
+/* The backward pass of the scaled recursions, gamma and xi (added). */
+static void scaled_backward(double *gamma, double *xi, double *b, const double *a, const double *e, const double *c,
+                            size_t T, size_t S, const double *P)
+{
+    double tmp[WK_GLM_MAX_STATES];
+    for (size_t s = 0; s < S; s++) b[(T - 1) * S + s] = 1;
+    for (size_t t = T - 1; t-- > 0;) {
+        const double *bn = b + (t + 1) * S, *en = e + (t + 1) * S;
+        for (size_t r = 0; r < S; r++) tmp[r] = bn[r] * en[r] / c[t + 1];
+        for (size_t s = 0; s < S; s++) {
+            double sum = 0;
+            for (size_t r = 0; r < S; r++) sum += P[s * S + r] * tmp[r];
+            b[t * S + s] = sum;
+        }
+        if (xi) {
+            const double *ap = a + t * S;
+            for (size_t r = 0; r < S; r++)
+                for (size_t s = 0; s < S; s++) xi[r * S + s] += ap[r] * P[r * S + s] * tmp[s];
+        }
+    }
+    for (size_t i = 0; i < T * S; i++) gamma[i] = a[i] * b[i];
+}
+
 double wk_glm_forward(const double *ll, size_t T, size_t S, const double *logp0, const double *logP)
 {
     if (S > WK_GLM_MAX_STATES) return wk_nan();
-    double *alpha = wk_malloc_array(T * S + 1, sizeof *alpha), P[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
+    double *alpha = wk_malloc_array(2 * T * S + T + 1, sizeof *alpha), P[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
     if (!alpha) return wk_nan();
     exp_matrix(P, logP, S);
-    double z = forward(alpha, ll, T, S, logp0, logP, P);
+    double z = 0;
+    if (!T || scaled_forward(alpha, alpha + T * S, alpha + 2 * T * S, &z, ll, T, S, logp0, P))
+        z = forward(alpha, ll, T, S, logp0, logP, P);
     free(alpha);
     return z;
 }
@@ -88,12 +154,12 @@ static void add_transitions(double *xi, const double *alpha, const double *beta,
             ma = fmax(ma, al[s]);
             mb = fmax(mb, b[s]);
         }
-        if (!isfinite(ma) || !isfinite(mb)) {
+        double scale = exp(ma + mb - z);
+        if (!isfinite(ma) || !isfinite(mb) || !isfinite(scale)) {
             for (size_t r = 0; r < S; r++)
                 for (size_t s = 0; s < S; s++) xi[r * S + s] += exp(al[r] + logP[r * S + s] + b[s] - z);
             continue;
         }
-        double scale = exp(ma + mb - z);
         for (size_t s = 0; s < S; s++) {
             a[s] = exp(al[s] - ma);
             b[s] = exp(b[s] - mb) * scale;
@@ -107,11 +173,18 @@ int wk_glm_forward_backward(double *gamma, double *xi, double *loglik, const dou
                             size_t S, const double *logp0, const double *logP)
 {
     if (S > WK_GLM_MAX_STATES) return wk_fail(WK_EINVAL, "glm: too many states");
-    double *alpha = wk_malloc_array(2 * T * S + 1, sizeof *alpha);
+    double *alpha = wk_malloc_array(3 * T * S + T + 1, sizeof *alpha);
     if (!alpha) return WK_ENOMEM;
     double *beta = alpha + T * S, tmp[WK_GLM_MAX_STATES], P[WK_GLM_MAX_STATES * WK_GLM_MAX_STATES];
     exp_matrix(P, logP, S);
-    double z = forward(alpha, ll, T, S, logp0, logP, P);
+    double z = 0;
+    if (T && !scaled_forward(alpha, beta + T * S, beta + 2 * T * S, &z, ll, T, S, logp0, P)) {
+        scaled_backward(gamma, xi, beta, alpha, beta + T * S, beta + 2 * T * S, T, S, P);
+        free(alpha);
+        if (loglik) *loglik = z;
+        return 0;
+    }
+    z = forward(alpha, ll, T, S, logp0, logP, P);
     for (size_t s = 0; s < S && T; s++) beta[(T - 1) * S + s] = 0;
     for (size_t t = T - 1; t-- > 0;) {
         for (size_t r = 0; r < S; r++) tmp[r] = ll[(t + 1) * S + r] + beta[(t + 1) * S + r];

@@ -29,15 +29,51 @@ static double dist2(const double *a, const double *b, size_t n)
     return s;
 }
 
+static double sqnorm(const double *a, size_t n)
+{
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (size_t i = 0; i < n; i++) s += a[i] * a[i];
+    return s;
+}
+
+/* Assign each row of F [n][dim] to its nearest centre of C [k][dim]:
+ * |f - c|^2 = |f|^2 - 2 f.c + |c|^2, the products of all pairs in one GEMM
+ * (G [n][k]) and |f|^2 the same for every centre.  Returns whether a label
+ * changed. */
+static int nearest(int *label, double *G, double *cn, const double *F, const double *C, size_t n, size_t dim,
+                   size_t k)
+{
+    for (size_t c = 0; c < k; c++) cn[c] = sqnorm(C + c * dim, dim);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)dim, 1.0, F, (int)dim, C, (int)dim,
+                0.0, G, (int)k);
+    int changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = 0;
+        double bd = INFINITY;
+        for (size_t c = 0; c < k; c++) {
+            double dd = cn[c] - 2 * G[i * k + c];
+            if (dd < bd) {
+                bd = dd;
+                b = (int)c;
+            }
+        }
+        changed |= label[i] != b;
+        label[i] = b;
+    }
+    return changed;
+}
+
 /* k-means++ seeding and Lloyd iterations (deterministic for a key). */
 static double kmeans_once(int *label, const double *F, size_t n, size_t dim, size_t k, unsigned long key)
 {
     double *C = wk_calloc(k * dim + 1, sizeof *C), *best = wk_calloc(n + 1, sizeof *best);
-    double *u = wk_calloc(k + 1, sizeof *u);
+    double *u = wk_calloc(k + 1, sizeof *u), *G = wk_malloc_array(n * k + 1, sizeof *G);
+    double *cn = wk_calloc(k + 1, sizeof *cn);
     size_t *count = wk_calloc(k + 1, sizeof *count);
-    if (!C || !best || !u || !count) {
+    if (!C || !best || !u || !G || !cn || !count) {
         for (size_t i = 0; i < n; i++) label[i] = (int)(i % k);
-        free(C), free(best), free(u), free(count);
+        free(C), free(best), free(u), free(G), free(cn), free(count);
         return INFINITY;
     }
     wk_glm_gumbel_fill(u, k, key); /* any deterministic numbers: turned into uniforms below */
@@ -60,26 +96,16 @@ static double kmeans_once(int *label, const double *F, size_t n, size_t dim, siz
         for (size_t i = 0; i < n; i++) best[i] = fmin(best[i], dist2(F + i * dim, C + c * dim, dim));
     }
     for (int it = 0; it < KMEANS_ITER; it++) {
-        int changed = 0;
-        for (size_t i = 0; i < n; i++) {
-            int b = 0;
-            double bd = INFINITY;
-            for (size_t c = 0; c < k; c++) {
-                double dd = dist2(F + i * dim, C + c * dim, dim);
-                if (dd < bd) {
-                    bd = dd;
-                    b = (int)c;
-                }
-            }
-            changed |= it == 0 || label[i] != b;
-            label[i] = b;
-        }
-        if (!changed) break;
+        int changed = nearest(label, G, cn, F, C, n, dim, k);
+        if (!changed && it > 0) break;
         memset(C, 0, k * dim * sizeof *C);
         memset(count, 0, k * sizeof *count);
         for (size_t i = 0; i < n; i++) {
             count[label[i]]++;
-            for (size_t j = 0; j < dim; j++) C[(size_t)label[i] * dim + j] += F[i * dim + j];
+            double *c = C + (size_t)label[i] * dim;
+            const double *f = F + i * dim;
+#pragma omp simd
+            for (size_t j = 0; j < dim; j++) c[j] += f[j];
         }
         for (size_t c = 0; c < k; c++)
             for (size_t j = 0; j < dim && count[c]; j++) C[c * dim + j] /= (double)count[c];
@@ -89,6 +115,8 @@ static double kmeans_once(int *label, const double *F, size_t n, size_t dim, siz
     free(C);
     free(best);
     free(u);
+    free(G);
+    free(cn);
     free(count);
     return inertia;
 }

@@ -183,5 +183,11 @@ void wk_glm_obs_block(double *val, double *d1, double *w, enum wk_glm_obs obs, c
 
 /* Posteriors below this are skipped in the M-step sums. */
 #define WK_GLM_GAMMA_SKIP 1e-10
+/* Posteriors below this are left out of the Fisher blocks (the curvature
+ * of the M-step, not its gradient): their rows would add at most this
+ * fraction of a sample each, and most of the work of the blocks. */
+#ifndef WK_GLM_FISHER_SKIP
+#define WK_GLM_FISHER_SKIP 1e-3
+#endif
 
 #endif

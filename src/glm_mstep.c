@@ -25,7 +25,7 @@ static size_t max_len(const struct wk_glm_data *d)
 /* One state's share of the data term: values val [N] (may be NULL),
  * bias gradient gb [N],
  * weight gradient gW [N][N] (may be NULL), Fisher weights wt [sum T][N]
- * (may be NULL). */
+ * (may be NULL; 0 where the posterior is below WK_GLM_FISHER_SKIP). */
 static int state_pass(double *val, double *gb, double *gW, double *wt, const struct wk_glm_model *m,
                       const double *W, const struct wk_glm_data *d, const double *gamma, size_t s)
 {
@@ -57,7 +57,8 @@ static int state_pass(double *val, double *gb, double *gW, double *wt, const str
                     Drow[n] *= g;
                     gb[n] += Drow[n];
                 }
-                if (wrow)
+                if (wrow && g < WK_GLM_FISHER_SKIP) memset(wrow, 0, N * sizeof *wrow);
+                else if (wrow)
 #pragma omp simd
                     for (size_t n = 0; n < N; n++) wrow[n] = g * wr[n];
             }
@@ -211,25 +212,64 @@ static void cholesky_solve(double *x, const double *L, size_t n)
     dpotrs_("U", &nn, &one, L, &nn, x, &nn, &info);
 }
 
-/* Fisher blocks of neuron n, H [S][N+1][N+1] (last row and column: bias),
- * from the weights wt [S][sum T][N]; B is scratch [sum T][N+1]. */
-static void neuron_fisher(double *H, double *B, const double *wt, const struct wk_glm_data *d, size_t S,
-                          size_t n)
+/* The rows of each state with a positive weight for some neuron (the
+ * others add nothing to its Fisher blocks): for state s, R[s] pointers to
+ * their weights (in wt [S][sum T][N]) and covariates at wrow/crow + s Tall. */
+struct fisher_set {
+    const double **wrow, **crow;
+    size_t Tall, R[WK_GLM_MAX_STATES];
+};
+
+static void fisher_set_free(struct fisher_set *fs)
 {
-    size_t N = d->N, N1 = N + 1, Tall = wk_glm_data_samples(d);
+    free(fs->wrow);
+    free(fs->crow);
+    fs->wrow = fs->crow = NULL;
+}
+
+static int fisher_set_build(struct fisher_set *fs, const double *wt, const struct wk_glm_data *d, size_t S)
+{
+    size_t N = d->N, Tall = wk_glm_data_samples(d);
+    fs->Tall = Tall;
+    fs->wrow = wk_malloc_array(S * Tall + 1, sizeof *fs->wrow);
+    fs->crow = wk_malloc_array(S * Tall + 1, sizeof *fs->crow);
+    if (!fs->wrow || !fs->crow) {
+        fisher_set_free(fs);
+        return WK_ENOMEM;
+    }
     for (size_t s = 0; s < S; s++) {
-        size_t r = 0, off = 0;
+        const double *w = wt + s * Tall * N;
+        size_t R = 0;
         for (size_t i = 0; i < d->n; i++) {
             const struct wk_glm_seq *q = d->seq + i;
-            for (size_t t = 0; t < q->T; t++) {
-                double w = wt[(s * Tall + off + t) * N + n];
-                if (!(w > 0)) continue;
-                double sq = sqrt(w), *row = B + r * N1;
-                for (size_t j = 0; j < N; j++) row[j] = sq * q->c[t * N + j];
-                row[N] = sq;
-                r++;
+            for (size_t t = 0; t < q->T; t++, w += N) {
+                int any = 0;
+                for (size_t n = 0; n < N; n++) any |= w[n] > 0;
+                if (!any) continue;
+                fs->wrow[s * Tall + R] = w;
+                fs->crow[s * Tall + R++] = q->c + t * N;
             }
-            off += q->T;
+        }
+        fs->R[s] = R;
+    }
+    return 0;
+}
+
+/* Fisher blocks of neuron n, H [S][N+1][N+1] (last row and column: bias),
+ * from the rows of fs; B is scratch [sum T][N+1]. */
+static void neuron_fisher(double *H, double *B, const struct fisher_set *fs, size_t N, size_t S, size_t n)
+{
+    size_t N1 = N + 1;
+    for (size_t s = 0; s < S; s++) {
+        const double *const *wrow = fs->wrow + s * fs->Tall, *const *crow = fs->crow + s * fs->Tall;
+        size_t r = 0;
+        for (size_t k = 0; k < fs->R[s]; k++) {
+            double w = wrow[k][n];
+            if (!(w > 0)) continue;
+            double sq = sqrt(w), *row = B + r * N1;
+            for (size_t j = 0; j < N; j++) row[j] = sq * crow[k][j];
+            row[N] = sq;
+            r++;
         }
         double *Hs = H + s * N1 * N1;
         memset(Hs, 0, N1 * N1 * sizeof *Hs);
@@ -240,14 +280,14 @@ static void neuron_fisher(double *H, double *B, const double *wt, const struct w
 }
 
 /* Every neuron's Fisher blocks at once, Hall [N][S][N1][N1] in the layout
- * of neuron_fisher: the packed outer products of z_t = (c_t, 1) times the
- * weights of all states and neurons in one GEMM per chunk of rows and block
- * of FISHER_COLS packed columns.  The products do not depend on the state,
- * so each row is packed once per block, and the weights of a chunk once
- * per thread; a block's columns are summed chunk after chunk by one thread
- * (static schedule), so the sums do not depend on the number of threads.
- * Rows whose weights are all zero (posterior below WK_GLM_GAMMA_SKIP in
- * every state) are left out. */
+ * of neuron_fisher: state by state, the packed outer products of
+ * z_t = (c_t, 1) of the state's rows times the weights of all neurons, in
+ * one GEMM per chunk of rows and block of FISHER_COLS packed columns.  A
+ * state's rows are those with a positive weight (posterior at least
+ * WK_GLM_FISHER_SKIP), so the work follows the posterior mass rather than
+ * S times the samples.  A block's columns are summed chunk after chunk by
+ * one thread (static schedule), so the sums do not depend on the number of
+ * threads. */
 #define FISHER_CHUNK 256
 #define FISHER_COLS 128
 
@@ -267,30 +307,10 @@ static size_t fisher_runs(unsigned *seg, size_t N1, size_t c0, size_t nc)
     return nseg;
 }
 
-/* Rows with a positive weight: their sample index and covariate row. */
-static size_t fisher_rows(size_t *at, const double **crow, const double *wt, const struct wk_glm_data *d, size_t S)
-{
-    size_t N = d->N, Tall = wk_glm_data_samples(d), R = 0, off = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        const struct wk_glm_seq *q = d->seq + i;
-        for (size_t t = 0; t < q->T; t++) {
-            int any = 0;
-            for (size_t s = 0; s < S; s++)
-                for (size_t n = 0; n < N; n++) any |= wt[(s * Tall + off + t) * N + n] > 0;
-            if (!any) continue;
-            at[R] = off + t;
-            crow[R++] = q->c + t * N;
-        }
-        off += q->T;
-    }
-    return R;
-}
-
 /* One chunk's products for the columns of runs seg into P [nr][nc] and
- * their GEMM with the chunk's weights Wc [nr][S N] into Hp. */
+ * their GEMM with the chunk's weights Wc [nr][N] into Hp [N][ntri]. */
 static void fisher_chunk_block(double *Hp, double *P, double *z, const double *Wc, const double *const *crow,
-                               size_t nr, const unsigned *seg, size_t nseg, size_t c0, size_t nc, size_t N,
-                               size_t SN)
+                               size_t nr, const unsigned *seg, size_t nseg, size_t c0, size_t nc, size_t N)
 {
     size_t N1 = N + 1, ntri = N1 * (N1 + 1) / 2;
     for (size_t r = 0; r < nr; r++) {
@@ -305,50 +325,46 @@ static void fisher_chunk_block(double *Hp, double *P, double *z, const double *W
             pr += len;
         }
     }
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)SN, (int)nc, (int)nr, 1.0, Wc, (int)SN, P, (int)nc,
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)nc, (int)nr, 1.0, Wc, (int)N, P, (int)nc,
                 1.0, Hp + c0, (int)ntri);
 }
 
-/* The weights of a chunk's rows at [nr], Wc [nr][S N] (negative: 0). */
-static void fisher_chunk_weights(double *Wc, const double *wt, const size_t *at, size_t nr, size_t S, size_t N,
-                                 size_t Tall)
+/* The weights of a chunk's rows, Wc [nr][N] (negative: 0). */
+static void fisher_chunk_weights(double *Wc, const double *const *wrow, size_t nr, size_t N)
 {
     for (size_t k = 0; k < nr; k++)
-        for (size_t s = 0; s < S; s++) {
-            const double *w = wt + (s * Tall + at[k]) * N;
-            double *wr = Wc + (k * S + s) * N;
-            for (size_t n = 0; n < N; n++) wr[n] = w[n] > 0 ? w[n] : 0;
-        }
+        for (size_t n = 0; n < N; n++) Wc[k * N + n] = wrow[k][n] > 0 ? wrow[k][n] : 0;
 }
 
-static int fisher_all(double *Hall, const double *wt, const struct wk_glm_data *d, size_t S)
+static int fisher_all(double *Hall, const struct fisher_set *fs, size_t N, size_t S)
 {
-    size_t N = d->N, N1 = N + 1, ntri = N1 * (N1 + 1) / 2, SN = S * N, Tall = wk_glm_data_samples(d);
+    size_t N1 = N + 1, ntri = N1 * (N1 + 1) / 2, Tall = fs->Tall, work = 0;
+    const size_t *R = fs->R;
     size_t blocks = (ntri + FISHER_COLS - 1) / FISHER_COLS;
     double *Hp = wk_calloc(S * N * ntri + 1, sizeof *Hp);
-    size_t *at = wk_malloc_array(Tall + 1, sizeof *at);
-    const double **crow = wk_malloc_array(Tall + 1, sizeof *crow);
-    int rc = Hp && at && crow ? 0 : WK_ENOMEM;
-    size_t R = rc ? 0 : fisher_rows(at, crow, wt, d, S);
+    int rc = Hp ? 0 : WK_ENOMEM;
+    for (size_t s = 0; s < S; s++) work += R[s];
     const int alloc_rc = rc;
-#pragma omp parallel reduction(min : rc) if (!alloc_rc && S * Tall * N * N > WK_GLM_PARALLEL_MIN)
+#pragma omp parallel reduction(min : rc) if (!alloc_rc && work * N * N > WK_GLM_PARALLEL_MIN)
     {
-        double *Wc = wk_malloc_array(FISHER_CHUNK * (SN + FISHER_COLS) + N1, sizeof *Wc);
+        double *Wc = wk_malloc_array(FISHER_CHUNK * (N + FISHER_COLS) + N1, sizeof *Wc);
         unsigned *seg = wk_malloc_array(3 * (FISHER_COLS + 1), sizeof *seg);
         int r = alloc_rc ? alloc_rc : Wc && seg ? 0 : WK_ENOMEM;
-        double *P = Wc ? Wc + FISHER_CHUNK * SN : NULL, *z = P ? P + FISHER_CHUNK * FISHER_COLS : NULL;
+        double *P = Wc ? Wc + FISHER_CHUNK * N : NULL, *z = P ? P + FISHER_CHUNK * FISHER_COLS : NULL;
         /* every thread meets every chunk's loop (a worksharing construct) */
-        for (size_t r0 = 0; r0 < R; r0 += FISHER_CHUNK) {
-            size_t nr = R - r0 < FISHER_CHUNK ? R - r0 : FISHER_CHUNK;
-            if (!r) fisher_chunk_weights(Wc, wt, at + r0, nr, S, N, Tall);
+        for (size_t s = 0; s < S; s++)
+            for (size_t r0 = 0; r0 < R[s]; r0 += FISHER_CHUNK) {
+                size_t nr = R[s] - r0 < FISHER_CHUNK ? R[s] - r0 : FISHER_CHUNK;
+                if (!r) fisher_chunk_weights(Wc, fs->wrow + s * Tall + r0, nr, N);
 #pragma omp for schedule(static) nowait
-            for (size_t blk = 0; blk < blocks; blk++) {
-                if (r) continue;
-                size_t c0 = blk * FISHER_COLS, nc = ntri - c0 < FISHER_COLS ? ntri - c0 : FISHER_COLS;
-                size_t nseg = fisher_runs(seg, N1, c0, nc);
-                fisher_chunk_block(Hp, P, z, Wc, crow + r0, nr, seg, nseg, c0, nc, N, SN);
+                for (size_t blk = 0; blk < blocks; blk++) {
+                    if (r) continue;
+                    size_t c0 = blk * FISHER_COLS, nc = ntri - c0 < FISHER_COLS ? ntri - c0 : FISHER_COLS;
+                    size_t nseg = fisher_runs(seg, N1, c0, nc);
+                    fisher_chunk_block(Hp + s * N * ntri, P, z, Wc, fs->crow + s * Tall + r0, nr, seg, nseg, c0, nc,
+                                       N);
+                }
             }
-        }
         free(Wc);
         free(seg);
         if (r < rc) rc = r;
@@ -361,25 +377,23 @@ static int fisher_all(double *Hall, const double *wt, const struct wk_glm_data *
                 for (size_t b = a; b < N1; b++) H[a * N1 + b] = H[b * N1 + a] = *hp++;
         }
     free(Hp);
-    free(at);
-    free(crow);
     return rc;
 }
 
 /* Batch the Fisher blocks when they all fit in this many doubles. */
 #define FISHER_ALL_MAX ((size_t)8 << 20)
 
-static double *fisher_all_alloc(int *rc, const double *wt, const struct wk_glm_data *d, size_t S)
+static double *fisher_all_alloc(int *rc, const struct fisher_set *fs, size_t N, size_t S)
 {
-    size_t N1 = d->N + 1;
+    size_t N1 = N + 1;
     *rc = 0;
-    if (S * d->N * N1 * N1 > FISHER_ALL_MAX) return NULL;
-    double *Hall = wk_malloc_array(S * d->N * N1 * N1 + 1, sizeof *Hall);
+    if (S * N * N1 * N1 > FISHER_ALL_MAX) return NULL;
+    double *Hall = wk_malloc_array(S * N * N1 * N1 + 1, sizeof *Hall);
     if (!Hall) {
         *rc = WK_ENOMEM;
         return NULL;
     }
-    *rc = fisher_all(Hall, wt, d, S);
+    *rc = fisher_all(Hall, fs, N, S);
     if (*rc) {
         free(Hall);
         return NULL;
@@ -457,9 +471,14 @@ static int directions(struct newton_ws *ws, const struct wk_glm_model *m, const 
 {
     size_t S = m->S, N = m->N, N1 = N + 1, NN = N * N, Tall = wk_glm_data_samples(d);
     double prec = m->prior == WK_GLM_PRIOR_GAUSSIAN ? 1.0 / (m->sigma * m->sigma) : 0;
-    int rc = 0;
-    double *Hall = fisher_all_alloc(&rc, ws->wt, d, S);
+    struct fisher_set fs;
+    int rc = fisher_set_build(&fs, ws->wt, d, S);
     if (rc) return rc;
+    double *Hall = fisher_all_alloc(&rc, &fs, N, S);
+    if (rc) {
+        fisher_set_free(&fs);
+        return rc;
+    }
 #pragma omp parallel reduction(min : rc) if (S * Tall * N * N > WK_GLM_PARALLEL_MIN)
     {
         double *B = Hall ? NULL : wk_malloc_array(Tall * N1, sizeof *B);
@@ -470,7 +489,7 @@ static int directions(struct newton_ws *ws, const struct wk_glm_model *m, const 
             if (r) continue;
             double *F = H + S * N1 * N1, *g = F + NN, *cvec = g + S * N;
             const double *Hn = Hall ? Hall + n * S * N1 * N1 : H;
-            if (!Hall) neuron_fisher(H, B, ws->wt, d, S, n);
+            if (!Hall) neuron_fisher(H, B, &fs, N, S, n);
             for (size_t s = 0; s < S; s++)
                 for (size_t j = 0; j < N; j++) g[s * N + j] = ws->gW[(s * N + n) * N + j];
             if (neuron_direction(ws->delta + n * (S * N + 1), Hn, g, ws->gb[n], prec, m, n, F, cvec))
@@ -481,6 +500,7 @@ static int directions(struct newton_ws *ws, const struct wk_glm_model *m, const 
         if (r < rc) rc = r;
     }
     free(Hall);
+    fisher_set_free(&fs);
     return rc;
 }
 
@@ -663,7 +683,9 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
         free(gpi);
         return WK_ENOMEM;
     }
-    double *Hall = fisher_all_alloc(&rc, ws->wt, d, S);
+    struct fisher_set fs = {0};
+    rc = fisher_set_build(&fs, ws->wt, d, S);
+    double *Hall = rc ? NULL : fisher_all_alloc(&rc, &fs, N, S);
     const int fisher_rc = rc;
 #pragma omp parallel reduction(min : rc) if (!fisher_rc && S * Tall * N * N > WK_GLM_PARALLEL_MIN)
     {
@@ -680,7 +702,7 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
                                  mom + 8 * S * N + 3 * N, 0, 0};
             memset(mom, 0, (2 * (4 * S * N + 3 * N)) * sizeof *mom);
             const double *H = Hall ? Hall + n * S * N1 * N1 : Hbuf;
-            if (!Hall) neuron_fisher(Hbuf, B, ws->wt, d, S, n);
+            if (!Hall) neuron_fisher(Hbuf, B, &fs, N, S, n);
             for (size_t step = 1; step <= o->steps; step++) {
                 wk_glm_gumbel_fill(noise, 3 * S * N, wk_glm_key(key, n * 1000003u + step));
                 wk_glm_onehot_row_sample(m, noise, n, Wcur, cache);
@@ -704,6 +726,7 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
         if (r < rc) rc = r;
     }
     free(Hall);
+    fisher_set_free(&fs);
     free(Wcur);
     free(gWq);
     free(gl);

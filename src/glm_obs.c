@@ -43,6 +43,9 @@ static INLINE void link_terms(double *f, double *df, double *sgm, double u, doub
     *df = (1 - WK_GLM_EPS) * sg * *sgm;
 }
 
+/* One chunk of at most OBS_CHUNK entries. */
+#define OBS_CHUNK 512
+
 static INLINE void gaussian_block(double *restrict val, double *restrict d1, double *restrict w, const double *restrict xd,
                            const double *restrict ok, const double *restrict u, const double *restrict var, size_t n)
 {
@@ -74,17 +77,37 @@ static INLINE void poisson_rate(double *f, double *rf, double *df, double u, dou
     *df = (1 - WK_GLM_EPS) * (P * inv) * (M * inv);
 }
 
+/* The values x log f - f: the logarithm only where x is not 0 (most
+ * counts are 0, and there the value is -f exactly as the full formula
+ * gives it, since log f is finite), on the packed rates of those entries. */
+static INLINE void poisson_values(double *restrict val, const double *restrict xd, const double *restrict ok,
+                                  const double *restrict f, size_t n)
+{
+    double lf[OBS_CHUNK];
+    size_t k = 0;
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) val[i] = ok[i] * (0.0 - f[i]);
+    for (size_t i = 0; i < n; i++)
+        if (xd[i] != 0) lf[k++] = f[i];
+#pragma omp simd
+    for (size_t j = 0; j < k; j++) lf[j] = wk_glm_fast_log(lf[j]);
+    for (size_t i = 0, j = 0; i < n; i++)
+        if (xd[i] != 0) val[i] = ok[i] * (xd[i] * lf[j++] - f[i]);
+}
+
 static INLINE void poisson_block(double *restrict val, double *restrict d1, double *restrict w,
                                  const double *restrict xd, const double *restrict ok, const double *restrict u,
                                  const double *restrict e, size_t n)
 {
+    double fv[OBS_CHUNK];
     if (!d1) {
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             double f, rf, df;
             poisson_rate(&f, &rf, &df, u[i], e[i]);
-            val[i] = ok[i] * (xd[i] * wk_glm_fast_log(f) - f);
+            fv[i] = f;
         }
+        poisson_values(val, xd, ok, fv, n);
         return;
     }
     if (!val) { /* derivatives only: no logarithm */
@@ -101,10 +124,11 @@ static INLINE void poisson_block(double *restrict val, double *restrict d1, doub
     for (size_t i = 0; i < n; i++) {
         double f, rf, df;
         poisson_rate(&f, &rf, &df, u[i], e[i]);
-        val[i] = ok[i] * (xd[i] * wk_glm_fast_log(f) - f);
+        fv[i] = f;
         d1[i] = ok[i] * ((xd[i] - f) * (df * rf));
         w[i] = ok[i] * (df * df * rf);
     }
+    poisson_values(val, xd, ok, fv, n);
 }
 
 static INLINE void bernoulli_block(double *restrict val, double *restrict d1, double *restrict w, const double *restrict xd,
@@ -128,8 +152,6 @@ static INLINE void bernoulli_block(double *restrict val, double *restrict d1, do
     }
 }
 
-/* One chunk of at most OBS_CHUNK entries. */
-#define OBS_CHUNK 512
 VECTOR_CLONES static void obs_chunk(double *val, double *d1, double *w, enum wk_glm_obs obs, const float *x, const double *u,
                       const double *var, size_t n)
 {

@@ -86,15 +86,33 @@ fi
 
 if [ "${BENCH_FULL:-1}" = 1 ]; then
     "$BIN/worm-simulate" glm -w 1 -T 5000 -n 300 -k 5 -s 1 -o full.h5
-    for e in 1 2; do
-        /usr/bin/time -f "%U %M" -o full$e.txt "$BIN/worm-glm" -@1 -k 5 -e "$e" --tol 0 -o full$e.h5 full.h5
-    done
+    # one EM iteration = the run of 2 epochs minus the run of 1 (the
+    # data-driven initialisation and the first epoch cancel)
+    full_run() { # bin label
+        for e in 1 2; do
+            /usr/bin/time -f "%U %M" -o "$2$e.txt" "$1/worm-glm" -@1 -k 5 -e "$e" --tol 0 -o "$2$e.h5" full.h5
+        done
+    }
+    full_run "$BIN" full
+    base_iter=nan
+    if [ -n "${BENCH_BASELINE:-}" ]; then
+        full_run "$BENCH_BASELINE" base-full
+        read -r b1 bkb1 <base-full1.txt
+        read -r b2 bkb2 <base-full2.txt
+        base_iter=$(awk -v a="$b1" -v b="$b2" 'BEGIN { print b - a }')
+    fi
     read -r s1 kb1 <full1.txt
     read -r s2 kb2 <full2.txt
-    awk -v s1="$s1" -v s2="$s2" -v kb="$kb2" 'BEGIN {
+    awk -v s1="$s1" -v s2="$s2" -v kb="$kb2" -v base="$base_iter" -v b1="${b1:-nan}" 'BEGIN {
         printf "full-size worm (N 300, T 5000, S 5, no prior, 1 thread):\n"
         printf "  %-26s %12.2f CPU s\n", "one EM iteration", s2 - s1
         printf "  %-26s %12.2f CPU s\n", "initialisation + 1 epoch", s1
         printf "  %-26s %12.0f MB\n", "peak memory", kb / 1024
+        if (base != "nan") {
+            printf "  %-26s %12.2f   this build %10.2f   speed-up %7.2f x\n", "EM iteration, baseline", base,
+                s2 - s1, base / (s2 - s1)
+            printf "  %-26s %12.2f   this build %10.2f   speed-up %7.2f x\n", "init + 1 epoch, baseline", b1,
+                s1, b1 / s1
+        }
     }'
 fi

@@ -56,6 +56,25 @@ static void test_forward_backward(void)
     ok(same, "viterbi finds the most probable path");
 }
 
+/* A bin whose only reachable state has an emission 800 nats below the
+ * best one: the scaled recursions underflow there and the log-space ones
+ * take over.  One path has probability: (0, 0, 0), log-likelihood
+ * -1 - 800 - 2. */
+static void test_forward_backward_underflow(void)
+{
+    enum { T = 3, S = 2 };
+    const double ll[T * S] = {-1, 0, -800, 0, -2, -3};
+    const double logp0[S] = {0, -INFINITY}, logP[S * S] = {0, -INFINITY, log(0.5), log(0.5)};
+    double gamma[T * S], xi[S * S] = {0}, loglik = 0;
+    ok(wk_glm_forward_backward(gamma, xi, &loglik, ll, T, S, logp0, logP) == 0, "underflow: forward-backward runs");
+    near(loglik, -803, 1e-12, "underflow: log-likelihood of the only path");
+    near(wk_glm_forward(ll, T, S, logp0, logP), -803, 1e-12, "underflow: forward pass alone");
+    ok(gamma[0] == 1 && gamma[2] == 1 && gamma[4] == 1 && gamma[1] == 0 && gamma[3] == 0 && gamma[5] == 0,
+       "underflow: the posteriors follow the only path");
+    near(xi[0], 2, 1e-12, "underflow: two transitions 0 -> 0");
+    ok(xi[1] == 0 && xi[2] == 0 && xi[3] == 0, "underflow: no other transition");
+}
+
 /* ---- kernel and observation model ---- */
 
 static void test_kernel_and_obs(void)
@@ -399,6 +418,7 @@ static void test_onehot_fused(int self)
 int main(void)
 {
     test_forward_backward();
+    test_forward_backward_underflow();
     test_kernel_and_obs();
     test_concrete();
     test_gradients_plain(WK_GLM_POISSON, WK_GLM_PRIOR_NONE, 1, "poisson, no prior");
