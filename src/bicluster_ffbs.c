@@ -23,6 +23,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "bicluster_internal.h"
+#include "vector_internal.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_util.h"
 
@@ -107,19 +108,11 @@ static void bin_terms(double *s, double *v, size_t t, size_t T, size_t D, size_t
         }
 }
 
-/* The kernels are inlined into factor(), which gcc and clang on x86-64
- * also compile for AVX2 (picked at run time; no FMA, and no reductions in
- * the vectorized loops, so both versions give the same bits). */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define INLINE inline __attribute__((always_inline))
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define INLINE inline
-#define VECTOR_CLONES
-#endif
+/* The kernels are inlined into factor(), compiled for AVX2 and the
+ * baseline (vector_internal.h); no reductions in the vectorized loops. */
 
 /* y[j] -= a0 x0[j] + a1 x1[j] + a2 x2[j] + a3 x3[j], x_k = x + k stride. */
-static INLINE void sub_four(double *restrict y, const double *restrict x, size_t stride, const double *a, size_t n)
+static WK_INLINE void sub_four(double *restrict y, const double *restrict x, size_t stride, const double *a, size_t n)
 {
     const double *x0 = x, *x1 = x + stride, *x2 = x + 2 * stride, *x3 = x + 3 * stride;
     double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
@@ -128,7 +121,7 @@ static INLINE void sub_four(double *restrict y, const double *restrict x, size_t
 }
 
 /* y[j] -= sum_{m<8} a_m x_m[j] (in that order), x_m = x + m stride. */
-static INLINE void sub_eight(double *restrict y, const double *restrict x, size_t stride, const double *a, size_t n)
+static WK_INLINE void sub_eight(double *restrict y, const double *restrict x, size_t stride, const double *a, size_t n)
 {
     const double *x0 = x, *x1 = x + stride, *x2 = x + 2 * stride, *x3 = x + 3 * stride;
     const double *x4 = x + 4 * stride, *x5 = x + 5 * stride, *x6 = x + 6 * stride, *x7 = x + 7 * stride;
@@ -138,7 +131,7 @@ static INLINE void sub_eight(double *restrict y, const double *restrict x, size_
         y[j] -= a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j] + a4 * x4[j] + a5 * x5[j] + a6 * x6[j] + a7 * x7[j];
 }
 
-static INLINE void sub_one(double *restrict y, const double *restrict x, double a, size_t n)
+static WK_INLINE void sub_one(double *restrict y, const double *restrict x, double a, size_t n)
 {
 #pragma omp simd
     for (size_t j = 0; j < n; j++) y[j] -= a * x[j];
@@ -146,7 +139,7 @@ static INLINE void sub_one(double *restrict y, const double *restrict x, double 
 
 /* w = U'^{-1} w for the D x D matrix w (rows), U packed upper: row i of
  * the result is (w_i - sum_{k<i} U[k][i] w_k) / U[i][i], four k at a time. */
-static INLINE void solve_lower_rows(double *w, const double *u, size_t D)
+static WK_INLINE void solve_lower_rows(double *w, const double *u, size_t D)
 {
     for (size_t i = 0; i < D; i++) {
         double *wi = w + i * D, a[8];
@@ -167,7 +160,7 @@ static INLINE void solve_lower_rows(double *w, const double *u, size_t D)
 }
 
 /* Upper triangle of s -= w' w, four rows of w at a time. */
-static INLINE void subtract_gram(double *s, const double *w, size_t D)
+static WK_INLINE void subtract_gram(double *s, const double *w, size_t D)
 {
     size_t k = 0;
     for (; k + 8 <= D; k += 8) {
@@ -192,7 +185,7 @@ static INLINE void subtract_gram(double *s, const double *w, size_t D)
 }
 
 /* Cholesky s = U' U of the upper triangle of s (destroyed) into packed u. */
-static INLINE int chol_packed(double *u, double *s, size_t D)
+static WK_INLINE int chol_packed(double *u, double *s, size_t D)
 {
     for (size_t j = 0; j < D; j++) {
         double *uj = u + packed_row(j, D) - j, *sj = s + j * D, d = sj[j];
@@ -230,7 +223,7 @@ static void solve_upper(double *v, const double *u, size_t D)
 }
 
 /* Forward pass: the factors U_t (packed) and u_t = (block factor)^{-1} h. */
-VECTOR_CLONES static int factor(double *U, double *u, size_t T, size_t D, size_t B, const double *J, const double *h,
+WK_VECTOR_CLONES static int factor(double *U, double *u, size_t T, size_t D, size_t B, const double *J, const double *h,
                   const struct dyn_terms *terms, const int *xi, double *s, double *w)
 {
     size_t packed = D * (D + 1) / 2;

@@ -6,21 +6,14 @@
 #include <math.h>
 
 #include "glm_internal.h"
+#include "vector_internal.h"
 
-/* The helpers are inlined into obs_chunk, which gcc and clang on x86-64
- * also compile for AVX2 (picked at run time; no FMA, so both versions give
- * the same bits). */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define INLINE inline __attribute__((always_inline))
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define INLINE inline
-#define VECTOR_CLONES
-#endif
+/* The helpers are inlined into obs_chunk, compiled for AVX2 and the baseline
+ * (vector_internal.h). */
 
 /* 1 for u >= 0, from the sign bit (a comparison would become a branch;
  * u = -0 takes the other side, where e = 1 gives the same values). */
-static INLINE double nonnegative(double u)
+static WK_INLINE double nonnegative(double u)
 {
     uint64_t bits;
     memcpy(&bits, &u, sizeof bits);
@@ -34,7 +27,7 @@ static INLINE double nonnegative(double u)
  * e = exp(-|u|); sgm = sigmoid(-u).  The selections by the sign of u are
  * products with 0 or 1 (exact for finite e), so the loop stays free of
  * branches. */
-static INLINE void link_terms(double *f, double *df, double *sgm, double u, double e)
+static WK_INLINE void link_terms(double *f, double *df, double *sgm, double u, double e)
 {
     double pos = nonnegative(u), inv = 1.0 / (1.0 + e);
     double sg = inv * (pos + (1 - pos) * e);
@@ -46,7 +39,7 @@ static INLINE void link_terms(double *f, double *df, double *sgm, double u, doub
 /* One chunk of at most OBS_CHUNK entries. */
 #define OBS_CHUNK 512
 
-static INLINE void gaussian_block(double *restrict val, double *restrict d1, double *restrict w, const double *restrict xd,
+static WK_INLINE void gaussian_block(double *restrict val, double *restrict d1, double *restrict w, const double *restrict xd,
                            const double *restrict ok, const double *restrict u, const double *restrict var, size_t n)
 {
 #pragma omp simd
@@ -66,7 +59,7 @@ static INLINE void gaussian_block(double *restrict val, double *restrict d1, dou
  * and B = f D, q = 1/(B D) gives f = B^2 q, 1/f = D^2 q, 1/D = B q
  * (divisions dominate the cost of this loop).  The values are the same
  * with and without the derivatives. */
-static INLINE void poisson_rate(double *f, double *rf, double *df, double u, double e)
+static WK_INLINE void poisson_rate(double *f, double *rf, double *df, double u, double e)
 {
     double pos = nonnegative(u), D = 1.0 + e;
     double P = pos + (1 - pos) * e, M = (1 - pos) + pos * e; /* sigmoid(u) D, sigmoid(-u) D */
@@ -80,7 +73,7 @@ static INLINE void poisson_rate(double *f, double *rf, double *df, double u, dou
 /* The values x log f - f: the logarithm only where x is not 0 (most
  * counts are 0, and there the value is -f exactly as the full formula
  * gives it, since log f is finite), on the packed rates of those entries. */
-static INLINE void poisson_values(double *restrict val, const double *restrict xd, const double *restrict ok,
+static WK_INLINE void poisson_values(double *restrict val, const double *restrict xd, const double *restrict ok,
                                   const double *restrict f, size_t n)
 {
     double lf[OBS_CHUNK];
@@ -95,7 +88,7 @@ static INLINE void poisson_values(double *restrict val, const double *restrict x
         if (xd[i] != 0) val[i] = ok[i] * (xd[i] * lf[j++] - f[i]);
 }
 
-static INLINE void poisson_block(double *restrict val, double *restrict d1, double *restrict w,
+static WK_INLINE void poisson_block(double *restrict val, double *restrict d1, double *restrict w,
                                  const double *restrict xd, const double *restrict ok, const double *restrict u,
                                  const double *restrict e, size_t n)
 {
@@ -131,7 +124,7 @@ static INLINE void poisson_block(double *restrict val, double *restrict d1, doub
     poisson_values(val, xd, ok, fv, n);
 }
 
-static INLINE void bernoulli_block(double *restrict val, double *restrict d1, double *restrict w, const double *restrict xd,
+static WK_INLINE void bernoulli_block(double *restrict val, double *restrict d1, double *restrict w, const double *restrict xd,
                             const double *restrict ok, const double *restrict u, const double *restrict e, size_t n)
 {
 #pragma omp simd
@@ -152,7 +145,7 @@ static INLINE void bernoulli_block(double *restrict val, double *restrict d1, do
     }
 }
 
-VECTOR_CLONES static void obs_chunk(double *val, double *d1, double *w, enum wk_glm_obs obs, const float *x, const double *u,
+WK_VECTOR_CLONES static void obs_chunk(double *val, double *d1, double *w, enum wk_glm_obs obs, const float *x, const double *u,
                       const double *var, size_t n)
 {
     double tmp[4 * OBS_CHUNK];
