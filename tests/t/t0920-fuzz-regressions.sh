@@ -77,6 +77,9 @@ f=$dir/h5matrix-compact-no-data.h5
 expect_one "dataset header claiming a group" worm-import -o "$TMP/out.h5" "$f"
 is "$(cat "$err")" "worm-import: '$f': /time: corrupt group: bad version number for message" \
     "dataset header claiming a group: message"
+f=$dir/h5matrix-root-ohdr-size.h5
+expect_one "root object header of 13 GB" worm-import -o "$TMP/out.h5" "$f"
+is "$(cat "$err")" "worm-import: '$f': truncated or corrupt HDF5 file" "root object header of 13 GB: message"
 f=$dir/h5matrix-huge-chunk.h5
 expect_one "chunk of 3 GB for a 4 x 3 matrix" worm-import -o "$TMP/out.h5" "$f"
 is "$(cat "$err")" "worm-import: '$f': traces: chunk of 3114270720 bytes is larger than the whole dataset (48 bytes)" \
