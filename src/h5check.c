@@ -4,7 +4,8 @@
  * The superblock (before H5Fopen): a version 0/1 superblock may point to a
  * driver information block whose 4-byte size libhdf5 believes: it extends
  * its end of allocated space to match and allocates the claimed size (up to
- * 4 GB) before reading it.
+ * 4 GB) before reading it.  The root group's object header is likewise
+ * allocated at the size it claims (13 GB and more seen) before it is read.
  *
  * The groups (after H5Fopen): iterating a group (H5Literate, H5Lget_*_by_idx,
  * H5Ovisit) makes libhdf5 build a table of its links sized by the link count
@@ -79,26 +80,88 @@ static int corrupt_driver_block(const char *name, uint64_t at, uint64_t bytes, u
                    name, (unsigned long long)bytes, (unsigned long long)at, (unsigned long long)size);
 }
 
-int wk_h5check_superblock(const struct wk_h5_input *in, const char *name)
+static int corrupt_root_header(const char *name, uint64_t at, uint64_t bytes, uint64_t size)
 {
-    unsigned char sb[28 + 4 * 8], block[8];
-    int64_t at = superblock_offset(in);
+    return wk_fail(WK_EFORMAT,
+                   "'%s': corrupt HDF5 file (a chunk of the root group's object header claims %llu bytes at "
+                   "byte %llu of a %llu-byte file)",
+                   name, (unsigned long long)bytes, (unsigned long long)at, (unsigned long long)size);
+}
 
-    if (at < 0 || input_read(in, (uint64_t)at, sb, 16) < 0 || sb[8] > 1)
-        return 0; /* not ours to judge, or versions 2/3 (checksummed) */
+/* The root group's object header: libhdf5 allocates the size its first
+ * chunk claims, and the size each continuation message claims for the
+ * next chunk, before reading them (H5C_protect <- H5G_mkroot; 13 GB seen).
+ * Version 1 headers (those of version 0/1 superblocks): a 16-byte prefix
+ * with the first chunk's size in bytes 8..11, then messages of type (2
+ * bytes), size (2), flags (1), 3 reserved bytes and the data; a
+ * continuation (type 0x10) holds the next chunk's address and length.
+ * Anything unreadable is left to libhdf5. */
+static int check_root_header(const struct wk_h5_input *in, const char *name, uint64_t base, uint64_t at,
+                             unsigned offsets, unsigned lengths)
+{
+    unsigned char prefix[16], msg[8 + 16];
+
+    if (at > in->size || in->size - at < 16 || input_read(in, at, prefix, 16) < 0 || prefix[0] != 1)
+        return 0;
+    uint64_t chunk = le_bytes(prefix + 8, 4);
+    if (chunk > in->size - at - 16)
+        return corrupt_root_header(name, at, 16 + chunk, in->size);
+    for (uint64_t off = 0; off + 8 <= chunk;) {
+        if (input_read(in, at + 16 + off, msg, 8) < 0)
+            return 0;
+        unsigned type = (unsigned)le_bytes(msg, 2), size = (unsigned)le_bytes(msg + 2, 2);
+        if (type == 0x10 && size >= offsets + lengths && input_read(in, at + 16 + off + 8, msg + 8, offsets + lengths) == 0) {
+            uint64_t addr = le_bytes(msg + 8, offsets), len = le_bytes(msg + 8 + offsets, lengths);
+            if (base > in->size || addr > in->size - base || len > in->size - base - addr)
+                return corrupt_root_header(name, base + addr, len, in->size);
+        }
+        off += 8 + (uint64_t)size;
+    }
+    return 0;
+}
+
+/* Version 0/1: the driver information block, then the root group's symbol
+ * table entry (link name offset, object header address). */
+static int check_superblock_v01(const struct wk_h5_input *in, const char *name, uint64_t at)
+{
+    unsigned char sb[28 + 6 * 8];
+
+    if (input_read(in, at, sb, 16) < 0)
+        return 0;
     unsigned offsets = sb[13], fixed = sb[8] == 0 ? 24 : 28;
-    if (offsets == 0 || offsets > 8 || input_read(in, (uint64_t)at, sb, fixed + 4 * offsets) < 0)
+    if (offsets == 0 || offsets > 8 || input_read(in, at, sb, fixed + 6 * offsets) < 0)
         return 0; /* libhdf5 refuses these itself */
     const unsigned char *base_field = sb + fixed, *driver_field = sb + fixed + 3 * offsets;
-    if (all_ones(driver_field, offsets))
-        return 0; /* no driver information block */
-    uint64_t base = le_bytes(base_field, offsets), addr = le_bytes(driver_field, offsets);
-    if (base > in->size || addr > in->size - base || input_read(in, base + addr, block, 8) < 0)
-        return corrupt_driver_block(name, base + addr, 16, in->size);
-    uint64_t bytes = 16 + le_bytes(block + 4, 4);
-    if (bytes > in->size - base - addr)
-        return corrupt_driver_block(name, base + addr, bytes, in->size);
-    return 0;
+    const unsigned char *root_field = sb + fixed + 5 * offsets;
+    uint64_t base = le_bytes(base_field, offsets);
+    if (base > in->size)
+        return 0;
+    if (!all_ones(driver_field, offsets)) {
+        unsigned char block[8];
+        uint64_t addr = le_bytes(driver_field, offsets);
+        if (addr > in->size - base || input_read(in, base + addr, block, 8) < 0)
+            return corrupt_driver_block(name, base + addr, 16, in->size);
+        uint64_t bytes = 16 + le_bytes(block + 4, 4);
+        if (bytes > in->size - base - addr)
+            return corrupt_driver_block(name, base + addr, bytes, in->size);
+    }
+    uint64_t root = le_bytes(root_field, offsets);
+    unsigned lengths = sb[14];
+    if (all_ones(root_field, offsets) || root > in->size - base || lengths == 0 || lengths > 8)
+        return 0;
+    return check_root_header(in, name, base, base + root, offsets, lengths);
+}
+
+int wk_h5check_superblock(const struct wk_h5_input *in, const char *name)
+{
+    unsigned char version[9];
+    int64_t at = superblock_offset(in);
+
+    if (at < 0 || input_read(in, (uint64_t)at, version, 9) < 0)
+        return 0; /* not ours to judge */
+    if (version[8] <= 1)
+        return check_superblock_v01(in, name, (uint64_t)at);
+    return 0; /* versions 2/3: checksummed */
 }
 
 /* --- groups --- */

@@ -79,7 +79,12 @@ is "$(cat "$err")" "worm-import: '$f': /time: corrupt group: bad version number 
     "dataset header claiming a group: message"
 f=$dir/h5matrix-root-ohdr-size.h5
 expect_one "root object header of 13 GB" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': truncated or corrupt HDF5 file" "root object header of 13 GB: message"
+is "$(cat "$err")" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 13025935440 bytes at byte 1039 of a 2192-byte file)" \
+    "root object header of 13 GB: message"
+f=$dir/import-kato2015-root-ohdr-continuation.mat
+expect_one "root object header continuation of 17 GB" worm-import --format kato2015 -o "$TMP/out.h5" "$f"
+is "$(cat "$err")" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 17439093605 bytes at byte 7161674624318466412 of a 2212-byte file)" \
+    "root object header continuation of 17 GB: message"
 f=$dir/h5matrix-huge-chunk.h5
 expect_one "chunk of 3 GB for a 4 x 3 matrix" worm-import -o "$TMP/out.h5" "$f"
 is "$(cat "$err")" "worm-import: '$f': traces: chunk of 3114270720 bytes is larger than the whole dataset (48 bytes)" \
