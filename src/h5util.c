@@ -1578,6 +1578,25 @@ static int is_number_class(H5T_class_t c)
     return c == H5T_INTEGER || c == H5T_FLOAT;
 }
 
+/* libhdf5 1.10 converts numbers by bit fields it trusts: a damaged
+ * precision, offset or float field overruns a stack buffer in
+ * H5T__bit_get_d.  Every field must lie within the type's bytes. */
+static int number_bits_sane(hid_t type)
+{
+    size_t size = H5Tget_size(type), precision = H5Tget_precision(type);
+    int offset = H5Tget_offset(type);
+    size_t spos, epos, esize, mpos, msize;
+
+    if (size == 0 || size > 16 || precision == 0 || offset < 0 || (size_t)offset + precision > 8 * size)
+        return 0;
+    if (H5Tget_class(type) != H5T_FLOAT)
+        return 1;
+    if (H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) < 0)
+        return 0;
+    return spos < precision && esize > 0 && esize < 64 && epos + esize <= precision && msize > 0 &&
+           mpos + msize <= precision;
+}
+
 static int read_numeric(hid_t loc, const char *name, const char *file, int *rank, size_t *dims, void **data,
                         enum num_kind kind)
 {
@@ -1598,6 +1617,9 @@ static int read_numeric(hid_t loc, const char *name, const char *file, int *rank
         rc = h5_fail(&w, "cannot read the type and shape");
     else if (!is_number_class(H5Tget_class(type)))
         rc = wk_fail(WK_EFORMAT, "'%s': %s: expected numbers", w.file, w.path);
+    else if (!number_bits_sane(type))
+        rc = wk_fail(WK_EFORMAT, "'%s': %s: corrupt number type (bit fields outside its %zu bytes)", w.file, w.path,
+                     H5Tget_size(type));
     else
         rc = space_shape(&w, space, num_size(kind), rank, dims, &n);
     if (rc == 0)

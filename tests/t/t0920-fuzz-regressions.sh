@@ -81,6 +81,10 @@ f=$dir/h5matrix-root-ohdr-size.h5
 expect_one "root object header of 13 GB" worm-import -o "$TMP/out.h5" "$f"
 is "$(cat "$err")" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 13025935440 bytes at byte 1039 of a 2192-byte file)" \
     "root object header of 13 GB: message"
+f=$dir/h5matrix-type-bits-stack-smash.h5
+expect_one "float type with bit fields outside its bytes" worm-import -o "$TMP/out.h5" "$f"
+is "$(cat "$err")" "worm-import: '$f': /traces: corrupt number type (bit fields outside its 4 bytes)" \
+    "float type with bit fields outside its bytes: message"
 f=$dir/import-kato2015-root-ohdr-continuation.mat
 expect_one "root object header continuation of 17 GB" worm-import --format kato2015 -o "$TMP/out.h5" "$f"
 is "$(cat "$err")" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 17439093605 bytes at byte 7161674624318466412 of a 2212-byte file)" \
