@@ -40,4 +40,10 @@ int wk_h5vfd_input(hid_t obj, struct wk_h5_input *in);
 int wk_h5check_superblock(const struct wk_h5_input *in, const char *name);
 int wk_h5check_groups(hid_t fid, const char *name);
 
+/* len bytes of the input at off into buf: 0, or -1 when they are not all
+ * inside it (h5check.c). */
+int wk_h5_input_read(const struct wk_h5_input *in, uint64_t off, void *buf, size_t len);
+/* The n-byte little-endian unsigned number at p. */
+uint64_t wk_h5_le(const unsigned char *p, unsigned n);
+
 #endif

@@ -35,7 +35,7 @@
 
 static const unsigned char SIGNATURE[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
-static int input_read(const struct wk_h5_input *in, uint64_t off, void *buf, size_t len)
+int wk_h5_input_read(const struct wk_h5_input *in, uint64_t off, void *buf, size_t len)
 {
     if (off > in->size || len > in->size - off)
         return -1;
@@ -46,7 +46,7 @@ static int input_read(const struct wk_h5_input *in, uint64_t off, void *buf, siz
     return pread(in->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
 }
 
-static uint64_t le_bytes(const unsigned char *p, unsigned n)
+uint64_t wk_h5_le(const unsigned char *p, unsigned n)
 {
     uint64_t v = 0;
     while (n-- > 0)
@@ -67,7 +67,7 @@ static int64_t superblock_offset(const struct wk_h5_input *in)
 {
     unsigned char sig[8];
     for (uint64_t off = 0; off <= in->size && in->size - off >= 8; off = off ? off * 2 : 512)
-        if (input_read(in, off, sig, 8) == 0 && memcmp(sig, SIGNATURE, 8) == 0)
+        if (wk_h5_input_read(in, off, sig, 8) == 0 && memcmp(sig, SIGNATURE, 8) == 0)
             return (int64_t)off;
     return -1;
 }
@@ -101,17 +101,17 @@ static int check_root_header(const struct wk_h5_input *in, const char *name, uin
 {
     unsigned char prefix[16], msg[8 + 16];
 
-    if (at > in->size || in->size - at < 16 || input_read(in, at, prefix, 16) < 0 || prefix[0] != 1)
+    if (at > in->size || in->size - at < 16 || wk_h5_input_read(in, at, prefix, 16) < 0 || prefix[0] != 1)
         return 0;
-    uint64_t chunk = le_bytes(prefix + 8, 4);
+    uint64_t chunk = wk_h5_le(prefix + 8, 4);
     if (chunk > in->size - at - 16)
         return corrupt_root_header(name, at, 16 + chunk, in->size);
     for (uint64_t off = 0; off + 8 <= chunk;) {
-        if (input_read(in, at + 16 + off, msg, 8) < 0)
+        if (wk_h5_input_read(in, at + 16 + off, msg, 8) < 0)
             return 0;
-        unsigned type = (unsigned)le_bytes(msg, 2), size = (unsigned)le_bytes(msg + 2, 2);
-        if (type == 0x10 && size >= offsets + lengths && input_read(in, at + 16 + off + 8, msg + 8, offsets + lengths) == 0) {
-            uint64_t addr = le_bytes(msg + 8, offsets), len = le_bytes(msg + 8 + offsets, lengths);
+        unsigned type = (unsigned)wk_h5_le(msg, 2), size = (unsigned)wk_h5_le(msg + 2, 2);
+        if (type == 0x10 && size >= offsets + lengths && wk_h5_input_read(in, at + 16 + off + 8, msg + 8, offsets + lengths) == 0) {
+            uint64_t addr = wk_h5_le(msg + 8, offsets), len = wk_h5_le(msg + 8 + offsets, lengths);
             if (base > in->size || addr > in->size - base || len > in->size - base - addr)
                 return corrupt_root_header(name, base + addr, len, in->size);
         }
@@ -126,26 +126,26 @@ static int check_superblock_v01(const struct wk_h5_input *in, const char *name, 
 {
     unsigned char sb[28 + 6 * 8];
 
-    if (input_read(in, at, sb, 16) < 0)
+    if (wk_h5_input_read(in, at, sb, 16) < 0)
         return 0;
     unsigned offsets = sb[13], fixed = sb[8] == 0 ? 24 : 28;
-    if (offsets == 0 || offsets > 8 || input_read(in, at, sb, fixed + 6 * offsets) < 0)
+    if (offsets == 0 || offsets > 8 || wk_h5_input_read(in, at, sb, fixed + 6 * offsets) < 0)
         return 0; /* libhdf5 refuses these itself */
     const unsigned char *base_field = sb + fixed, *driver_field = sb + fixed + 3 * offsets;
     const unsigned char *root_field = sb + fixed + 5 * offsets;
-    uint64_t base = le_bytes(base_field, offsets);
+    uint64_t base = wk_h5_le(base_field, offsets);
     if (base > in->size)
         return 0;
     if (!all_ones(driver_field, offsets)) {
         unsigned char block[8];
-        uint64_t addr = le_bytes(driver_field, offsets);
-        if (addr > in->size - base || input_read(in, base + addr, block, 8) < 0)
+        uint64_t addr = wk_h5_le(driver_field, offsets);
+        if (addr > in->size - base || wk_h5_input_read(in, base + addr, block, 8) < 0)
             return corrupt_driver_block(name, base + addr, 16, in->size);
-        uint64_t bytes = 16 + le_bytes(block + 4, 4);
+        uint64_t bytes = 16 + wk_h5_le(block + 4, 4);
         if (bytes > in->size - base - addr)
             return corrupt_driver_block(name, base + addr, bytes, in->size);
     }
-    uint64_t root = le_bytes(root_field, offsets);
+    uint64_t root = wk_h5_le(root_field, offsets);
     unsigned lengths = sb[14];
     if (all_ones(root_field, offsets) || root > in->size - base || lengths == 0 || lengths > 8)
         return 0;
@@ -157,7 +157,7 @@ int wk_h5check_superblock(const struct wk_h5_input *in, const char *name)
     unsigned char version[9];
     int64_t at = superblock_offset(in);
 
-    if (at < 0 || input_read(in, (uint64_t)at, version, 9) < 0)
+    if (at < 0 || wk_h5_input_read(in, (uint64_t)at, version, 9) < 0)
         return 0; /* not ours to judge */
     if (version[8] <= 1)
         return check_superblock_v01(in, name, (uint64_t)at);

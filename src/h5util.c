@@ -1128,30 +1128,6 @@ static herr_t bounded_dataset_read(hid_t dset, hid_t mtype, void *buf)
  * 8-byte collection address, 4-byte object index) are checked against their
  * collections first, when the file's bytes are at hand (sec2 and in-memory
  * files with 8-byte offsets and lengths); anything else is left to libhdf5. */
-struct raw_file {
-    int fd;                    /* sec2, or -1 */
-    const unsigned char *mem;  /* core */
-    hsize_t size;
-};
-
-static int raw_read(const struct raw_file *rf, hsize_t off, void *buf, size_t len)
-{
-    if (off > rf->size || len > rf->size - off)
-        return -1;
-    if (rf->mem) {
-        memcpy(buf, rf->mem + off, len);
-        return 0;
-    }
-    return pread(rf->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
-}
-
-static uint64_t le_uint(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* Object sizes of one global heap collection, by index (size + 1; 0: none). */
 struct heap_index {
@@ -1162,24 +1138,24 @@ struct heap_index {
 /* Loads collection `addr` into hi: 0, -1 when there is no collection there
  * (libhdf5 1.10 reads such a reference out of bounds), or -2 when it cannot
  * be checked (out of memory). */
-static int heap_index_load(struct heap_index *hi, const struct raw_file *rf, hsize_t addr)
+static int heap_index_load(struct heap_index *hi, const struct wk_h5_input *rf, hsize_t addr)
 {
     unsigned char head[16], *c;
-    if (raw_read(rf, addr, head, sizeof head) < 0 || memcmp(head, "GCOL", 4) != 0)
+    if (wk_h5_input_read(rf, addr, head, sizeof head) < 0 || memcmp(head, "GCOL", 4) != 0)
         return -1;
-    uint64_t size = le_uint(head + 8, 8);
+    uint64_t size = wk_h5_le(head + 8, 8);
     if (size < 16 || size > rf->size - addr)
         return -1;
     if (!(c = malloc((size_t)size)))
         return -2;
-    if (raw_read(rf, addr, c, (size_t)size) < 0) {
+    if (wk_h5_input_read(rf, addr, c, (size_t)size) < 0) {
         free(c);
         return -1;
     }
     memset(hi->size1, 0, sizeof hi->size1);
     for (uint64_t p = 16; size - p >= 16;) {
-        unsigned i = (unsigned)le_uint(c + p, 2);
-        uint64_t obj = le_uint(c + p + 8, 8);
+        unsigned i = (unsigned)wk_h5_le(c + p, 2);
+        uint64_t obj = wk_h5_le(c + p + 8, 8);
         if (i == 0 || obj > size - p - 16)
             break; /* free space (or damage) ends the objects */
         hi->size1[i] = obj + 1;
@@ -1204,14 +1180,17 @@ static int sizes_are_8_bytes(hid_t fid)
 }
 
 /* Files opened by the sec2 or core driver (outputs reopened for reading). */
-static int raw_file_of_driver(hid_t fid, struct raw_file *rf)
+static int raw_file_of_driver(hid_t fid, struct wk_h5_input *rf)
 {
     hid_t fapl = H5Fget_access_plist(fid);
     void *handle = NULL;
     int rc = -1;
 
-    if (fapl >= 0 && H5Fget_filesize(fid, &rf->size) >= 0 && H5Fget_vfd_handle(fid, fapl, &handle) >= 0 &&
+    hsize_t size = 0;
+
+    if (fapl >= 0 && H5Fget_filesize(fid, &size) >= 0 && H5Fget_vfd_handle(fid, fapl, &handle) >= 0 &&
         handle) {
+        rf->size = size;
         hid_t driver = H5Pget_driver(fapl);
         if (driver == H5FD_SEC2) {
             rf->fd = *(int *)handle;
@@ -1226,10 +1205,9 @@ static int raw_file_of_driver(hid_t fid, struct raw_file *rf)
     return rc;
 }
 
-static int open_raw_file(hid_t obj, struct raw_file *rf)
+static int open_raw_file(hid_t obj, struct wk_h5_input *rf)
 {
     hid_t fid = H5Iget_file_id(obj);
-    struct wk_h5_input in;
     int rc = -1;
 
     rf->fd = -1;
@@ -1238,12 +1216,11 @@ static int open_raw_file(hid_t obj, struct raw_file *rf)
         return -1;
     if (!sizes_are_8_bytes(fid)) {
         rc = -1;
-    } else if (wk_h5vfd_input(fid, &in) == 0) { /* every input */
-        rf->mem = in.mem;
-        rf->fd = in.mem ? -1 : in.fd;
-        rf->size = in.size;
+    } else if (wk_h5vfd_input(fid, rf) == 0) { /* every input */
         rc = 0;
     } else {
+        rf->fd = -1;
+        rf->mem = NULL;
         rc = raw_file_of_driver(fid, rf);
     }
     H5Fclose(fid);
@@ -1253,7 +1230,7 @@ static int open_raw_file(hid_t obj, struct raw_file *rf)
 static int vlen_refs_sane(hid_t dset, size_t n, const struct where *w)
 {
     haddr_t off = H5Dget_offset(dset);
-    struct raw_file rf;
+    struct wk_h5_input rf;
     struct heap_index *hi;
     unsigned char *refs;
     int rc = 0;
@@ -1262,14 +1239,14 @@ static int vlen_refs_sane(hid_t dset, size_t n, const struct where *w)
         return 0;
     refs = malloc(n * 16);
     hi = malloc(sizeof *hi);
-    if (!refs || !hi || raw_read(&rf, off, refs, n * 16) < 0)
+    if (!refs || !hi || wk_h5_input_read(&rf, off, refs, n * 16) < 0)
         goto done; /* unchecked: libhdf5 decides */
     hi->addr = HADDR_UNDEF;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const unsigned char *ref = refs + i * 16;
-        uint64_t len = le_uint(ref, 4);
-        hsize_t addr = le_uint(ref + 4, 8);
-        uint64_t idx = le_uint(ref + 12, 4);
+        uint64_t len = wk_h5_le(ref, 4);
+        hsize_t addr = wk_h5_le(ref + 4, 8);
+        uint64_t idx = wk_h5_le(ref + 12, 4);
         if (len == 0 && addr == 0)
             continue; /* an empty string: no heap object */
         if (idx == 0 || idx > 0xffff || len > rf.size) {
@@ -1306,7 +1283,7 @@ static uint64_t vlen_char_size(hid_t type)
 
     if (H5Tencode(type, buf, &n) < 0 || n > sizeof buf || n < 18 || (buf[2] & 0x0f) != H5T_VLEN)
         return 0;
-    return le_uint(buf + 14, 4);
+    return wk_h5_le(buf + 14, 4);
 }
 
 static int read_vlen_strings(struct source s, hid_t ftype, hid_t space, size_t n, char **out,
