@@ -40,6 +40,18 @@ int wk_h5vfd_input(hid_t obj, struct wk_h5_input *in);
 int wk_h5check_superblock(const struct wk_h5_input *in, const char *name);
 int wk_h5check_groups(hid_t fid, const char *name);
 
+/* Chunked datasets (h5chunk.c): every stored chunk must give back its full
+ * size through its filters (grids of more than 65536 chunks: at most 2048
+ * stored).  wk_h5_chunks_ok walks the chunks of dset (creation property
+ * list dcpl) before libhdf5 reads it: 0, or a logged WK_EFORMAT.
+ * wk_h5_reads_chunks_itself says whether wk_h5_read_chunked can read dset
+ * (chunked, deflate and shuffle only), which reads it whole into buf as
+ * elements of mtype (file type ftype), checking each chunk as it goes. */
+int wk_h5_chunks_ok(hid_t dset, hid_t dcpl, const char *file, const char *where);
+int wk_h5_reads_chunks_itself(hid_t dcpl);
+int wk_h5_read_chunked(hid_t dset, hid_t dcpl, hid_t ftype, hid_t mtype, void *buf, const char *file,
+                       const char *where);
+
 /* len bytes of the input at off into buf: 0, or -1 when they are not all
  * inside it (h5check.c). */
 int wk_h5_input_read(const struct wk_h5_input *in, uint64_t off, void *buf, size_t len);

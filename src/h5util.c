@@ -1421,53 +1421,8 @@ static hid_t open_dataset(hid_t loc, const char *name, const struct where *w, in
  * (small extendible datasets often have them). */
 #define WK_CHUNK_BYTES_OK ((hsize_t)1 << 24)
 
-/* Chunk grids larger than this are not walked by chunks_stored_ok. */
-#define MAX_CHUNKS_CHECKED 65536
-
-/* libhdf5 1.10 trusts the filter mask of a chunk: when a chunk of a
- * filtered dataset says its filters were skipped, it copies the chunk's full
- * size out of a buffer of the chunk's stored size (a heap overflow when the
- * chunk is stored shorter).  Such chunks are refused first. */
-static int chunks_stored_ok(hid_t dset, int rank, const hsize_t *chunk, hsize_t chunk_bytes, const char *file,
-                            const char *where)
-{
-    hsize_t dims[H5S_MAX_RANK], off[H5S_MAX_RANK] = {0}, grid = 1;
-    hid_t space = H5Dget_space(dset);
-    int n = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
-
-    if (space >= 0)
-        H5Sclose(space);
-    if (n != rank)
-        return 0; /* the read reports it */
-    for (int i = 0; i < rank; i++) {
-        if (chunk[i] == 0)
-            return 0;
-        hsize_t across = dims[i] / chunk[i] + (dims[i] % chunk[i] != 0);
-        if (across > MAX_CHUNKS_CHECKED || (grid *= across) > MAX_CHUNKS_CHECKED)
-            return 0;
-    }
-    for (hsize_t k = 0; k < grid; k++) {
-        unsigned mask = 0;
-        haddr_t addr = HADDR_UNDEF;
-        hsize_t size = 0;
-        if (H5Dget_chunk_info_by_coord(dset, off, &mask, &addr, &size) < 0)
-            return wk_h5_fail(file, where);
-        if (addr != HADDR_UNDEF && mask != 0 && size < chunk_bytes)
-            return wk_fail(WK_EFORMAT, "'%s': %s: chunk %llu skips its filters but stores %llu of its %llu bytes",
-                           file, where, (unsigned long long)k, (unsigned long long)size,
-                           (unsigned long long)chunk_bytes);
-        for (int i = rank - 1; i >= 0; i--) { /* the next chunk, last dimension fastest */
-            off[i] += chunk[i];
-            if (off[i] < dims[i])
-                break;
-            off[i] = 0;
-        }
-    }
-    return 0;
-}
-
 static int chunk_ok(hid_t dset, hid_t dcpl, int space_rank, size_t elem, hsize_t claimed, const char *file,
-                    const char *where)
+                    const char *where, int walk)
 {
     hsize_t dims[H5S_MAX_RANK];
     int rank = H5Pget_chunk(dcpl, H5S_MAX_RANK, dims);
@@ -1501,10 +1456,12 @@ static int chunk_ok(hid_t dset, hid_t dcpl, int space_rank, size_t elem, hsize_t
     if (bytes > WK_CHUNK_BYTES_OK && bytes > claimed)
         return wk_fail(WK_EFORMAT, "'%s': %s: chunk of %llu bytes is larger than the whole dataset (%llu bytes)",
                        file, where, (unsigned long long)bytes, (unsigned long long)claimed);
-    return H5Pget_nfilters(dcpl) > 0 ? chunks_stored_ok(dset, rank, dims, bytes, file, where) : 0;
+    return walk ? wk_h5_chunks_ok(dset, dcpl, file, where) : 0;
 }
 
-int wk_h5_layout_ok(hid_t dset, const char *file, const char *where)
+/* The storage of dset against its shape; the chunk walk only with walk set
+ * (a dataset that wk_h5_read_chunked reads is checked as it is read). */
+static int layout_check(hid_t dset, const char *file, const char *where, int walk)
 {
     hid_t dcpl = H5Dget_create_plist(dset);
     H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
@@ -1519,7 +1476,7 @@ int wk_h5_layout_ok(hid_t dset, const char *file, const char *where)
         rc = 0; /* the reader reports these */
     } else if (layout == H5D_CHUNKED) {
         hsize_t claimed = (hsize_t)points > (hsize_t)-1 / elem ? (hsize_t)-1 : (hsize_t)points * elem;
-        rc = chunk_ok(dset, dcpl, space_rank, elem, claimed, file, where);
+        rc = chunk_ok(dset, dcpl, space_rank, elem, claimed, file, where, walk);
     } else if (layout == H5D_COMPACT) {
         hsize_t stored = H5Dget_storage_size(dset);
         if ((hsize_t)points > stored / elem)
@@ -1530,14 +1487,19 @@ int wk_h5_layout_ok(hid_t dset, const char *file, const char *where)
     return rc;
 }
 
-static int check_storage(hid_t dset, hid_t ftype, size_t n, const struct where *w)
+int wk_h5_layout_ok(hid_t dset, const char *file, const char *where)
+{
+    return layout_check(dset, file, where, 1);
+}
+
+static int check_storage(hid_t dset, hid_t ftype, size_t n, const struct where *w, int walk)
 {
     size_t elem = H5Tget_size(ftype);
     hsize_t claimed, stored;
 
     if (elem == 0 || n > (hsize_t)-1 / elem)
         return wk_fail(WK_ERANGE, "'%s': %s: dimensions overflow", w->file, w->path);
-    int rc = wk_h5_layout_ok(dset, w->file, w->path);
+    int rc = layout_check(dset, w->file, w->path, walk);
     if (rc)
         return rc;
     claimed = (hsize_t)n * elem;
@@ -1599,12 +1561,18 @@ static int read_numeric(hid_t loc, const char *name, const char *file, int *rank
                      H5Tget_size(type));
     else
         rc = space_shape(&w, space, num_size(kind), rank, dims, &n);
+    hid_t dcpl = rc == 0 ? H5Dget_create_plist(dset) : -1;
+    int ours = dcpl >= 0 && wk_h5_reads_chunks_itself(dcpl);
     if (rc == 0)
-        rc = check_storage(dset, type, n, &w);
+        rc = check_storage(dset, type, n, &w, !ours);
     if (rc == 0 && !(buf = wk_calloc(n ? n : 1, num_size(kind))))
         rc = WK_ENOMEM;
-    if (rc == 0 && n > 0 && H5Dread(dset, num_mem_type(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    if (rc == 0 && n > 0 && ours)
+        rc = wk_h5_read_chunked(dset, dcpl, type, num_mem_type(kind), buf, w.file, w.path);
+    else if (rc == 0 && n > 0 && H5Dread(dset, num_mem_type(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         rc = h5_fail(&w, "cannot read");
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
     if (rc < 0) {
         free(buf);
         buf = NULL;
@@ -1672,7 +1640,7 @@ int wk_h5_read_strings(hid_t loc, const char *name, const char *file, size_t *n,
     else
         rc = space_shape(&w, space, sizeof(char *), &rank, NULL, &count);
     if (rc == 0)
-        rc = check_storage(dset, type, count, &w);
+        rc = check_storage(dset, type, count, &w, 1);
     if (rc == 0 && H5Tis_variable_str(type) > 0)
         rc = vlen_refs_sane(dset, count, &w);
     if (rc == 0) {

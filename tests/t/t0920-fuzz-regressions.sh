@@ -151,6 +151,15 @@ expect_one "chunk skipping its filters" worm-info "$f"
 is "$(cat "$err")" "worm-info: '$f': /recordings/sim1/traces: chunk 0 skips its filters but stores 360 of its 9632 bytes" \
     "chunk skipping its filters: message"
 
+f=$dir/import-flavell2023-chunk-stored-short.h5
+expect_one "unfiltered chunk stored short" worm-import --format flavell2023 -o "$TMP/out.h5" "$f"
+is "$(cat "$err")" "worm-import: '$f': /timestamp_confocal: chunk 0 stores 861 of its 5040 bytes" \
+    "unfiltered chunk stored short: message"
+f=$dir/h5matrix-deflate-inflates-short.h5
+expect_one "deflate stream inflating short" worm-import -o "$TMP/out.h5" "$f"
+is "$(cat "$err")" "worm-import: '$f': traces: chunk 0: a deflate stream of 38 bytes cannot give back 40000" \
+    "deflate stream inflating short: message"
+
 f=$dir/h5connectome-chunk-wider-than-dataset.h5
 expect_one "chunk wider than its connectome" worm-connectome export "$f"
 is "$(cat "$err")" "worm-connectome: '$f': /connectomes/openworm/gap: chunk dimension 2 (456) exceeds the dataset's (300)" \
