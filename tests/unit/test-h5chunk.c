@@ -25,26 +25,53 @@
 static char dir[512], path[600];
 static float data[T][C];
 
-static hid_t new_file(const char *name)
+/* Chunked dataset creation properties: chunk[rank], the filters asked for. */
+static hid_t chunked(int rank, const hsize_t *chunk, int deflate, int shuffle, int fletcher32)
 {
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-}
-
-/* /x, T x C floats in chunks of CHUNK_T rows, with the filters asked for. */
-static hid_t new_dataset(hid_t f, int deflate, int shuffle, int fletcher32)
-{
-    hsize_t dims[2] = {T, C}, chunk[2] = {CHUNK_T, C};
-    hid_t space = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, 2, chunk);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, rank, chunk);
     if (shuffle) H5Pset_shuffle(dcpl);
     if (deflate) H5Pset_deflate(dcpl, 6);
     if (fletcher32) H5Pset_fletcher32(dcpl);
-    hid_t d = H5Dcreate2(f, "x", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    return dcpl;
+}
+
+/* The file `name` (now path) with /x of file type ftype, shape dims[rank] and
+ * creation properties dcpl (closed here), whose first `rows` along
+ * dimension 0 are v, of memory type mtype; the rest never written.  With
+ * raw, chunk 1 (along dimension 0) is then written as its raw bytes. */
+struct raw_chunk {
+    unsigned mask;
+    const void *bytes;
+    size_t len;
+};
+
+static void write_file(const char *name, int rank, const hsize_t *dims, hid_t dcpl, hid_t ftype, hid_t mtype,
+                       hsize_t rows, const void *v, const struct raw_chunk *raw)
+{
+    hsize_t count[H5S_MAX_RANK], start[H5S_MAX_RANK] = {0}, chunk[H5S_MAX_RANK];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(f, "x", ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    memcpy(count, dims, (size_t)rank * sizeof *dims);
+    count[0] = rows;
+    hid_t ms = H5Screate_simple(rank, count, NULL);
+    H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+    if (rows) H5Dwrite(d, mtype, ms, space, H5P_DEFAULT, v);
+    if (raw) {
+        H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk);
+        start[0] = chunk[0];
+        H5Dwrite_chunk(d, H5P_DEFAULT, raw->mask, start, raw->len, raw->bytes);
+    }
+    H5Sclose(ms);
+    H5Dclose(d);
     H5Pclose(dcpl);
     H5Sclose(space);
-    return d;
+    H5Fclose(f);
 }
+
+static const hsize_t dims_tc[2] = {T, C}, chunk_tc[2] = {CHUNK_T, C};
 
 /* The file's /x read by wormkit: 0 or its code; *same: the values equal data
  * where written, 0 in the rows of unwritten chunks (the fill value). */
@@ -69,16 +96,9 @@ static void test_valid_pipelines(void)
 {
     static const int pipes[][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 1, 1}, {0, 1, 1}};
     for (size_t i = 0; i < sizeof pipes / sizeof pipes[0]; i++) {
-        hid_t f = new_file("valid.h5"), d = new_dataset(f, pipes[i][0], pipes[i][1], pipes[i][2]);
-        hsize_t count[2] = {CHUNK_T * 3, C}, start[2] = {0, 0};
-        hid_t fs = H5Dget_space(d), ms = H5Screate_simple(2, count, NULL);
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-        H5Dwrite(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, data); /* the last chunk never written */
-        H5Sclose(ms);
-        H5Sclose(fs);
-        H5Dclose(d);
-        H5Fclose(f);
-        int same = 0, rc = read_back(&same, CHUNK_T * 3);
+        hid_t dcpl = chunked(2, chunk_tc, pipes[i][0], pipes[i][1], pipes[i][2]);
+        write_file("valid.h5", 2, dims_tc, dcpl, H5T_NATIVE_FLOAT, H5T_NATIVE_FLOAT, CHUNK_T * 3, data, NULL);
+        int same = 0, rc = read_back(&same, CHUNK_T * 3); /* the last chunk never written */
         char what[160];
         snprintf(what, sizeof what, "deflate %d shuffle %d fletcher32 %d: read back exactly, no message", pipes[i][0],
                  pipes[i][1], pipes[i][2]);
@@ -90,12 +110,9 @@ static void test_valid_pipelines(void)
  * chunks through the pipeline. */
 static void write_with_raw_chunk(int deflate, unsigned mask, const void *bytes, size_t len)
 {
-    hid_t f = new_file("raw.h5"), d = new_dataset(f, deflate, 0, 0);
-    H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    hsize_t off[2] = {CHUNK_T, 0};
-    H5Dwrite_chunk(d, H5P_DEFAULT, mask, off, len, bytes);
-    H5Dclose(d);
-    H5Fclose(f);
+    struct raw_chunk raw = {mask, bytes, len};
+    write_file("raw.h5", 2, dims_tc, chunked(2, chunk_tc, deflate, 0, 0), H5T_NATIVE_FLOAT, H5T_NATIVE_FLOAT, T, data,
+               &raw);
 }
 
 static void refused(const char *part, const char *what)
@@ -135,17 +152,9 @@ static void test_short_chunks(void)
 
 static void test_unsupported(void)
 {
-    hid_t f = new_file("nbit.h5");
-    hsize_t dims[2] = {T, C}, chunk[2] = {CHUNK_T, C};
-    hid_t space = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, 2, chunk);
+    hid_t dcpl = chunked(2, chunk_tc, 0, 0, 0);
     H5Pset_nbit(dcpl);
-    hid_t d = H5Dcreate2(f, "x", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    H5Dclose(d);
-    H5Pclose(dcpl);
-    H5Sclose(space);
-    H5Fclose(f);
+    write_file("nbit.h5", 2, dims_tc, dcpl, H5T_NATIVE_FLOAT, H5T_NATIVE_FLOAT, T, data, NULL);
     refused("x: unsupported filter nbit (id 5)", "nbit filter: refused by name");
 }
 
@@ -153,26 +162,14 @@ static void test_unsupported(void)
  * part never written (fill value NaN): read as float and as double. */
 static void test_edges_types_fill(void)
 {
-    hid_t f = new_file("edges.h5");
-    hsize_t dims[2] = {190, C}, chunk[2] = {50, 4}, count[2] = {100, C}, start[2] = {0, 0};
+    hsize_t dims[2] = {190, C}, chunk[2] = {50, 4};
     double nan = NAN, *x = malloc(sizeof(double) * 190 * C);
     for (size_t i = 0; i < 190 * C; i++) x[i] = (double)i / 3.0;
-    hid_t space = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, 2, chunk);
-    H5Pset_shuffle(dcpl);
-    H5Pset_deflate(dcpl, 1);
+    hid_t dcpl = chunked(2, chunk, 1, 1, 0);
     H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
-    hid_t d = H5Dcreate2(f, "x", H5T_IEEE_F64BE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    hid_t ms = H5Screate_simple(2, count, NULL);
-    H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
-    H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, space, H5P_DEFAULT, x); /* rows 0..99; rows 100..189 never written */
-    H5Sclose(ms);
-    H5Dclose(d);
-    H5Pclose(dcpl);
-    H5Sclose(space);
-    H5Fclose(f);
+    write_file("edges.h5", 2, dims, dcpl, H5T_IEEE_F64BE, H5T_NATIVE_DOUBLE, 100, x, NULL);
 
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     int rank = 0, same_f = 1, same_d = 1;
     size_t got[2] = {0, 0};
     float *y = NULL;
@@ -200,22 +197,12 @@ static void test_edges_types_fill(void)
 static void test_large_grids(void)
 {
     for (int stored = 3; stored <= 3000; stored += 2997) {
-        hid_t f = new_file("grid.h5");
-        hsize_t dims[1] = {70000}, chunk[1] = {1}, count[1] = {(hsize_t)stored}, start[1] = {0};
+        hsize_t dims[1] = {70000}, chunk[1] = {1};
         float v[3000];
         for (int i = 0; i < stored; i++) v[i] = (float)i + 0.5f;
-        hid_t space = H5Screate_simple(1, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        H5Pset_chunk(dcpl, 1, chunk);
-        hid_t d = H5Dcreate2(f, "x", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        hid_t ms = H5Screate_simple(1, count, NULL);
-        H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
-        H5Dwrite(d, H5T_NATIVE_FLOAT, ms, space, H5P_DEFAULT, v);
-        H5Sclose(ms);
-        H5Dclose(d);
-        H5Pclose(dcpl);
-        H5Sclose(space);
-        H5Fclose(f);
-        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        write_file("grid.h5", 1, dims, chunked(1, chunk, 0, 0, 0), H5T_NATIVE_FLOAT, H5T_NATIVE_FLOAT,
+                   (hsize_t)stored, v, NULL);
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         int rank = 0;
         size_t got[1] = {0};
         float *y = NULL;
