@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "wk_test.h"
+#include "wk_test_msgs.h"
 #include "wormkit/wk_affinity.h"
 #include "wormkit/wk_atlas.h"
 #include "wormkit/wk_error.h"
@@ -187,17 +188,6 @@ static void step_traces(float *tr, double jitter)
     }
 }
 
-static char last_message[512];
-static int n_messages;
-
-static void capture(enum wk_log_level level, const char *message, void *userdata)
-{
-    (void)level;
-    (void)userdata;
-    snprintf(last_message, sizeof last_message, "%s", message);
-    n_messages++;
-}
-
 static void test_degenerate(void)
 {
     struct wk_affinity_opts o;
@@ -216,12 +206,12 @@ static void test_degenerate(void)
              "'f.h5': recording 'r1': neuron '%s': the derivative's MAD is (near) 0, a step-like or quantized trace; "
              "scaled by 0.01 x its RMS instead (see worm-affinity(1))",
              wk_atlas_name(7));
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     wk_affinity_worm_warn_floored(w, names, "f.h5", "r1");
     wk_log_set_hook(quiet, NULL);
-    ok(n_messages == 2, "one warning per floored neuron");
-    ok(strcmp(last_message, expected) == 0, "warning names file, recording and neuron (atlas name of cols[k])");
-    if (strcmp(last_message, expected) != 0) printf("#   got: %s\n", last_message);
+    ok(wk_test_n_msgs == 2, "one warning per floored neuron");
+    ok(strcmp(wk_test_last_msg, expected) == 0, "warning names file, recording and neuron (atlas name of cols[k])");
+    if (strcmp(wk_test_last_msg, expected) != 0) printf("#   got: %s\n", wk_test_last_msg);
     ok(wk_affinity_block(w, 0, 8, a) == 0, "quantized block");
     int good = 1;
     for (int t = 0; t < 8; t++) {

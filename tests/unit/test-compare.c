@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "wk_test.h"
+#include "wk_test_msgs.h"
 #include "wormkit/wk_atlas.h"
 #include "wormkit/wk_compare.h"
 #include "wormkit/wk_error.h"
@@ -17,16 +18,6 @@
 #define N WK_CONNECTOME_N
 
 static char dir[] = "/tmp/wk-test-compare.XXXXXX";
-static char last_message[1024];
-static int n_messages;
-
-static void capture(enum wk_log_level level, const char *message, void *userdata)
-{
-    (void)userdata;
-    if (level != WK_LOG_ERROR) return;
-    snprintf(last_message, sizeof last_message, "%s", message);
-    n_messages++;
-}
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -227,15 +218,15 @@ static void test_text_layouts(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *p = write_file(bad[i].name, bad[i].text);
-        n_messages = 0;
+        wk_test_n_msgs = 0;
         m = NULL;
         int rc = wk_compare_matrix_read(&m, p);
         char desc[128];
         snprintf(desc, sizeof desc, "text: bad %s: one message naming file and field", bad[i].name);
-        ok(rc == WK_EFORMAT && !m && n_messages == 1 && strstr(last_message, bad[i].name) &&
-               strstr(last_message, bad[i].needle),
+        ok(rc == WK_EFORMAT && !m && wk_test_n_msgs == 1 && strstr(wk_test_last_msg, bad[i].name) &&
+               strstr(wk_test_last_msg, bad[i].needle),
            desc);
-        if (n_messages != 1 || !strstr(last_message, bad[i].needle)) printf("#   %s\n", last_message);
+        if (wk_test_n_msgs != 1 || !strstr(wk_test_last_msg, bad[i].needle)) printf("#   %s\n", wk_test_last_msg);
     }
 }
 
@@ -272,17 +263,17 @@ static void test_h5(void)
     wk_compare_matrix_free(m);
     m = NULL;
     snprintf(spec, sizeof spec, "%s:/results/plain/V", path);
-    n_messages = 0;
-    ok(wk_compare_matrix_read(&m, spec) == WK_EFORMAT && n_messages == 1 &&
-           strstr(last_message, "/results/plain/V") && strstr(last_message, "without names"),
+    wk_test_n_msgs = 0;
+    ok(wk_compare_matrix_read(&m, spec) == WK_EFORMAT && wk_test_n_msgs == 1 &&
+           strstr(wk_test_last_msg, "/results/plain/V") && strstr(wk_test_last_msg, "without names"),
        "h5: 3 x 3 without names refused");
     snprintf(spec, sizeof spec, "%s:/results/test/none", path);
-    n_messages = 0;
-    ok(wk_compare_matrix_read(&m, spec) == WK_ENOTFOUND && n_messages == 1 &&
-           strstr(last_message, "/results/test/none"),
+    wk_test_n_msgs = 0;
+    ok(wk_compare_matrix_read(&m, spec) == WK_ENOTFOUND && wk_test_n_msgs == 1 &&
+           strstr(wk_test_last_msg, "/results/test/none"),
        "h5: missing dataset");
-    n_messages = 0;
-    ok(wk_compare_matrix_read(&m, path) == WK_EINVAL && n_messages == 1, "h5: file without dataset path");
+    wk_test_n_msgs = 0;
+    ok(wk_compare_matrix_read(&m, path) == WK_EINVAL && wk_test_n_msgs == 1, "h5: file without dataset path");
 }
 
 int main(void)
@@ -292,7 +283,7 @@ int main(void)
         return 1;
     }
     wk_library_init();
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     test_prf();
     test_average_precision();
     test_spearman();

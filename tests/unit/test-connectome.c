@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "wk_test.h"
+#include "wk_test_msgs.h"
 #include "wormkit/wk_atlas.h"
 #include "wormkit/wk_connectome.h"
 #include "wormkit/wk_error.h"
@@ -15,16 +16,6 @@
 #define N WK_CONNECTOME_N
 
 static char dir[] = "/tmp/wk-test-connectome.XXXXXX";
-static char last_message[1024];
-static int n_messages;
-
-static void capture(enum wk_log_level level, const char *message, void *userdata)
-{
-    (void)userdata;
-    if (level != WK_LOG_ERROR) return;
-    snprintf(last_message, sizeof last_message, "%s", message);
-    n_messages++;
-}
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -81,7 +72,7 @@ static struct wk_connectome *import2(const char *source, const char *file, const
     o.second = second;
     struct wk_connectome *c = NULL;
     int rc = wk_connectome_import(&c, dropped, &o);
-    if (rc < 0) printf("# import %s failed: %s\n", source, last_message);
+    if (rc < 0) printf("# import %s failed: %s\n", source, wk_test_last_msg);
     return c;
 }
 
@@ -295,17 +286,17 @@ static void bad(const char *what, int want, const char *source, const char *file
     o.file = file;
     o.second = second;
     struct wk_connectome *c = (struct wk_connectome *)1;
-    n_messages = 0;
-    last_message[0] = '\0';
+    wk_test_n_msgs = 0;
+    wk_test_last_msg[0] = '\0';
     int rc = wk_connectome_import(&c, NULL, &o);
     char desc[256];
     snprintf(desc, sizeof desc, "bad input: %s: code", what);
     ok(rc == want && c == NULL, desc);
     snprintf(desc, sizeof desc, "bad input: %s: one message naming file and field", what);
-    int named = strstr(last_message, needle1) && (!needle2 || strstr(last_message, needle2));
-    ok(n_messages == 1 && named, desc);
-    if (getenv("SHOWMSG")) printf("#   msg: %s\n", last_message);
-    if (!named || n_messages != 1) printf("#   %d messages, last: %s\n", n_messages, last_message);
+    int named = strstr(wk_test_last_msg, needle1) && (!needle2 || strstr(wk_test_last_msg, needle2));
+    ok(wk_test_n_msgs == 1 && named, desc);
+    if (getenv("SHOWMSG")) printf("#   msg: %s\n", wk_test_last_msg);
+    if (!named || wk_test_n_msgs != 1) printf("#   %d messages, last: %s\n", wk_test_n_msgs, wk_test_last_msg);
 }
 
 static void test_bad(void)
@@ -398,8 +389,8 @@ static void test_hdf5(void)
     int rc = wk_file_create(&f, path);
     if (rc == 0) rc = wk_connectome_write(f, a);
     if (rc == 0) rc = wk_connectome_write(f, cons);
-    n_messages = 0;
-    ok(rc == 0 && wk_connectome_write(f, a) == WK_EEXIST && n_messages == 1,
+    wk_test_n_msgs = 0;
+    ok(rc == 0 && wk_connectome_write(f, a) == WK_EEXIST && wk_test_n_msgs == 1,
        "hdf5: writing an existing id fails");
     ok(rc == 0 && wk_file_commit(f) == 0, "hdf5: written");
     struct wk_connectome *r = NULL, *rc2 = NULL;
@@ -413,9 +404,9 @@ static void test_hdf5(void)
            "hdf5: ids in name order");
         ok(wk_connectome_read(f, "a", &r) == 0, "hdf5: read a");
         ok(wk_connectome_read(f, "both", &rc2) == 0, "hdf5: read consensus");
-        n_messages = 0;
+        wk_test_n_msgs = 0;
         struct wk_connectome *none = NULL;
-        ok(wk_connectome_read(f, "zzz", &none) == WK_ENOTFOUND && n_messages == 1,
+        ok(wk_connectome_read(f, "zzz", &none) == WK_ENOTFOUND && wk_test_n_msgs == 1,
            "hdf5: missing id");
         wk_file_close(f);
     }
@@ -496,8 +487,8 @@ static void test_export(void)
     fclose(fp);
 
     float *m = malloc(sizeof(float) * N * N);
-    n_messages = 0;
-    ok(m && wk_connectome_matrix(m, a, "chem_count") == WK_ENOTFOUND && n_messages == 1,
+    wk_test_n_msgs = 0;
+    ok(m && wk_connectome_matrix(m, a, "chem_count") == WK_ENOTFOUND && wk_test_n_msgs == 1,
        "export: chem_count needs a consensus");
     free(m);
     wk_connectome_free(a);
@@ -542,7 +533,7 @@ int main(void)
         return 1;
     }
     wk_library_init();
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     test_sources();
     test_long();
     test_long_tsv();

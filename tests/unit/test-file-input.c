@@ -12,31 +12,7 @@
 #include "wormkit/wormkit.h"
 #include "file_internal.h"
 #include "wk_test.h"
-
-static char last_msg[2048];
-static int n_msgs;
-
-static void capture(enum wk_log_level level, const char *msg, void *ud)
-{
-    (void)level;
-    (void)ud;
-    snprintf(last_msg, sizeof last_msg, "%s", msg);
-    n_msgs++;
-}
-
-static void clear_msgs(void)
-{
-    last_msg[0] = '\0';
-    n_msgs = 0;
-}
-
-static int one_msg(const char *want)
-{
-    if (n_msgs == 1 && strcmp(last_msg, want) == 0)
-        return 1;
-    printf("#   %d messages, last: '%s'\n#   want: '%s'\n", n_msgs, last_msg, want);
-    return 0;
-}
+#include "wk_test_msgs.h"
 
 /* The bytes of a small file: dataset /d = {1, 2, 3, 4}, group /g whose link
  * "loop" leads back to the root (a cycle the group walk must survive). */
@@ -177,7 +153,7 @@ static void put_superblock(unsigned char *buf, size_t at, uint64_t driver)
 static int check_superblock(const unsigned char *buf, size_t len)
 {
     struct wk_h5_input in = {buf, -1, len};
-    clear_msgs();
+    wk_test_msgs_capture();
     return wk_h5check_superblock(&in, "x.h5");
 }
 
@@ -187,36 +163,36 @@ static void test_superblock(void)
 
     memset(buf, 0, sizeof buf);
     put_superblock(buf, 0, UINT64_MAX);
-    ok(check_superblock(buf, 200) == 0 && n_msgs == 0, "superblock without a driver block");
+    ok(check_superblock(buf, 200) == 0 && wk_test_n_msgs == 0, "superblock without a driver block");
 
     put_superblock(buf, 0, 100);
     buf[104] = 16; /* 16 + 16 bytes at 100: inside 200 */
-    ok(check_superblock(buf, 200) == 0 && n_msgs == 0, "driver block inside the file");
+    ok(check_superblock(buf, 200) == 0 && wk_test_n_msgs == 0, "driver block inside the file");
     ok(check_superblock(buf, 131) == WK_EFORMAT &&
-           one_msg("'x.h5': corrupt HDF5 superblock (driver information block of 32 bytes at byte 100 of a "
+           wk_test_one_msg("'x.h5': corrupt HDF5 superblock (driver information block of 32 bytes at byte 100 of a "
                    "131-byte file)"),
        "driver block one byte too long");
     memset(buf + 104, 0xff, 4);
     ok(check_superblock(buf, 200) == WK_EFORMAT &&
-           one_msg("'x.h5': corrupt HDF5 superblock (driver information block of 4294967311 bytes at byte 100 "
+           wk_test_one_msg("'x.h5': corrupt HDF5 superblock (driver information block of 4294967311 bytes at byte 100 "
                    "of a 200-byte file)"),
        "driver block claiming 4 GB");
 
     put_superblock(buf, 0, 1000);
     ok(check_superblock(buf, 200) == WK_EFORMAT &&
-           one_msg("'x.h5': corrupt HDF5 superblock (driver information block of 16 bytes at byte 1000 of a "
+           wk_test_one_msg("'x.h5': corrupt HDF5 superblock (driver information block of 16 bytes at byte 1000 of a "
                    "200-byte file)"),
        "driver block after the end");
 
     buf[8] = 2; /* versions 2 and 3 have no driver block and a checksum */
-    ok(check_superblock(buf, 200) == 0 && n_msgs == 0, "version 2 superblock left to libhdf5");
+    ok(check_superblock(buf, 200) == 0 && wk_test_n_msgs == 0, "version 2 superblock left to libhdf5");
 
     memset(buf, 0, sizeof buf);
     put_superblock(buf, 512, 100);
     buf[512 + 104] = 16;
-    ok(check_superblock(buf, 700) == 0 && n_msgs == 0, "after a user block: inside the file");
+    ok(check_superblock(buf, 700) == 0 && wk_test_n_msgs == 0, "after a user block: inside the file");
     ok(check_superblock(buf, 640) == WK_EFORMAT &&
-           one_msg("'x.h5': corrupt HDF5 superblock (driver information block of 32 bytes at byte 612 of a "
+           wk_test_one_msg("'x.h5': corrupt HDF5 superblock (driver information block of 32 bytes at byte 612 of a "
                    "640-byte file)"),
        "after a user block: addresses from the base");
 }
@@ -229,8 +205,8 @@ static void test_open(const unsigned char *img, size_t len)
     int d[4] = {0};
 
     ok(fd >= 0 && write(fd, img, len) == (ssize_t)len && close(fd) == 0, "file written");
-    clear_msgs();
-    ok(wk_file_open_hdf5(&f, path) == 0 && n_msgs == 0, "a group cycle opens without a message");
+    wk_test_msgs_capture();
+    ok(wk_file_open_hdf5(&f, path) == 0 && wk_test_n_msgs == 0, "a group cycle opens without a message");
     ok(f && read_d(wk_file_hid(f), d) == 0 && d[2] == 3, "and reads");
     wk_file_close(f);
 
@@ -238,8 +214,8 @@ static void test_open(const unsigned char *img, size_t len)
     ok(fd >= 0 && write(fd, img, len / 2) == (ssize_t)(len / 2) && close(fd) == 0, "file truncated");
     char want[600];
     snprintf(want, sizeof want, "'%s': truncated or corrupt HDF5 file", path);
-    clear_msgs();
-    ok(wk_file_open_hdf5(&f, path) == WK_EFORMAT && !f && one_msg(want), "truncated file refused");
+    wk_test_msgs_capture();
+    ok(wk_file_open_hdf5(&f, path) == WK_EFORMAT && !f && wk_test_one_msg(want), "truncated file refused");
     unlink(path);
 }
 
@@ -249,7 +225,7 @@ int main(void)
     unsigned char *img;
 
     wk_library_init();
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     img = make_image(&len);
     ok(img && len > 0, "image made");
     if (img) {

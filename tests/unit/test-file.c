@@ -17,24 +17,9 @@
 
 #include "wormkit/wormkit.h"
 #include "wk_test.h"
+#include "wk_test_msgs.h"
 
 static char dir[256];
-static char last_msg[2048];
-static int n_msgs;
-
-static void capture(enum wk_log_level level, const char *msg, void *ud)
-{
-    (void)level;
-    (void)ud;
-    snprintf(last_msg, sizeof last_msg, "%s", msg);
-    n_msgs++;
-}
-
-static void clear_msgs(void)
-{
-    last_msg[0] = '\0';
-    n_msgs = 0;
-}
 
 static const char *tmp(const char *name)
 {
@@ -43,15 +28,6 @@ static const char *tmp(const char *name)
     char *p = paths[next++ % 8];
     snprintf(p, 512, "%s/%s", dir, name);
     return p;
-}
-
-/* Exactly one message, equal to want. */
-static int one_msg(const char *want)
-{
-    if (n_msgs == 1 && strcmp(last_msg, want) == 0)
-        return 1;
-    printf("#   %d messages, last: '%s'\n#   want: '%s'\n", n_msgs, last_msg, want);
-    return 0;
 }
 
 static unsigned char *slurp(const char *path, size_t *len)
@@ -222,15 +198,15 @@ static void test_create_errors(void)
     struct wk_file *f = (struct wk_file *)1;
     char want[600];
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_file_create(&f, tmp("nodir/x.h5")) == WK_EIO && f == NULL, "missing output folder: WK_EIO");
     snprintf(want, sizeof want, "cannot create '%s/nodir/x.h5': No such file or directory", dir);
-    ok(one_msg(want), "message names the output and strerror");
+    ok(wk_test_one_msg(want), "message names the output and strerror");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_file_create(&f, dir) == WK_EIO, "a folder as output: WK_EIO");
     snprintf(want, sizeof want, "cannot create '%s': Is a directory", dir);
-    ok(one_msg(want), "message says it is a directory");
+    ok(wk_test_one_msg(want), "message says it is a directory");
 }
 
 static void test_open_errors(void)
@@ -241,40 +217,40 @@ static void test_open_errors(void)
     unsigned char *buf;
     size_t len;
 
-    clear_msgs();
+    wk_test_msgs_capture();
     p = tmp("missing.h5");
     ok(wk_file_open(&f, p) == WK_EIO && f == NULL, "missing file: WK_EIO");
     snprintf(want, sizeof want, "cannot open '%s': No such file or directory", p);
-    ok(one_msg(want), "missing file message");
+    ok(wk_test_one_msg(want), "missing file message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     p = tmp("text.h5");
     spit(p, "time,AVAL\n0,1\n", 14);
     ok(wk_file_open(&f, p) == WK_EFORMAT, "text file: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': not an HDF5 file", p);
-    ok(one_msg(want), "not an HDF5 file message");
+    ok(wk_test_one_msg(want), "not an HDF5 file message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     p = tmp("empty.h5");
     spit(p, "", 0);
     ok(wk_file_open(&f, p) == WK_EFORMAT, "empty file: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': empty file (expected a wormkit HDF5 file)", p);
-    ok(one_msg(want), "empty file message");
+    ok(wk_test_one_msg(want), "empty file message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_file_open(&f, dir) == WK_EIO, "a folder: WK_EIO");
     snprintf(want, sizeof want, "cannot open '%s': Is a directory", dir);
-    ok(one_msg(want), "folder message");
+    ok(wk_test_one_msg(want), "folder message");
 
     make_file(tmp("whole.h5"), 1);
     buf = slurp(tmp("whole.h5"), &len);
     p = tmp("truncated.h5");
     spit(p, buf, len / 2);
     free(buf);
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_file_open(&f, p) == WK_EFORMAT, "truncated file: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': truncated or corrupt HDF5 file", p);
-    ok(one_msg(want), "truncated file message");
+    ok(wk_test_one_msg(want), "truncated file message");
 }
 
 /* A plain HDF5 file, optionally with wormkit root attributes. */
@@ -302,31 +278,31 @@ static void test_not_wormkit(void)
 
     p = tmp("plain.h5");
     make_plain_hdf5(p, NULL, 0, 0);
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_file_open(&f, p) == WK_EFORMAT, "plain HDF5: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': not a wormkit file (no wormkit_format attribute)", p);
-    ok(one_msg(want), "no wormkit_format message");
+    ok(wk_test_one_msg(want), "no wormkit_format message");
     ok(wk_file_open_hdf5(&f, p) == 0, "wk_file_open_hdf5 opens it");
     wk_file_close(f);
 
     p = tmp("other.h5");
     make_plain_hdf5(p, "netcdf", 1, 0);
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_file_open(&f, p) == WK_EFORMAT, "other format: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': not a wormkit file (wormkit_format is 'netcdf')", p);
-    ok(one_msg(want), "wrong wormkit_format message");
+    ok(wk_test_one_msg(want), "wrong wormkit_format message");
 
     p = tmp("v2.h5");
     make_plain_hdf5(p, "wormkit-h5", 2, 0);
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_file_open(&f, p) == WK_EVERSION, "layout version 2: WK_EVERSION");
     snprintf(want, sizeof want, "'%s': wormkit layout version 2 is not supported (this is version 1)", p);
-    ok(one_msg(want), "version message");
+    ok(wk_test_one_msg(want), "version message");
 
     p = tmp("userblock.h5");
     make_plain_hdf5(p, "wormkit-h5", 1, 512);
-    clear_msgs();
-    ok(wk_file_open(&f, p) == 0 && n_msgs == 0, "a file with a 512-byte user block opens");
+    wk_test_msgs_capture();
+    ok(wk_file_open(&f, p) == 0 && wk_test_n_msgs == 0, "a file with a 512-byte user block opens");
     wk_file_close(f);
 }
 
@@ -382,21 +358,21 @@ static void test_stdin(void)
     ok(with_stdin(p, read_stdin_value, &v) == 0, "open a file image from stdin");
     near(v, 35.0, 0, "data read from the image");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(with_stdin(tmp("empty.h5"), open_stdin, "-") == WK_EFORMAT, "empty stdin: WK_EFORMAT");
-    ok(one_msg("'stdin': empty input (expected a wormkit HDF5 file)"), "empty stdin message");
+    ok(wk_test_one_msg("'stdin': empty input (expected a wormkit HDF5 file)"), "empty stdin message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(with_stdin(tmp("text.h5"), open_stdin, NULL) == WK_EFORMAT, "text on stdin: WK_EFORMAT");
-    ok(one_msg("'stdin': not an HDF5 file"), "not HDF5 stdin message");
+    ok(wk_test_one_msg("'stdin': not an HDF5 file"), "not HDF5 stdin message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(with_stdin(tmp("truncated.h5"), open_stdin, "-") == WK_EFORMAT, "truncated stdin: WK_EFORMAT");
-    ok(one_msg("'stdin': truncated or corrupt HDF5 file"), "truncated stdin message");
+    ok(wk_test_one_msg("'stdin': truncated or corrupt HDF5 file"), "truncated stdin message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(with_stdin(tmp("v2.h5"), open_stdin, "-") == WK_EVERSION, "version 2 on stdin: WK_EVERSION");
-    ok(one_msg("'stdin': wormkit layout version 2 is not supported (this is version 1)"), "version message");
+    ok(wk_test_one_msg("'stdin': wormkit layout version 2 is not supported (this is version 1)"), "version message");
 }
 
 /* Runs fn with stdout going to fd. */
@@ -461,10 +437,11 @@ static void test_stdout(void)
 
     /* A reader that went away: WK_EPIPE, quietly. */
     signal(SIGPIPE, SIG_IGN);
-    clear_msgs();
+    wk_test_msgs_capture();
     if (pipe(fds) == 0) {
         close(fds[0]);
-        ok(with_stdout_fd(fds[1], write_stdout, NULL) == WK_EPIPE && n_msgs == 0, "closed pipe: WK_EPIPE, no message");
+        ok(with_stdout_fd(fds[1], write_stdout, NULL) == WK_EPIPE && wk_test_n_msgs == 0,
+            "closed pipe: WK_EPIPE, no message");
         close(fds[1]);
     }
 
@@ -473,9 +450,9 @@ static void test_stdout(void)
         if (master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0)
             slave = open(ptsname(master), O_RDWR | O_NOCTTY);
         if (slave >= 0) {
-            clear_msgs();
+            wk_test_msgs_capture();
             ok(with_stdout_fd(slave, write_stdout, NULL) == WK_ETERMINAL, "stdout on a terminal: WK_ETERMINAL");
-            ok(one_msg("refusing to write HDF5 to a terminal (use -o FILE or a pipe)"), "terminal message");
+            ok(wk_test_one_msg("refusing to write HDF5 to a terminal (use -o FILE or a pipe)"), "terminal message");
             close(slave);
         } else {
             ok(1, "# skip no pseudo-terminal");
@@ -669,8 +646,8 @@ static void test_update(void)
     ok(wk_file_open(&f, tmp("update-new.h5")) == 0, "which is a wormkit file");
     wk_file_close(f);
 
-    clear_msgs();
-    ok(wk_file_update(&f, tmp("text.h5")) == WK_EFORMAT && n_msgs == 1, "update refuses a non-HDF5 file");
+    wk_test_msgs_capture();
+    ok(wk_file_update(&f, tmp("text.h5")) == WK_EFORMAT && wk_test_n_msgs == 1, "update refuses a non-HDF5 file");
 }
 
 static void test_copy_group(void)
@@ -695,10 +672,10 @@ static void test_copy_group(void)
     wk_file_create(&dst, pd);
     ok(wk_file_copy_group(dst, src, "/connectomes") == 0, "a group the input lacks: nothing to do");
     ok(wk_file_copy_group(dst, src, "/results") == 0, "copy /results");
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_file_copy_group(dst, src, "/results") == WK_EEXIST, "copying it again: WK_EEXIST");
     snprintf(want, sizeof want, "'%s': /results/glm: already exists", pd);
-    ok(one_msg(want), "already exists message");
+    ok(wk_test_one_msg(want), "already exists message");
     wk_file_commit(dst);
     wk_file_close(src);
 
@@ -773,8 +750,8 @@ static void test_datasets(void)
     ok(wk_h5_write_uint8(fid, "u", 1, &three, uv) == 0, "write uint8");
     ok(wk_h5_write_strings(fid, "s", 4, sv) == 0, "write strings");
     ok(wk_h5_write_float(fid, "scalar", 0, NULL, tr + 4) == 0, "write a scalar");
-    clear_msgs();
-    ok(wk_h5_write_float(fid, "r5", 5, big, tr) == WK_EINVAL && n_msgs == 1, "rank 5 refused");
+    wk_test_msgs_capture();
+    ok(wk_h5_write_float(fid, "r5", 5, big, tr) == WK_EINVAL && wk_test_n_msgs == 1, "rank 5 refused");
     wk_file_commit(f);
 
     wk_file_open(&f, path);
@@ -820,16 +797,16 @@ static void test_datasets(void)
        "strings round trip (NULL written as \"\", UTF-8 kept)");
     wk_strv_free(sr, n);
 
-    clear_msgs();
+    wk_test_msgs_capture();
     fv = (float *)1;
     ok(wk_h5_read_float(fid, "s", "named.h5", &rank, dims, &fv) == WK_EFORMAT && fv == NULL, "strings as numbers");
-    ok(one_msg("'named.h5': /s: expected numbers"), "expected numbers message");
-    clear_msgs();
+    ok(wk_test_one_msg("'named.h5': /s: expected numbers"), "expected numbers message");
+    wk_test_msgs_capture();
     ok(wk_h5_read_strings(fid, "/g/d", "named.h5", &n, &sr) == WK_EFORMAT, "numbers as strings");
-    ok(one_msg("'named.h5': /g/d: expected strings"), "expected strings message");
-    clear_msgs();
+    ok(wk_test_one_msg("'named.h5': /g/d: expected strings"), "expected strings message");
+    wk_test_msgs_capture();
     ok(wk_h5_read_float(fid, "/g/nothing", "named.h5", &rank, dims, &fv) == WK_ENOTFOUND, "missing dataset");
-    ok(one_msg("'named.h5': /g/nothing: not found"), "not found message");
+    ok(wk_test_one_msg("'named.h5': /g/nothing: not found"), "not found message");
 
     ok(wk_h5_exists(fid, "/g/d") == 1 && wk_h5_exists(fid, "g") == 1 && wk_h5_exists(fid, "/g/x") == 0 &&
            wk_h5_exists(fid, "/x/y/z") == 0 && wk_h5_exists(fid, "/big/x") == 0 && wk_h5_exists(fid, "/") == 1,
@@ -910,12 +887,13 @@ static void test_attributes(void)
            strcmp(s, "x y") == 0,
        "string attribute");
     free(s);
-    clear_msgs();
-    ok(wk_h5_get_attr_double(fid, "absent", &d) == WK_ENOTFOUND && n_msgs == 0, "absent: WK_ENOTFOUND, no message");
-    ok(wk_h5_get_attr_long(fid, "dt", &l) == WK_EFORMAT && n_msgs == 1, "a double is not an integer");
-    clear_msgs();
+    wk_test_msgs_capture();
+    ok(wk_h5_get_attr_double(fid, "absent", &d) == WK_ENOTFOUND && wk_test_n_msgs == 0,
+        "absent: WK_ENOTFOUND, no message");
+    ok(wk_h5_get_attr_long(fid, "dt", &l) == WK_EFORMAT && wk_test_n_msgs == 1, "a double is not an integer");
+    wk_test_msgs_capture();
     ok(wk_h5_get_attr_double(fid, "s", &d) == WK_EFORMAT, "a string is not a number");
-    ok(strstr(last_msg, "attribute 's': expected a number") != NULL, "message names the attribute");
+    ok(strstr(wk_test_last_msg, "attribute 's': expected a number") != NULL, "message names the attribute");
 
     /* More lines than fit in an object header (64 KiB): dense storage. */
     for (int i = 0; i < 5000; i++) {
@@ -977,7 +955,7 @@ int main(void)
         return 1;
     }
     wk_library_init();
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     set_command("worm-test", NULL);
 
     test_create_and_open();

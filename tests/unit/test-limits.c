@@ -12,24 +12,9 @@
 
 #include "wormkit/wormkit.h"
 #include "wk_test.h"
+#include "wk_test_msgs.h"
 
 static char dir[256];
-static char last_msg[2048];
-static int n_msgs;
-
-static void capture(enum wk_log_level level, const char *msg, void *ud)
-{
-    (void)level;
-    (void)ud;
-    snprintf(last_msg, sizeof last_msg, "%s", msg);
-    n_msgs++;
-}
-
-static void clear_msgs(void)
-{
-    last_msg[0] = '\0';
-    n_msgs = 0;
-}
 
 static const char *tmp(const char *name)
 {
@@ -38,14 +23,6 @@ static const char *tmp(const char *name)
     char *p = paths[next++ % 4];
     snprintf(p, 512, "%s/%s", dir, name);
     return p;
-}
-
-/* Exactly one message, equal to want. */
-static int one_msg(const char *want)
-{
-    if (n_msgs == 1 && strcmp(last_msg, want) == 0) return 1;
-    printf("#   %d messages, last: '%s'\n#   want: '%s'\n", n_msgs, last_msg, want);
-    return 0;
 }
 
 /* A chunked dataset whose storage is allocated only when written. */
@@ -69,35 +46,36 @@ static void test_arithmetic(void)
     ok(wk_size_mul(&out, SIZE_MAX / 2 + 1, 2) == WK_ERANGE && out == 7, "size_mul: overflow refused");
     ok(wk_size_mul(&out, (size_t)1 << 20, (size_t)1 << 20) == 0 && out == (size_t)1 << 40, "size_mul: 2^40");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     void *p = wk_calloc(SIZE_MAX / 4, 8);
-    ok(p == NULL && n_msgs == 1, "calloc: overflowing count refused with one message");
+    ok(p == NULL && wk_test_n_msgs == 1, "calloc: overflowing count refused with one message");
     free(p);
-    clear_msgs();
+    wk_test_msgs_capture();
     p = wk_calloc(((size_t)1 << 36) + 1, 1);
-    ok(p == NULL && n_msgs == 1, "calloc: one byte over WK_MAX_ALLOC refused");
+    ok(p == NULL && wk_test_n_msgs == 1, "calloc: one byte over WK_MAX_ALLOC refused");
     free(p);
 
-    clear_msgs();
+    wk_test_msgs_capture();
     struct wk_recording *rec = wk_recording_alloc(1000000000000ULL, WK_ATLAS_SIZE);
     ok(rec == NULL, "recording_alloc: 10^12 samples refused");
-    ok(one_msg("traces of 1000000000000 samples x 300 columns exceed the size limit"), "recording_alloc: message");
+    ok(wk_test_one_msg("traces of 1000000000000 samples x 300 columns exceed the size limit"),
+        "recording_alloc: message");
     wk_recording_free(rec);
 
-    clear_msgs();
+    wk_test_msgs_capture();
     rec = wk_recording_alloc(SIZE_MAX / 2, SIZE_MAX / 2);
-    ok(rec == NULL && n_msgs == 1, "recording_alloc: overflowing T x C refused with one message");
+    ok(rec == NULL && wk_test_n_msgs == 1, "recording_alloc: overflowing T x C refused with one message");
     wk_recording_free(rec);
 
-    clear_msgs();
+    wk_test_msgs_capture();
     struct wk_import_table *t = wk_import_table_alloc(SIZE_MAX / 2, 3);
     ok(t == NULL, "import_table_alloc: overflowing T x N refused");
-    ok(one_msg("table of 9223372036854775807 x 3 values is too large"), "import_table_alloc: message");
+    ok(wk_test_one_msg("table of 9223372036854775807 x 3 values is too large"), "import_table_alloc: message");
     wk_import_table_free(t);
 
-    clear_msgs();
+    wk_test_msgs_capture();
     t = wk_import_table_alloc(1000000000000ULL, 300);
-    ok(t == NULL && n_msgs == 1, "import_table_alloc: 10^12 samples refused with one message");
+    ok(t == NULL && wk_test_n_msgs == 1, "import_table_alloc: 10^12 samples refused with one message");
     wk_import_table_free(t);
 }
 
@@ -140,41 +118,41 @@ static void test_h5_reads(void)
     float *fd = NULL;
     char want[1024];
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_h5_read_double(fid, "tera", "lazy.h5", &rank, dims, &dd) == WK_ERANGE && dd == NULL,
        "10^12 doubles: refused");
-    ok(one_msg("'lazy.h5': /tera: 1000000000000 elements exceed the size limit of 68719476736 bytes"),
+    ok(wk_test_one_msg("'lazy.h5': /tera: 1000000000000 elements exceed the size limit of 68719476736 bytes"),
        "10^12 doubles: message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_h5_read_double(fid, "giga", "lazy.h5", &rank, dims, &dd) == WK_ERANGE && dd == NULL,
        "10^9 doubles, none stored: refused");
-    ok(one_msg("'lazy.h5': /giga: shape claims 1000000000 elements but the file stores only 0 bytes of them"),
+    ok(wk_test_one_msg("'lazy.h5': /giga: shape claims 1000000000 elements but the file stores only 0 bytes of them"),
        "10^9 doubles, none stored: message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_h5_read_float(fid, "overflow", "lazy.h5", &rank, dims, &fd) == WK_ERANGE && fd == NULL,
        "2^40 x 2^40: refused");
-    ok(one_msg("'lazy.h5': /overflow: dimensions overflow"), "2^40 x 2^40: message");
+    ok(wk_test_one_msg("'lazy.h5': /overflow: dimensions overflow"), "2^40 x 2^40: message");
 
     char **s = NULL;
     size_t ns = 5;
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_h5_read_strings(fid, "strings", "lazy.h5", &ns, &s) == WK_ERANGE && s == NULL && ns == 0,
        "10^9 strings, none stored: refused");
     snprintf(want, sizeof want, "'lazy.h5': /strings: shape claims 1000000000 elements but the file stores only 0 bytes of them");
-    ok(one_msg(want), "10^9 strings: message");
+    ok(wk_test_one_msg(want), "10^9 strings: message");
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_h5_read_double(fid, "small", "lazy.h5", &rank, dims, &dd) == 0 && rank == 1 && dims[0] == 100 &&
-           dd && dd[0] == 0.0 && dd[99] == 0.0 && n_msgs == 0,
+           dd && dd[0] == 0.0 && dd[99] == 0.0 && wk_test_n_msgs == 0,
        "100 unwritten doubles (fill value): read as zeros");
     free(dd);
     dd = NULL;
 
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_h5_read_float(fid, "zeros", "lazy.h5", &rank, dims, &fd) == 0 && dims[0] == nz && fd &&
-           fd[nz - 1] == 0.0f && n_msgs == 0,
+           fd[nz - 1] == 0.0f && wk_test_n_msgs == 0,
        "20 MB deflated to a few KB: read");
     free(fd);
     H5Fclose(fid);
@@ -208,12 +186,12 @@ static void test_readers(void)
     ok(wk_file_open(&f, path) == 0, "layout with a lazy time opens");
     struct wk_recording *rec = NULL;
     char want[1024];
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_recording_read(f, "w", &rec) == WK_ERANGE && rec == NULL, "recording_read: 10^9 unstored samples refused");
     snprintf(want, sizeof want,
              "'%s': /recordings/w/time: shape claims 1000000000 elements but the file stores only 0 bytes of them",
              path);
-    ok(one_msg(want), "recording_read: message");
+    ok(wk_test_one_msg(want), "recording_read: message");
     wk_file_close(f);
 
     path = tmp("compare.h5");
@@ -225,19 +203,19 @@ static void test_readers(void)
     H5Fclose(fid);
 
     struct wk_compare_matrix *m = NULL;
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_compare_matrix_read_h5(&m, path, "/w") == WK_ERANGE && m == NULL, "compare: 30000^2 unstored refused");
     snprintf(want, sizeof want, "'%s': /w: shape claims 900000000 elements but the file stores only 0 bytes of them",
              path);
-    ok(one_msg(want), "compare: message");
+    ok(wk_test_one_msg(want), "compare: message");
 
     struct wk_import_options o;
     wk_import_options_init(&o);
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_import_read_h5matrix(path, &o, NULL, NULL) == WK_ERANGE, "h5matrix: 10^12-cell traces refused");
     snprintf(want, sizeof want, "'%s': /traces: 1000000000000 elements exceed the size limit of 68719476736 bytes",
              path);
-    ok(one_msg(want), "h5matrix: message");
+    ok(wk_test_one_msg(want), "h5matrix: message");
     unlink(path);
     unlink(tmp("layout.h5"));
 }
@@ -247,7 +225,7 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/wk-test-limits-XXXXXX");
     if (!mkdtemp(dir)) return 1;
     wk_library_init();
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     test_arithmetic();
     test_h5_reads();
     test_readers();

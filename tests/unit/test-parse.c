@@ -11,27 +11,11 @@
 #include <unistd.h>
 
 #include "wk_test.h"
+#include "wk_test_msgs.h"
 #include "wormkit/wk_cli.h"
 #include "wormkit/wk_error.h"
 
 /* ---- capturing log messages, stdout and stderr ---- */
-
-static char last_message[512];
-static int n_messages;
-
-static void capture(enum wk_log_level level, const char *message, void *userdata)
-{
-    (void)level;
-    (void)userdata;
-    n_messages++;
-    snprintf(last_message, sizeof last_message, "%s", message);
-}
-
-static void reset_capture(void)
-{
-    n_messages = 0;
-    last_message[0] = '\0';
-}
 
 struct redirect {
     int fd, saved, target;
@@ -72,7 +56,7 @@ static const char *redirect_end(struct redirect *r)
 static void test_parse_long(void)
 {
     long v = -99;
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     ok(wk_parse_long("42", 0, 100, "--n", &v) == 0 && v == 42, "long 42");
     ok(wk_parse_long("-7", -10, 10, "--n", &v) == 0 && v == -7, "long -7");
     ok(wk_parse_long("+5", 0, 10, "--n", &v) == 0 && v == 5, "long +5");
@@ -80,9 +64,10 @@ static void test_parse_long(void)
     ok(wk_parse_long("9223372036854775807", LONG_MIN, LONG_MAX, "--n", &v) == 0 && v == LONG_MAX, "long LONG_MAX");
 
     v = -99;
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_parse_long("42x", 0, 100, "--window", &v) == WK_EUSAGE && v == -99, "long trailing junk rejected");
-    ok(n_messages == 1 && strcmp(last_message, "invalid --window '42x'") == 0, "message names option and value");
+    ok(wk_test_n_msgs == 1 && strcmp(wk_test_last_msg, "invalid --window '42x'") == 0,
+        "message names option and value");
     ok(wk_parse_long("", 0, 100, "--n", &v) == WK_EUSAGE, "long empty rejected");
     ok(wk_parse_long(" 5", 0, 100, "--n", &v) == WK_EUSAGE, "long leading blank rejected");
     ok(wk_parse_long("5 ", 0, 100, "--n", &v) == WK_EUSAGE, "long trailing blank rejected");
@@ -91,17 +76,17 @@ static void test_parse_long(void)
     ok(wk_parse_long("-", 0, 100, "--n", &v) == WK_EUSAGE, "long lone sign rejected");
     ok(wk_parse_long(NULL, 0, 100, "--n", &v) == WK_EUSAGE, "long NULL rejected");
 
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_parse_long("99999999999999999999", LONG_MIN, LONG_MAX, "--n", &v) == WK_EUSAGE, "long overflow rejected");
     ok(wk_parse_long("-99999999999999999999", LONG_MIN, LONG_MAX, "--n", &v) == WK_EUSAGE, "long underflow rejected");
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_parse_long("0", 1, 4096, "--threads", &v) == WK_EUSAGE, "long below range rejected");
-    ok(strcmp(last_message, "invalid --threads '0' (must be between 1 and 4096)") == 0, "range message");
+    ok(strcmp(wk_test_last_msg, "invalid --threads '0' (must be between 1 and 4096)") == 0, "range message");
     ok(wk_parse_long("4097", 1, 4096, "--threads", &v) == WK_EUSAGE, "long above range rejected");
     ok(wk_parse_long("4096", 1, 4096, "--threads", &v) == 0 && v == 4096, "long upper bound included");
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_parse_long("0", 1, LONG_MAX, "--window", &v) == WK_EUSAGE &&
-           strcmp(last_message, "invalid --window '0' (must be at least 1)") == 0, "open-ended range message");
+           strcmp(wk_test_last_msg, "invalid --window '0' (must be at least 1)") == 0, "open-ended range message");
 }
 
 static void test_parse_ulong(void)
@@ -111,15 +96,16 @@ static void test_parse_ulong(void)
     ok(wk_parse_ulong("+3", ULONG_MAX, "--seed", &u) == 0 && u == 3, "ulong +3");
     ok(wk_parse_ulong("18446744073709551615", ULONG_MAX, "--seed", &u) == 0 && u == ULONG_MAX, "ulong ULONG_MAX");
     u = 99;
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_parse_ulong("-1", ULONG_MAX, "--seed", &u) == WK_EUSAGE && u == 99, "ulong negative rejected");
-    ok(strcmp(last_message, "invalid --seed '-1'") == 0, "ulong negative message");
+    ok(strcmp(wk_test_last_msg, "invalid --seed '-1'") == 0, "ulong negative message");
     ok(wk_parse_ulong("-0", ULONG_MAX, "--seed", &u) == WK_EUSAGE, "ulong -0 rejected");
     ok(wk_parse_ulong(" 1", ULONG_MAX, "--seed", &u) == WK_EUSAGE, "ulong leading blank rejected");
     ok(wk_parse_ulong("18446744073709551616", ULONG_MAX, "--seed", &u) == WK_EUSAGE, "ulong overflow rejected");
     ok(wk_parse_ulong("12abc", ULONG_MAX, "--seed", &u) == WK_EUSAGE, "ulong trailing junk rejected");
-    reset_capture();
-    ok(wk_parse_ulong("11", 10, "--k", &u) == WK_EUSAGE && strcmp(last_message, "invalid --k '11' (must be at most 10)") == 0,
+    wk_test_msgs_capture();
+    ok(wk_parse_ulong("11", 10, "--k", &u) == WK_EUSAGE && strcmp(wk_test_last_msg,
+        "invalid --k '11' (must be at most 10)") == 0,
        "ulong range message");
 }
 
@@ -131,9 +117,9 @@ static void test_parse_double(void)
     ok(wk_parse_double("1e-400", 0, 1, "--x", &d) == 0 && d >= 0 && d < 1e-300, "double underflow accepted");
     ok(wk_parse_double(".5", 0, 1, "--x", &d) == 0 && d == 0.5, "double .5");
     d = -1;
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_parse_double("nan", -HUGE_VAL, HUGE_VAL, "--x", &d) == WK_EUSAGE && d == -1, "double nan rejected");
-    ok(strcmp(last_message, "invalid --x 'nan'") == 0, "double nan message");
+    ok(strcmp(wk_test_last_msg, "invalid --x 'nan'") == 0, "double nan message");
     ok(wk_parse_double("inf", -HUGE_VAL, HUGE_VAL, "--x", &d) == WK_EUSAGE, "double inf rejected");
     ok(wk_parse_double("-Infinity", -HUGE_VAL, HUGE_VAL, "--x", &d) == WK_EUSAGE, "double -Infinity rejected");
     ok(wk_parse_double("1e999", -HUGE_VAL, HUGE_VAL, "--x", &d) == WK_EUSAGE, "double overflow rejected");
@@ -141,12 +127,12 @@ static void test_parse_double(void)
     ok(wk_parse_double("", 0, 10, "--x", &d) == WK_EUSAGE, "double empty rejected");
     ok(wk_parse_double(" 1", 0, 10, "--x", &d) == WK_EUSAGE, "double leading blank rejected");
     ok(wk_parse_double("1,5", 0, 10, "--x", &d) == WK_EUSAGE, "double decimal comma rejected");
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_parse_double("2", 0, 1, "--alpha", &d) == WK_EUSAGE &&
-           strcmp(last_message, "invalid --alpha '2' (must be between 0 and 1)") == 0, "double range message");
-    reset_capture();
+           strcmp(wk_test_last_msg, "invalid --alpha '2' (must be between 0 and 1)") == 0, "double range message");
+    wk_test_msgs_capture();
     ok(wk_parse_double("0", 0.5, HUGE_VAL, "--dt", &d) == WK_EUSAGE &&
-           strcmp(last_message, "invalid --dt '0' (must be at least 0.5)") == 0, "double open range message");
+           strcmp(wk_test_last_msg, "invalid --dt '0' (must be at least 0.5)") == 0, "double open range message");
 }
 
 static void data_is(const char *s, double want, const char *what)
@@ -164,7 +150,7 @@ static void data_rejects(const char *s, const char *what)
 
 static void test_parse_data(void)
 {
-    reset_capture();
+    wk_test_msgs_capture();
     data_is("1.5", 1.5, "data 1.5");
     data_is("  -2e3\t", -2000, "data blanks trimmed");
     data_is("3\r", 3, "data CR trimmed");
@@ -183,7 +169,7 @@ static void test_parse_data(void)
     data_rejects("N", "data N rejected");
     data_rejects("nan(1)", "data nan(1) rejected");
     data_rejects(NULL, "data NULL rejected");
-    ok(n_messages == 0, "data parsing logs nothing");
+    ok(wk_test_n_msgs == 0, "data parsing logs nothing");
 }
 
 /* ---- the command line ---- */

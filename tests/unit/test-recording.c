@@ -9,32 +9,9 @@
 
 #include "wormkit/wormkit.h"
 #include "wk_test.h"
+#include "wk_test_msgs.h"
 
 static char dir[256];
-static char last_msg[2048];
-static int n_msgs;
-
-static void capture(enum wk_log_level level, const char *msg, void *ud)
-{
-    (void)level;
-    (void)ud;
-    snprintf(last_msg, sizeof last_msg, "%s", msg);
-    n_msgs++;
-}
-
-static void clear_msgs(void)
-{
-    last_msg[0] = '\0';
-    n_msgs = 0;
-}
-
-static int one_msg(const char *want)
-{
-    if (n_msgs == 1 && strcmp(last_msg, want) == 0)
-        return 1;
-    printf("#   %d messages, last: '%s'\n#   want: '%s'\n", n_msgs, last_msg, want);
-    return 0;
-}
 
 static const char *tmp(const char *name)
 {
@@ -122,13 +99,14 @@ static void test_alloc(void)
     struct wk_recording *rec;
     int nan_ok = 1, labels_ok = 1;
 
-    clear_msgs();
-    ok(wk_recording_alloc(0, 300) == NULL && n_msgs == 1, "T = 0 refused");
-    clear_msgs();
-    ok(wk_recording_alloc(10, 299) == NULL && one_msg("a recording needs at least 300 columns, not 299"),
+    wk_test_msgs_capture();
+    ok(wk_recording_alloc(0, 300) == NULL && wk_test_n_msgs == 1, "T = 0 refused");
+    wk_test_msgs_capture();
+    ok(wk_recording_alloc(10, 299) == NULL && wk_test_one_msg("a recording needs at least 300 columns, not 299"),
        "C < 300 refused");
-    clear_msgs();
-    ok(wk_recording_alloc((size_t)1 << 40, 300) == NULL && n_msgs == 1, "absurd size refused before allocating");
+    wk_test_msgs_capture();
+    ok(wk_recording_alloc((size_t)1 << 40, 300) == NULL && wk_test_n_msgs == 1,
+        "absurd size refused before allocating");
 
     rec = wk_recording_alloc(4, 302);
     ok(rec && rec->T == 4 && rec->C == 302, "alloc 4 x 302");
@@ -166,15 +144,16 @@ static void test_fields(void)
     ok(wk_recording_set_attr_string(rec, "temperature", "warm") == 0 && rec->n_attrs == 2 &&
            strcmp(wk_recording_attr(rec, "temperature")->str, "warm") == 0,
        "set replaces an existing key");
-    clear_msgs();
-    ok(wk_recording_set_attr_double(rec, "dt", 1) == WK_EINVAL && n_msgs == 1, "standard names are not extras");
+    wk_test_msgs_capture();
+    ok(wk_recording_set_attr_double(rec, "dt", 1) == WK_EINVAL && wk_test_n_msgs == 1, "standard names are not extras");
     ok(wk_recording_attr(rec, "absent") == NULL, "absent attribute: NULL");
 
     ok(wk_recording_add_array(rec, "derivative_head", 1, dims1, v) == 0 && rec->n_arrays == 1 &&
            wk_recording_array(rec, "derivative_head")->rank == 1 && wk_recording_array(rec, "derivative_head")->data[2] == 3,
        "add replaces an array of the same name");
-    clear_msgs();
-    ok(wk_recording_add_array(rec, "traces", 1, dims1, v) == WK_EINVAL && n_msgs == 1, "standard dataset names refused");
+    wk_test_msgs_capture();
+    ok(wk_recording_add_array(rec, "traces", 1, dims1, v) == WK_EINVAL && wk_test_n_msgs == 1,
+        "standard dataset names refused");
     ok(wk_recording_add_array(rec, "a/b", 1, dims1, v) == WK_EINVAL, "names with '/' refused");
     ok(wk_recording_add_array(rec, "x", 5, dims1, v) == WK_EINVAL, "rank 5 refused");
     ok(wk_recording_set_label(rec, 302, "x") == WK_EINVAL, "label column out of range");
@@ -231,20 +210,20 @@ static void test_round_trip(void)
         wk_recording_free(back);
         back = NULL;
     }
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_recording_read(f, "beta", &back) == WK_ENOTFOUND && back == NULL, "missing id: WK_ENOTFOUND");
     snprintf(want, sizeof want, "'%s': no recording 'beta'", p);
-    ok(one_msg(want), "missing id message");
+    ok(wk_test_one_msg(want), "missing id message");
     wk_file_close(f);
 
     ok(wk_file_create(&f, tmp("exists.h5")) == 0 && wk_recording_write(f, recs[1]) == 0, "write alpha");
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_recording_write(f, recs[1]) == WK_EEXIST, "again: WK_EEXIST");
     snprintf(want, sizeof want, "'%s': recording 'alpha' already exists", tmp("exists.h5"));
-    ok(one_msg(want), "already exists message");
+    ok(wk_test_one_msg(want), "already exists message");
     wk_recording_set_id(recs[2], "a/b");
-    clear_msgs();
-    ok(wk_recording_write(f, recs[2]) == WK_EINVAL && n_msgs == 1, "an id with '/' refused");
+    wk_test_msgs_capture();
+    ok(wk_recording_write(f, recs[2]) == WK_EINVAL && wk_test_n_msgs == 1, "an id with '/' refused");
     wk_file_abort(f);
     for (int i = 0; i < 3; i++)
         wk_recording_free(recs[i]);
@@ -267,30 +246,31 @@ static void test_validate(void)
 {
     struct wk_recording *rec = sample_recording("w1", 20);
 
-    clear_msgs();
-    ok(wk_recording_validate(rec, "x.h5") == 0 && n_msgs == 0, "a valid recording");
+    wk_test_msgs_capture();
+    ok(wk_recording_validate(rec, "x.h5") == 0 && wk_test_n_msgs == 0, "a valid recording");
     rec->time[17] = rec->time[16];
     ok(wk_recording_validate(rec, "x.h5") == WK_EFORMAT, "repeated time: WK_EFORMAT");
-    ok(one_msg("'x.h5': /recordings/w1/time: not strictly increasing at sample 17"), "time message");
+    ok(wk_test_one_msg("'x.h5': /recordings/w1/time: not strictly increasing at sample 17"), "time message");
     rec->time[17] = 8.6;
-    clear_msgs();
+    wk_test_msgs_capture();
     rec->time[3] = wk_nan();
-    ok(wk_recording_validate(rec, "x.h5") == WK_EFORMAT && one_msg("'x.h5': /recordings/w1/time: not finite at sample 3"),
+    ok(wk_recording_validate(rec,
+        "x.h5") == WK_EFORMAT && wk_test_one_msg("'x.h5': /recordings/w1/time: not finite at sample 3"),
        "NaN time");
     rec->time[3] = 1.5;
-    clear_msgs();
+    wk_test_msgs_capture();
     wk_recording_set_label(rec, 5, "AVAL");
     ok(wk_recording_validate(rec, "x.h5") == WK_EFORMAT, "wrong canonical label: WK_EFORMAT");
     {
         char want[200];
         snprintf(want, sizeof want, "'x.h5': /recordings/w1/label: column 5 is 'AVAL', expected '%s'", wk_atlas_name(5));
-        ok(one_msg(want), "label message");
+        ok(wk_test_one_msg(want), "label message");
     }
     wk_recording_set_label(rec, 5, wk_atlas_name(5));
     rec->present[9] = 2;
-    clear_msgs();
+    wk_test_msgs_capture();
     ok(wk_recording_validate(rec, "x.h5") == WK_EFORMAT &&
-           one_msg("'x.h5': /recordings/w1/present: column 9 is 2, expected 0 or 1"),
+           wk_test_one_msg("'x.h5': /recordings/w1/present: column 9 is 2, expected 0 or 1"),
        "present not 0/1");
     rec->present[9] = 1;
     ok(wk_recording_validate(rec, "x.h5") == 0, "valid again");
@@ -300,8 +280,8 @@ static void test_validate(void)
         struct wk_file *f;
         rec->time[2] = 0;
         wk_file_create(&f, tmp("invalid.h5"));
-        clear_msgs();
-        ok(wk_recording_write(f, rec) == WK_EFORMAT && n_msgs == 1, "write refuses an invalid recording");
+        wk_test_msgs_capture();
+        ok(wk_recording_write(f, rec) == WK_EFORMAT && wk_test_n_msgs == 1, "write refuses an invalid recording");
         ok(wk_file_has_recording(f, "w1") == 0, "nothing written");
         wk_file_abort(f);
     }
@@ -329,14 +309,14 @@ static int make_edited(const char *path, void (*edit)(hid_t g))
     return wk_file_commit(f);
 }
 
-/* Reads w1 of path; the code, and the message in last_msg. */
+/* Reads w1 of path; the code, and the message in wk_test_last_msg. */
 static int read_edited(const char *path, struct wk_recording **out)
 {
     struct wk_file *f;
     int rc = wk_file_open(&f, path);
 
     *out = NULL;
-    clear_msgs();
+    wk_test_msgs_capture();
     if (rc == 0)
         rc = wk_recording_read(f, "w1", out);
     wk_file_close(f);
@@ -406,7 +386,8 @@ static void test_read_checks(void)
     ok(rec && rec->n_arrays == 2 && strcmp(rec->arrays[1].name, "events") == 0 && rec->arrays[1].rank == 1 &&
            rec->arrays[1].data[0] == 4 && rec->arrays[1].data[1] == -2 && rec->arrays[1].data[2] == 1000000,
        "an int dataset becomes a float array, after the written ones");
-    ok(n_msgs == 2 && strstr(last_msg, "/recordings/w1/sub: not a numeric array; dropped"), "non-numeric objects dropped with a warning");
+    ok(wk_test_n_msgs == 2 && strstr(wk_test_last_msg, "/recordings/w1/sub: not a numeric array; dropped"),
+        "non-numeric objects dropped with a warning");
     ok(rec && strcmp(rec->dataset, "") == 0 && rec->worm == -1 && isnan(rec->dt), "missing standard attributes: defaults");
     ok(rec && wk_recording_attr(rec, "stim_count") && wk_recording_attr(rec, "stim_count")->num == 12 &&
            strcmp(rec->attrs[0].key, "stimulus") == 0 && strcmp(rec->attrs[2].key, "stim_count") == 0,
@@ -417,25 +398,25 @@ static void test_read_checks(void)
     make_edited(p, edit_short_traces);
     ok(read_edited(p, &rec) == WK_EFORMAT && rec == NULL, "traces rows != time length: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': /recordings/w1/traces: 5 rows, expected 6 (the length of time)", p);
-    ok(one_msg(want), "shape message");
+    ok(wk_test_one_msg(want), "shape message");
 
     p = tmp("strings.h5");
     make_edited(p, edit_string_traces);
     ok(read_edited(p, &rec) == WK_EFORMAT, "string traces: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': /recordings/w1/traces: expected numbers", p);
-    ok(one_msg(want), "expected numbers message");
+    ok(wk_test_one_msg(want), "expected numbers message");
 
     p = tmp("label.h5");
     make_edited(p, edit_label);
     ok(read_edited(p, &rec) == WK_EFORMAT, "wrong label in the file: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': /recordings/w1/label: column 0 is 'AVAL', expected '%s'", p, wk_atlas_name(0));
-    ok(one_msg(want), "label message");
+    ok(wk_test_one_msg(want), "label message");
 
     p = tmp("time.h5");
     make_edited(p, edit_time);
     ok(read_edited(p, &rec) == WK_EFORMAT, "repeated time in the file: WK_EFORMAT");
     snprintf(want, sizeof want, "'%s': /recordings/w1/time: not strictly increasing at sample 3", p);
-    ok(one_msg(want), "time message");
+    ok(wk_test_one_msg(want), "time message");
 }
 
 static void remove_dir(void)
@@ -465,7 +446,7 @@ int main(void)
         return 1;
     }
     wk_library_init();
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
 
     test_alloc();
     test_fields();

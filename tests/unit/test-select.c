@@ -6,15 +6,7 @@
 
 #include "wormkit/wormkit.h"
 #include "wk_test.h"
-
-static char last_message[512];
-
-static void capture(enum wk_log_level level, const char *message, void *userdata)
-{
-    (void)level;
-    (void)userdata;
-    snprintf(last_message, sizeof last_message, "%s", message);
-}
+#include "wk_test_msgs.h"
 
 static void test_match(void)
 {
@@ -48,10 +40,10 @@ static void test_lists(void)
     ok(wk_select_add_list(&items, &n, "AS*", "--neurons") == 0 && n == 4 && strcmp(items[3], "AS*") == 0,
        "a second option appends");
     ok(wk_select_add_list(&items, &n, "a,,b", "--neurons") == WK_EUSAGE, "empty item is a usage error");
-    ok(strcmp(last_message, "empty name in --neurons 'a,,b'") == 0, "empty item message");
+    ok(strcmp(wk_test_last_msg, "empty name in --neurons 'a,,b'") == 0, "empty item message");
     ok(wk_select_add_list(&items, &n, "", "--recording") == WK_EUSAGE, "empty list is a usage error");
     ok(wk_select_add_list(&items, &n, "a, ", "--recording") == WK_EUSAGE, "trailing comma is a usage error");
-    ok(strcmp(last_message, "empty name in --recording 'a, '") == 0, "trailing comma message");
+    ok(strcmp(wk_test_last_msg, "empty name in --recording 'a, '") == 0, "trailing comma message");
     wk_strv_free(items, n);
 }
 
@@ -70,15 +62,15 @@ static void test_time_parse(void)
     ok(wk_select_parse_time(&s, "-1e1:1e-1") == 0 && s.t_start == -10.0 && s.t_end == 0.1, "exponents, sign");
     ok(wk_select_parse_time(&s, ":") == 0 && isinf(s.t_start) && isinf(s.t_end), ": keeps everything");
     ok(wk_select_parse_time(&s, "5") == WK_EUSAGE, "no colon: usage error");
-    ok(strcmp(last_message, "invalid --time value '5' (want START:END in seconds)") == 0, "no colon message");
+    ok(strcmp(wk_test_last_msg, "invalid --time value '5' (want START:END in seconds)") == 0, "no colon message");
     ok(wk_select_parse_time(&s, "5:3") == WK_EUSAGE, "start after end: usage error");
-    ok(strcmp(last_message, "invalid --time value '5:3' (start must be before end)") == 0,
+    ok(strcmp(wk_test_last_msg, "invalid --time value '5:3' (start must be before end)") == 0,
        "start after end message");
     ok(wk_select_parse_time(&s, "5:5") == WK_EUSAGE, "empty range: usage error");
     ok(wk_select_parse_time(&s, "a:3") == WK_EUSAGE, "bad start: usage error");
-    ok(strcmp(last_message, "invalid --time start 'a'") == 0, "bad start message");
+    ok(strcmp(wk_test_last_msg, "invalid --time start 'a'") == 0, "bad start message");
     ok(wk_select_parse_time(&s, "1:2x") == WK_EUSAGE, "bad end: usage error");
-    ok(strcmp(last_message, "invalid --time end '2x'") == 0, "bad end message");
+    ok(strcmp(wk_test_last_msg, "invalid --time end '2x'") == 0, "bad end message");
     ok(wk_select_parse_time(&s, "1:2:3") == WK_EUSAGE, "two colons: usage error");
     ok(wk_select_parse_time(&s, "nan:3") == WK_EUSAGE, "NaN start: usage error");
     ok(wk_select_parse_time(&s, "0:inf") == WK_EUSAGE, "inf end: usage error");
@@ -250,7 +242,7 @@ static void test_cut(const struct wk_recording *rec)
     wk_select_parse_time(&s, "10:20");
     r = NULL;
     ok(wk_select_recording(&r, &s, rec, "x.h5", NULL) == WK_EINVAL && r == NULL, "empty range: WK_EINVAL");
-    ok(strcmp(last_message, "'x.h5': recording 'r1': --time 10:20 leaves no sample (time runs from 0 to 5 s)") == 0,
+    ok(strcmp(wk_test_last_msg, "'x.h5': recording 'r1': --time 10:20 leaves no sample (time runs from 0 to 5 s)") == 0,
        "empty range message names file and recording");
     wk_select_clear(&s);
 
@@ -289,14 +281,14 @@ static void test_inputs(void)
     char *two[] = {"-", "a.h5", "-"};
     ok(wk_select_check_inputs(one, 3) == 0, "stdin once is fine");
     ok(wk_select_check_inputs(two, 3) == WK_EUSAGE, "stdin twice is a usage error");
-    ok(strcmp(last_message, "stdin ('-') can be read only once") == 0, "stdin twice message");
+    ok(strcmp(wk_test_last_msg, "stdin ('-') can be read only once") == 0, "stdin twice message");
     ok(wk_select_check_inputs(NULL, 0) == 0, "no operand");
 }
 
 int main(void)
 {
     wk_library_init();
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     test_match();
     test_lists();
     test_time_parse();

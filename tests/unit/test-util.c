@@ -4,25 +4,9 @@
 #include <string.h>
 
 #include "wk_test.h"
+#include "wk_test_msgs.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_util.h"
-
-static char last_message[512];
-static int n_messages;
-
-static void capture(enum wk_log_level level, const char *message, void *userdata)
-{
-    (void)level;
-    (void)userdata;
-    n_messages++;
-    snprintf(last_message, sizeof last_message, "%s", message);
-}
-
-static void reset_capture(void)
-{
-    n_messages = 0;
-    last_message[0] = '\0';
-}
 
 static void stem_is(const char *path, const char *want)
 {
@@ -61,7 +45,7 @@ static void test_sizes(void)
 
 static void test_alloc(void)
 {
-    reset_capture();
+    wk_test_msgs_capture();
     double *d = wk_calloc(10, sizeof *d);
     int zero = d != NULL;
     for (int i = 0; d && i < 10; i++) zero &= d[i] == 0.0;
@@ -75,26 +59,26 @@ static void test_alloc(void)
     p = wk_malloc_array(4, 0);
     ok(p != NULL, "wk_malloc_array(4, 0) is not a failure");
     free(p);
-    ok(n_messages == 0, "successful allocations log nothing");
+    ok(wk_test_n_msgs == 0, "successful allocations log nothing");
 
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_calloc(SIZE_MAX, 2) == NULL, "wk_calloc overflow gives NULL");
     char want[128];
     snprintf(want, sizeof want, "allocation of %zu x 2 elements is too large", (size_t)SIZE_MAX);
-    ok(n_messages == 1 && strcmp(last_message, want) == 0, "overflow logs one message");
+    ok(wk_test_n_msgs == 1 && strcmp(wk_test_last_msg, want) == 0, "overflow logs one message");
 
-    reset_capture();
+    wk_test_msgs_capture();
     ok(wk_malloc_array(WK_MAX_ALLOC / 8 + 1, 8) == NULL, "above WK_MAX_ALLOC gives NULL");
     snprintf(want, sizeof want, "allocation of %zu x 8 elements is too large", (size_t)(WK_MAX_ALLOC / 8 + 1));
-    ok(n_messages == 1 && strcmp(last_message, want) == 0, "ceiling logs one message");
+    ok(wk_test_n_msgs == 1 && strcmp(wk_test_last_msg, want) == 0, "ceiling logs one message");
 
-    reset_capture();
+    wk_test_msgs_capture();
     char *keep = wk_malloc_array(4, 1);
     if (!keep) return;
     memcpy(keep, "abc", 4);
     ok(wk_realloc_array(keep, SIZE_MAX, 4) == NULL, "wk_realloc_array overflow gives NULL");
     ok(strcmp(keep, "abc") == 0, "failed realloc leaves the block intact");
-    ok(n_messages == 1, "failed realloc logs one message");
+    ok(wk_test_n_msgs == 1, "failed realloc logs one message");
     free(keep);
 }
 
@@ -118,7 +102,7 @@ static void test_strings(void)
 
 int main(void)
 {
-    wk_log_set_hook(capture, NULL);
+    wk_test_msgs_capture();
     test_sizes();
     test_alloc();
     test_strings();

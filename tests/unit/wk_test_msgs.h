@@ -1,6 +1,7 @@
 /* wk_test_msgs.h - the messages the library logs, captured for unit tests:
  *
- *   wk_test_msgs_capture();          (from now on, messages are kept here)
+ *   wk_test_msgs_capture();          (from now on, messages are kept here;
+ *                                     called again, it forgets them)
  *   rc = call(...);
  *   ok(rc == WK_EFORMAT && wk_test_one_msg_with("chunk 0"), "refused");
  */
@@ -29,6 +30,15 @@ static inline void wk_test_msgs_capture(void)
     wk_test_last_msg[0] = '\0';
     wk_test_n_msgs = 0;
     wk_log_set_hook(wk_test_msg_hook, NULL);
+}
+
+/* Exactly one message since the capture began, equal to want. */
+static inline int wk_test_one_msg(const char *want)
+{
+    if (wk_test_n_msgs == 1 && strcmp(wk_test_last_msg, want) == 0)
+        return 1;
+    printf("#   %d messages, last: '%s'\n#   want: '%s'\n", wk_test_n_msgs, wk_test_last_msg, want);
+    return 0;
 }
 
 /* Exactly one message since the capture began, containing part. */
