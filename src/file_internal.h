@@ -40,6 +40,11 @@ int wk_h5vfd_input(hid_t obj, struct wk_h5_input *in);
 int wk_h5check_superblock(const struct wk_h5_input *in, const char *name);
 int wk_h5check_groups(hid_t fid, const char *name);
 
+/* Whether the bit fields of an integer or float type lie within its bytes
+ * (h5util.c): libhdf5 1.10 overruns a stack buffer converting one that
+ * does not. */
+int wk_h5_number_bits_ok(hid_t type);
+
 /* Chunked datasets (h5chunk.c): every stored chunk must give back its full
  * size through its filters (grids of more than 65536 chunks: at most 2048
  * stored).  wk_h5_chunks_ok walks the chunks of dset (creation property

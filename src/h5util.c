@@ -1520,7 +1520,7 @@ static int is_number_class(H5T_class_t c)
 /* libhdf5 1.10 converts numbers by bit fields it trusts: a damaged
  * precision, offset or float field overruns a stack buffer in
  * H5T__bit_get_d.  Every field must lie within the type's bytes. */
-static int number_bits_sane(hid_t type)
+int wk_h5_number_bits_ok(hid_t type)
 {
     size_t size = H5Tget_size(type), precision = H5Tget_precision(type);
     int offset = H5Tget_offset(type);
@@ -1556,7 +1556,7 @@ static int read_numeric(hid_t loc, const char *name, const char *file, int *rank
         rc = h5_fail(&w, "cannot read the type and shape");
     else if (!is_number_class(H5Tget_class(type)))
         rc = wk_fail(WK_EFORMAT, "'%s': %s: expected numbers", w.file, w.path);
-    else if (!number_bits_sane(type))
+    else if (!wk_h5_number_bits_ok(type))
         rc = wk_fail(WK_EFORMAT, "'%s': %s: corrupt number type (bit fields outside its %zu bytes)", w.file, w.path,
                      H5Tget_size(type));
     else

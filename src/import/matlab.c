@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_internal.h"
 #include "import/dataset_internal.h"
 #include "import/matlab_internal.h"
 #include "wormkit/wk_error.h"
@@ -143,8 +144,13 @@ static int check_storage(hid_t dset, size_t n, const char *file, const char *whe
     if (rc < 0) return rc;
     hid_t type = H5Dget_type(dset);
     size_t elem = type >= 0 ? H5Tget_size(type) : 0;
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    int bits_ok = (cls != H5T_INTEGER && cls != H5T_FLOAT) || wk_h5_number_bits_ok(type);
     if (type >= 0) H5Tclose(type);
     if (elem == 0) return wk_h5_fail(file, where);
+    if (!bits_ok)
+        return wk_fail(WK_EFORMAT, "'%s': %s: corrupt number type (bit fields outside its %zu bytes)", file, where,
+                       elem);
     if (n > (hsize_t)-1 / elem) return wk_fail(WK_ERANGE, "'%s': %s: dimensions overflow", file, where);
     hsize_t claimed = (hsize_t)n * elem;
     if (claimed <= MAT73_UNSTORED_BYTES_OK) return 0;

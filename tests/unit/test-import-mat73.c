@@ -288,6 +288,53 @@ static void test_reader(const char *path, const char *bad)
     for (size_t i = 0; i < c.n; i++) wk_import_table_free(c.t[i]);
 }
 
+/* An int32 matrix whose type claims 1056 bits of precision in its 4 bytes
+ * (a damaged version-1 header, as fuzzing made one): libhdf5 1.10 smashed
+ * its stack converting it to double; now refused before the read. */
+static void test_number_bits(const char *path)
+{
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_userblock(fcpl, 512);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    hsize_t dims[2] = {2, 3};
+    int v[6] = {1, 2, 3, 4, 5, 6};
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t d = H5Dcreate2(f, "q", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    attr_string(d, "MATLAB_class", "int32");
+    H5Dclose(d);
+    H5Sclose(space);
+    H5Fclose(f);
+    H5Pclose(fcpl);
+
+    /* the datatype message: version 1, fixed-point, signed; 4 bytes; offset 0, precision 32 */
+    static const unsigned char int32_le[] = {0x10, 0x08, 0, 0, 4, 0, 0, 0, 0, 0, 32, 0};
+    FILE *fp = fopen(path, "r+b");
+    unsigned char buf[8192];
+    size_t n = fp ? fread(buf, 1, sizeof buf, fp) : 0, patched = 0;
+    for (size_t i = 0; i + sizeof int32_le <= n; i++)
+        if (memcmp(buf + i, int32_le, sizeof int32_le) == 0) {
+            buf[i + 10] = 0x20, buf[i + 11] = 0x04; /* precision 1056 */
+            patched++;
+        }
+    if (fp) {
+        rewind(fp);
+        fwrite(buf, 1, n, fp);
+        fclose(fp);
+    }
+    ok(patched == 1, "the int32 type message patched once");
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    d = H5Dopen2(f, "q", H5P_DEFAULT);
+    struct wk_mat_matrix m;
+    last_message[0] = '\0';
+    ok(wk_mat73_read_matrix(&m, d, "bits.mat", "q") == WK_EFORMAT &&
+           strcmp(last_message, "'bits.mat': q: corrupt number type (bit fields outside its 4 bytes)") == 0,
+       "a number type with bit fields outside its bytes: refused before the read");
+    if (m.data) free(m.data);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
 int main(void)
 {
     wk_library_init();
@@ -303,6 +350,7 @@ int main(void)
     write_mini(bad, 1);
     test_helpers(path);
     test_reader(path, bad);
+    test_number_bits(bad);
     ok(wk_mat_is_v73("/nonexistent/file.mat") == 0, "missing file is not v7.3");
     unlink(path);
     unlink(bad);
