@@ -77,3 +77,33 @@ int wk_derivative_matrix(float *dst, const float *src, const double *time, size_
     free(cols);
     return rc;
 }
+
+void wk_derivative_lanes(double *dy, const double *x, const double *t, size_t n)
+{
+    enum { L = WK_LANES };
+    if (n < 2) {
+        for (size_t i = 0; i < n * L; i++) dy[i] = NAN;
+        return;
+    }
+    double h0 = t[1] - t[0], hn = t[n - 1] - t[n - 2];
+#pragma omp simd
+    for (size_t j = 0; j < L; j++) dy[j] = (x[L + j] - x[j]) / h0;
+    for (size_t i = 1; i + 1 < n; i++) {
+        const double *xl = x + (i - 1) * L, *xc = xl + L, *xr = xc + L;
+        double *out = dy + i * L;
+        double hs = t[i] - t[i - 1], hd = t[i + 1] - t[i];
+        if (hs == hd) {
+            double h = hs + hd;
+#pragma omp simd
+            for (size_t j = 0; j < L; j++) out[j] = (xr[j] - xl[j]) / h;
+        } else {
+            double a = -hd / (hs * (hs + hd)), b = (hd - hs) / (hs * hd), c = hs / (hd * (hs + hd));
+#pragma omp simd
+            for (size_t j = 0; j < L; j++) out[j] = a * xl[j] + b * xc[j] + c * xr[j];
+        }
+    }
+    const double *xl = x + (n - 2) * L, *xr = xl + L;
+    double *out = dy + (n - 1) * L;
+#pragma omp simd
+    for (size_t j = 0; j < L; j++) out[j] = (xr[j] - xl[j]) / hn;
+}

@@ -1,5 +1,6 @@
 /* normalize.c - per-neuron z-score and causal z-score (homogenize spec,
  * step 5). */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,4 +122,54 @@ int wk_normalize_matrix(float *data, size_t T, size_t C, enum wk_normalize_metho
                                    (double)j.n * (double)T);
     free(cols);
     return rc;
+}
+
+/* wk_normalize_zscore lane by lane (counts as doubles: exact).  A sample
+ * that is not finite counts as the mean in the squares (a deviation of
+ * +0.0) and comes out as 0.0 x NaN; samples are loaded before the tests,
+ * written as selects of doubles, so that the loops vectorize. */
+static void zscore_lanes(double *y, const double *x, size_t n)
+{
+    enum { L = WK_LANES };
+    double sum[L] = {0}, count[L] = {0}, mean[L], ss[L] = {0}, sd[L];
+    for (size_t i = 0; i < n; i++) {
+        const double *row = x + i * L;
+#pragma omp simd
+        for (size_t j = 0; j < L; j++) {
+            double v = row[j], add = fabs(v) <= DBL_MAX ? v : 0.0, one = fabs(v) <= DBL_MAX ? 1.0 : 0.0;
+            sum[j] += add;
+            count[j] += one;
+        }
+    }
+    for (size_t j = 0; j < L; j++) mean[j] = count[j] > 0 ? sum[j] / count[j] : 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *row = x + i * L;
+#pragma omp simd
+        for (size_t j = 0; j < L; j++) {
+            double v = row[j], m = mean[j], dev = (fabs(v) <= DBL_MAX ? v : m) - m;
+            ss[j] += dev * dev;
+        }
+    }
+    for (size_t j = 0; j < L; j++) {
+        sd[j] = count[j] > 0 ? sqrt(ss[j] / count[j]) : 0;
+        if (sd[j] == 0) sd[j] = 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *row = x + i * L;
+        double *out = y + i * L;
+#pragma omp simd
+        for (size_t j = 0; j < L; j++) {
+            double v = row[j], m = mean[j], finite = fabs(v) <= DBL_MAX ? v : m, keep = fabs(v) <= DBL_MAX ? 1.0 : NAN;
+            out[j] = (finite - m) / sd[j] * keep;
+        }
+    }
+}
+
+void wk_normalize_lanes(enum wk_normalize_method method, double *y, const double *x, size_t n)
+{
+    if (method == WK_NORMALIZE_ZSCORE) {
+        zscore_lanes(y, x, n);
+        return;
+    }
+    for (size_t j = 0; j < WK_LANES; j++) wk_normalize_causal(y + j, x + j, n, WK_LANES);
 }

@@ -157,8 +157,11 @@ struct wk_recording *wk_recording_alloc(size_t T, size_t C)
         wk_recording_free(rec);
         return NULL;
     }
-    for (size_t i = 0; i < T * C; i++)
-        rec->traces[i] = nan;
+    float *traces = rec->traces;
+    size_t cells = T * C;
+#pragma omp simd
+    for (size_t i = 0; i < cells; i++)
+        traces[i] = nan;
     return rec;
 }
 

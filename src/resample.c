@@ -1,6 +1,7 @@
 /* resample.c - resampling to a fixed interval (homogenize spec, step 4):
  * the reference's linear upsampling and dt/6-grid block-mean downsampling,
  * and a windowed-sinc method, both NaN-aware without spreading gaps. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,6 @@ struct wk_resampler {
     size_t n_points;
     size_t *left;
     double *frac;
-    double *fine; /* [n_points] when downsampling */
 
     /* sinc: output k uses inputs first[k] .. first[k] + count[k] - 1 with
      * weights weight[offset[k] ..]; core marks the main lobe |u| < s */
@@ -61,7 +61,6 @@ void wk_resampler_free(struct wk_resampler *r)
     free(r->time_out);
     free(r->left);
     free(r->frac);
-    free(r->fine);
     free(r->first);
     free(r->count);
     free(r->offset);
@@ -165,8 +164,6 @@ static int linear_plan(struct wk_resampler *r, const double *time)
         rc = grid_length(time[0], tmax, step, &r->n_points);
         r->n_out = r->n_points / WK_RESAMPLE_BLOCK;
         if (rc == 0) rc = linear_points(r, time, step);
-        if (rc == 0 && !(r->fine = wk_malloc_array(r->n_points ? r->n_points : 1, sizeof *r->fine)))
-            rc = WK_ENOMEM;
     }
     return rc;
 }
@@ -268,22 +265,23 @@ static inline double interpolate(const struct wk_resampler *r, size_t p, const d
     return a + f * (b - a);
 }
 
-/* fine: n_points doubles of scratch when downsampling. */
-static void apply_linear(const struct wk_resampler *r, double *fine, double *y, size_t ystride, const double *x,
-                         size_t xstride)
+/* Downsampling: output k is the mean of the finite points 6k .. 6k + 5 of
+ * the fine grid, each interpolated and added as it comes (no buffer of
+ * points, so r is only read and threads may share it). */
+static void apply_linear(const struct wk_resampler *r, double *y, size_t ystride, const double *x, size_t xstride)
 {
     if (r->upsample) {
         for (size_t k = 0; k < r->n_out; k++) y[k * ystride] = interpolate(r, k, x, xstride);
         return;
     }
-    for (size_t p = 0; p < r->n_points; p++) fine[p] = interpolate(r, p, x, xstride);
     for (size_t k = 0; k < r->n_out; k++) {
-        const double *block = fine + k * WK_RESAMPLE_BLOCK;
+        size_t p0 = k * WK_RESAMPLE_BLOCK;
         double sum = 0;
         int count = 0;
-        for (int b = 0; b < WK_RESAMPLE_BLOCK; b++) {
-            if (isfinite(block[b])) {
-                sum += block[b];
+        for (size_t p = p0; p < p0 + WK_RESAMPLE_BLOCK; p++) {
+            double v = interpolate(r, p, x, xstride);
+            if (isfinite(v)) {
+                sum += v;
                 count++;
             }
         }
@@ -315,12 +313,18 @@ static void apply_sinc(const struct wk_resampler *r, double *y, size_t ystride, 
     }
 }
 
-void wk_resampler_apply(struct wk_resampler *r, double *y, size_t ystride, const double *x, size_t xstride)
+/* wk_resampler_apply, reading r only (the threads of resample_work share it). */
+static void apply_column(const struct wk_resampler *r, double *y, size_t ystride, const double *x, size_t xstride)
 {
     if (r->method == WK_RESAMPLE_LINEAR)
-        apply_linear(r, r->fine, y, ystride, x, xstride);
+        apply_linear(r, y, ystride, x, xstride);
     else
         apply_sinc(r, y, ystride, x, xstride);
+}
+
+void wk_resampler_apply(struct wk_resampler *r, double *y, size_t ystride, const double *x, size_t xstride)
+{
+    apply_column(r, y, ystride, x, xstride);
 }
 
 struct resample_job {
@@ -338,22 +342,15 @@ static int resample_work(void *ctx, size_t k, size_t workers)
     size_t n_in = r->n_in, n_out = r->n_out;
     double *x = wk_malloc_array(n_in, WK_COLUMN_BLOCK * sizeof *x);
     double *y = wk_malloc_array(n_out, WK_COLUMN_BLOCK * sizeof *y);
-    double *fine = wk_malloc_array(r->n_points ? r->n_points : 1, sizeof *fine);
-    int rc = x && y && fine ? 0 : WK_ENOMEM;
+    int rc = x && y ? 0 : WK_ENOMEM;
     for (size_t b = k * WK_COLUMN_BLOCK; rc == 0 && b < j->n; b += workers * WK_COLUMN_BLOCK) {
         size_t w = wk_columns_width(j->n, b);
         wk_columns_load_list(x, j->src, n_in, j->C, j->cols + b, w);
-        for (size_t c = 0; c < w; c++) {
-            if (r->method == WK_RESAMPLE_LINEAR)
-                apply_linear(r, fine, y + c * n_out, 1, x + c * n_in, 1);
-            else
-                apply_sinc(r, y + c * n_out, 1, x + c * n_in, 1);
-        }
+        for (size_t c = 0; c < w; c++) apply_column(r, y + c * n_out, 1, x + c * n_in, 1);
         wk_columns_store_list(j->out, y, n_out, j->C, j->cols + b, w);
     }
     free(x);
     free(y);
-    free(fine);
     return rc;
 }
 
@@ -381,4 +378,103 @@ int wk_resampler_apply_matrix(struct wk_resampler *r, float **dst, const float *
     }
     *dst = out;
     return 0;
+}
+
+/* interpolate() on every lane: v[j] from the interleaved x. */
+static inline void interpolate_lanes(const struct wk_resampler *r, size_t p, const double *x, double *v)
+{
+    enum { L = WK_LANES };
+    const double *a = x + r->left[p] * L, *b = a + L;
+    double f = r->frac[p];
+    if (f == 0) {
+        memcpy(v, a, L * sizeof *v);
+    } else if (f == 1) {
+        memcpy(v, b, L * sizeof *v);
+    } else {
+#pragma omp simd
+        for (size_t j = 0; j < L; j++) v[j] = a[j] + f * (b[j] - a[j]);
+    }
+}
+
+/* sum[j] += v[j] and count[j] += 1 where v[j] is finite (adding 0.0 and
+ * 0.0 elsewhere: exact, sum is never -0.0). */
+static inline void add_finite_lanes(double *sum, double *count, const double *v)
+{
+#pragma omp simd
+    for (size_t j = 0; j < WK_LANES; j++) {
+        double value = v[j], add = fabs(value) <= DBL_MAX ? value : 0.0, one = fabs(value) <= DBL_MAX ? 1.0 : 0.0;
+        sum[j] += add;
+        count[j] += one;
+    }
+}
+
+/* block_sums_lanes when every point is finite: plain sums. */
+static void block_sums_finite_lanes(const struct wk_resampler *r, size_t k, const double *x, double *sum)
+{
+    enum { L = WK_LANES };
+    for (size_t p = k * WK_RESAMPLE_BLOCK; p < (k + 1) * WK_RESAMPLE_BLOCK; p++) {
+        const double *a = x + r->left[p] * L, *b = a + L;
+        double f = r->frac[p];
+        if (f == 0) {
+#pragma omp simd
+            for (size_t j = 0; j < L; j++) sum[j] += a[j];
+        } else if (f == 1) {
+#pragma omp simd
+            for (size_t j = 0; j < L; j++) sum[j] += b[j];
+        } else {
+#pragma omp simd
+            for (size_t j = 0; j < L; j++) sum[j] += a[j] + f * (b[j] - a[j]);
+        }
+    }
+}
+
+/* Downsampling: the points of one block added lane by lane; a point on a
+ * sample (frac 0 or 1) adds that sample, as interpolate() returns it. */
+static void block_sums_lanes(const struct wk_resampler *r, size_t k, const double *x, double *sum, double *count)
+{
+    enum { L = WK_LANES };
+    for (size_t p = k * WK_RESAMPLE_BLOCK; p < (k + 1) * WK_RESAMPLE_BLOCK; p++) {
+        const double *a = x + r->left[p] * L, *b = a + L;
+        double f = r->frac[p], v[L];
+        if (f == 0) {
+            add_finite_lanes(sum, count, a);
+        } else if (f == 1) {
+            add_finite_lanes(sum, count, b);
+        } else {
+#pragma omp simd
+            for (size_t j = 0; j < L; j++) v[j] = a[j] + f * (b[j] - a[j]);
+            add_finite_lanes(sum, count, v);
+        }
+    }
+}
+
+void wk_resampler_apply_lanes(const struct wk_resampler *r, double *y, const double *x)
+{
+    enum { L = WK_LANES };
+    if (r->method != WK_RESAMPLE_LINEAR) {
+        for (size_t j = 0; j < L; j++) apply_sinc(r, y + j, L, x + j, L);
+        return;
+    }
+    if (r->upsample) {
+        for (size_t k = 0; k < r->n_out; k++) interpolate_lanes(r, k, x, y + k * L);
+        return;
+    }
+    if (wk_lanes_all_finite(x, r->n_in)) { /* then every point is finite (|a|, |b| <= FLT_MAX) */
+        for (size_t k = 0; k < r->n_out; k++) {
+            double sum[L] = {0}, *out = y + k * L;
+            block_sums_finite_lanes(r, k, x, sum);
+#pragma omp simd
+            for (size_t j = 0; j < L; j++) out[j] = sum[j] / WK_RESAMPLE_BLOCK;
+        }
+        return;
+    }
+    for (size_t k = 0; k < r->n_out; k++) {
+        double sum[L] = {0}, count[L] = {0}, *out = y + k * L;
+        block_sums_lanes(r, k, x, sum, count);
+#pragma omp simd
+        for (size_t j = 0; j < L; j++) {
+            double c = count[j], s = sum[j], none = c == 0 ? 1.0 : 0.0, keep = c == 0 ? NAN : 1.0;
+            out[j] = s / (c + none) * keep; /* s / c, or NaN: x 1.0 and + 0.0 are exact */
+        }
+    }
 }

@@ -172,7 +172,7 @@ int wk_column_has_finite(const double *x, size_t n)
 
 /* ---- smoothing ---- */
 
-static int set_smooth_attrs(struct wk_recording *rec, const struct wk_smooth_params *p)
+int wk_smooth_set_attrs(struct wk_recording *rec, const struct wk_smooth_params *p)
 {
     int rc = wk_recording_set_attr_string(rec, "smooth_method", wk_smooth_method_name(p->method));
     if (rc < 0) return rc;
@@ -193,7 +193,7 @@ int wk_smooth_recording(struct wk_smoother *s, struct wk_recording *rec, const c
     struct wk_array *d = wk_recording_array(rec, DERIVATIVE);
     if (rc == 0 && d && d->rank == 2 && d->dims[0] == rec->T)
         rc = wk_smoother_apply(s, d->data, d->dims[0], d->dims[1]);
-    if (rc == 0) rc = set_smooth_attrs(rec, wk_smoother_params(s));
+    if (rc == 0) rc = wk_smooth_set_attrs(rec, wk_smoother_params(s));
     return rc;
 }
 
@@ -238,9 +238,7 @@ static int is_time_indexed(const struct wk_array *a, size_t T)
     return a->rank >= 1 && a->rank <= 4 && a->dims[0] == T;
 }
 
-/* Everything is computed before rec is changed, so a failure leaves it whole. */
-int wk_resample_recording(struct wk_recording *rec, double dt, enum wk_resample_method method,
-                          const char *file)
+int wk_resample_check(const struct wk_recording *rec, double dt, enum wk_resample_method method, const char *file)
 {
     if (rec->T < 2)
         return wk_fail(WK_EINVAL, "'%s': /recordings/%s/time: cannot resample a recording of %zu sample%s",
@@ -248,9 +246,28 @@ int wk_resample_recording(struct wk_recording *rec, double dt, enum wk_resample_
     if (wk_resample_output_length(rec->time, rec->T, dt, method) == 0)
         return wk_fail(WK_EINVAL, "'%s': /recordings/%s/time: recording of %g s is too short to resample to %g s",
                        file, rec->id, rec->time[rec->T - 1] - rec->time[0], dt);
+    return 0;
+}
+
+int wk_resample_set_attrs(struct wk_recording *rec, enum wk_resample_method method, double input_dt, size_t T_in)
+{
+    int rc = wk_recording_set_attr_string(rec, "interpolate_method", wk_resample_method_name(method));
+    if (rc == 0 && !wk_recording_attr(rec, "original_dt"))
+        rc = wk_recording_set_attr_double(rec, "original_dt", input_dt);
+    if (rc == 0 && !wk_recording_attr(rec, "original_max_timesteps"))
+        rc = wk_recording_set_attr_double(rec, "original_max_timesteps", (double)T_in);
+    return rc;
+}
+
+/* Everything is computed before rec is changed, so a failure leaves it whole. */
+int wk_resample_recording(struct wk_recording *rec, double dt, enum wk_resample_method method,
+                          const char *file)
+{
+    int rc = wk_resample_check(rec, dt, method, file);
+    if (rc < 0) return rc;
 
     struct wk_resampler *r;
-    int rc = wk_resampler_alloc(&r, rec->time, rec->T, dt, method);
+    rc = wk_resampler_alloc(&r, rec->time, rec->T, dt, method);
     if (rc < 0) return rc;
     size_t n_out = wk_resampler_length(r);
     float *traces = NULL;
@@ -263,12 +280,8 @@ int wk_resample_recording(struct wk_recording *rec, double dt, enum wk_resample_
     }
     if (rc == 0) {
         memcpy(time, wk_resampler_time(r), n_out * sizeof *time);
-        rc = wk_recording_set_attr_string(rec, "interpolate_method", wk_resample_method_name(method));
+        rc = wk_resample_set_attrs(rec, method, wk_resampler_input_dt(r), rec->T);
     }
-    if (rc == 0 && !wk_recording_attr(rec, "original_dt"))
-        rc = wk_recording_set_attr_double(rec, "original_dt", wk_resampler_input_dt(r));
-    if (rc == 0 && !wk_recording_attr(rec, "original_max_timesteps"))
-        rc = wk_recording_set_attr_double(rec, "original_max_timesteps", (double)rec->T);
     if (rc == 0) {
         for (size_t i = 0; i < rec->n_arrays; i++) {
             if (!arrays[i]) continue;
@@ -354,4 +367,22 @@ int wk_signal_filter(const struct wk_cli *cli, wk_signal_fn fn, void *ctx)
         return rc;
     }
     return wk_file_commit(out);
+}
+
+/* ---- lanes ---- */
+
+int wk_lanes_all_finite(const double *x, size_t n)
+{
+    enum { STEP = 64 * WK_LANES };
+    for (size_t i0 = 0; i0 < n * WK_LANES; i0 += STEP) {
+        size_t end = n * WK_LANES - i0 < STEP ? n * WK_LANES : i0 + STEP;
+        double bad = 0;
+#pragma omp simd reduction(+ : bad)
+        for (size_t i = i0; i < end; i++) {
+            double v = x[i], flag = fabs(v) <= DBL_MAX ? 0.0 : 1.0;
+            bad += flag;
+        }
+        if (bad > 0) return 0;
+    }
+    return 1;
 }

@@ -1,5 +1,6 @@
 /* smooth.c - causal moving, Gaussian and exponential smoothing, and
  * zero-phase Gaussian smoothing through FFTW (homogenize spec, step 3). */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -433,4 +434,62 @@ int wk_smoother_apply(struct wk_smoother *s, float *data, size_t T, size_t C)
     }
     free(cols);
     return rc;
+}
+
+/* wk_smooth_moving lane by lane (count as a double: exact for any window).
+ * Each sample is loaded before the tests, written as selects of doubles,
+ * so that the loops vectorize. */
+static void moving_lanes(double *y, const double *x, size_t n, long window)
+{
+    enum { L = WK_LANES };
+    size_t half = ((size_t)window | 1u) / 2;
+    double sum[L] = {0}, count[L] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const double *in = x + i * L;
+        double *out = y + i * L;
+#pragma omp simd
+        for (size_t j = 0; j < L; j++) {
+            double v = in[j], add = fabs(v) <= DBL_MAX ? v : 0.0, one = fabs(v) <= DBL_MAX ? 1.0 : 0.0;
+            sum[j] += add;
+            count[j] += one;
+        }
+        if (i > half) {
+            const double *gone = x + (i - half - 1) * L;
+#pragma omp simd
+            for (size_t j = 0; j < L; j++) {
+                double v = gone[j], sub = fabs(v) <= DBL_MAX ? v : 0.0, one = fabs(v) <= DBL_MAX ? 1.0 : 0.0;
+                sum[j] -= sub;
+                count[j] -= one;
+            }
+        }
+#pragma omp simd
+        for (size_t j = 0; j < L; j++) {
+            double c = count[j], total = sum[j];
+            double none = c == 0 ? 1.0 : 0.0, s = c == 0 ? 0.0 : total, keep = c == 0 ? NAN : 1.0;
+            sum[j] = s;
+            out[j] = s / (c + none) * keep; /* s / c, or NaN: x 1.0 and + 0.0 are exact */
+        }
+    }
+}
+
+int wk_smoother_apply_lanes(struct wk_smoother *s, double *y, const double *x, size_t T)
+{
+    enum { L = WK_LANES };
+    const struct wk_smooth_params *p = &s->params;
+    int rc = 0;
+    switch (p->method) {
+    case WK_SMOOTH_MOVING: moving_lanes(y, x, T, p->window); return 0;
+    case WK_SMOOTH_NONE: memcpy(y, x, T * L * sizeof *y); return 0;
+    case WK_SMOOTH_GAUSSIAN:
+        for (size_t j = 0; rc == 0 && j < L; j++) rc = wk_smooth_gaussian(y + j, x + j, T, L, p->sigma);
+        return rc;
+    case WK_SMOOTH_EXPONENTIAL:
+        for (size_t j = 0; rc == 0 && j < L; j++) rc = wk_smooth_exponential(y + j, x + j, T, L, p->alpha);
+        return rc;
+    case WK_SMOOTH_ZEROPHASE:
+        if ((rc = smoother_plan(s, T)) < 0) return rc;
+        for (size_t j = 0; j < L; j++) wk_zerophase_apply(s->zerophase, y + j, x + j, L);
+        return 0;
+    }
+    return wk_fail(WK_EINVAL, "unknown smoothing method %d", (int)p->method);
 }

@@ -21,7 +21,9 @@
 #      commit: git clone -q REPO /tmp/base && make -C /tmp/base
 #      build/bin/worm-homogenize), run 1 again with those tools, and the
 #      ratios of CPU time and peak RSS (this build / that build), which
-#      hold on a loaded machine where wall-clock times do not.
+#      hold on a loaded machine where wall-clock times do not, and whether
+#      the two outputs have the same bytes (both runs go through PATH with
+#      one SOURCE_DATE_EPOCH, so their history lines are the same).
 #
 # Not measured: the issue's "50 times faster than the reference Python
 # pipeline".  The reference (pandas, torch, scikit-learn and mat73 on the
@@ -51,6 +53,10 @@ if [ ! -f "$dir/.done" ]; then
     "$gen/gen-homogenize-corpus" "$dir" "$worms" 1
     touch "$dir/.done"
 fi
+# absolute paths: run 1 works in $out
+absolute() { (cd "$1" && pwd); }
+dir=$(absolute "$dir") bin=$(absolute "$bin")
+[ -z "${WK_BASE_BIN:-}" ] || WK_BASE_BIN=$(absolute "$WK_BASE_BIN")
 echo "corpus: $worms worms, $(du -sh "$dir" | cut -f1) ($(ls "$dir/csv" | wc -l) csv, $(ls "$dir/h5" | wc -l) h5, $(ls "$dir/leifer2023" | grep -c _gcamp) leifer2023)"
 
 # measure NAME COMMAND...: wall s, CPU s, peak RSS (/usr/bin/time -v)
@@ -67,19 +73,32 @@ measure() {
 }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-measure "worm-homogenize (all, originals)" sh -c \
-    "'$bin/worm-homogenize' -q -o '$out/all.h5' '$dir/csv' '$dir/h5' && '$bin/worm-homogenize' -q --dataset leifer2023 -o '$out/leifer.h5' '$dir/leifer2023'"
+# run 1 through PATH, with a fixed SOURCE_DATE_EPOCH, so that the history
+# line (command and time) is the same for both builds and the outputs can
+# be compared byte for byte
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+homogenize_all() {
+    measure "$1" sh -c "cd '$out' && PATH='$2':\$PATH && worm-homogenize -q -o all.h5 '$dir/csv' '$dir/h5' &&
+        worm-homogenize -q --dataset leifer2023 -o leifer.h5 '$dir/leifer2023'"
+}
+homogenize_all "worm-homogenize (all, originals)" "$bin"
 cpu_new=$_cpu rss_new=$_rss
 size_new=$(cat "$out/all.h5" "$out/leifer.h5" | wc -c)
 echo "output: $(du -ch "$out/all.h5" "$out/leifer.h5" | tail -1 | cut -f1) ($size_new bytes)"
-rm -f "$out/all.h5" "$out/leifer.h5"
 if [ -n "${WK_BASE_BIN:-}" ]; then
-    measure "baseline build (all, originals)" sh -c \
-        "'$WK_BASE_BIN/worm-homogenize' -q -o '$out/all.h5' '$dir/csv' '$dir/h5' && '$WK_BASE_BIN/worm-homogenize' -q --dataset leifer2023 -o '$out/leifer.h5' '$dir/leifer2023'"
+    mv "$out/all.h5" "$out/new-all.h5"
+    mv "$out/leifer.h5" "$out/new-leifer.h5"
+    homogenize_all "baseline build (all, originals)" "$WK_BASE_BIN"
     size_base=$(cat "$out/all.h5" "$out/leifer.h5" | wc -c)
     echo "$cpu_new $_cpu $rss_new $_rss $size_new $size_base" | awk '{ printf "this build / baseline build: cpu %.1f / %.1f s = %.2f, peak RSS %.1f / %.1f MB = %.2f, output %.1f / %.1f MB = %.2f\n", $1, $2, $1 / $2, $3 / 1024, $4 / 1024, $3 / $4, $5 / 1048576, $6 / 1048576, $5 / $6 }'
-    rm -f "$out/all.h5" "$out/leifer.h5"
+    if cmp -s "$out/all.h5" "$out/new-all.h5" && cmp -s "$out/leifer.h5" "$out/new-leifer.h5"; then
+        echo "output bytes: identical to the baseline build's"
+    else
+        echo "output bytes: DIFFER from the baseline build's"
+    fi
+    rm -f "$out/new-all.h5" "$out/new-leifer.h5"
 fi
+rm -f "$out/all.h5" "$out/leifer.h5"
 measure "worm-homogenize --no-original" sh -c \
     "'$bin/worm-homogenize' -q --no-original -o '$out/all.h5' '$dir/csv' '$dir/h5' && '$bin/worm-homogenize' -q --no-original --dataset leifer2023 -o '$out/leifer.h5' '$dir/leifer2023'"
 rm -f "$out/all.h5" "$out/leifer.h5"
