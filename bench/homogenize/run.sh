@@ -25,12 +25,9 @@
 #      the two outputs have the same bytes (both runs go through PATH with
 #      one SOURCE_DATE_EPOCH, so their history lines are the same).
 #
-# Not measured: the issue's "50 times faster than the reference Python
-# pipeline".  The reference (pandas, torch, scikit-learn and mat73 on the
-# raw downloads) is not available offline and the project must not depend
-# on Python; a numpy re-implementation of its steps would time numpy and
-# its text parser, not the reference, so it would neither confirm nor
-# refute the target.
+# The issue's "50 times faster per worm than the reference Python
+# pipeline" is measured by bench/homogenize/reference.sh (optional: it needs
+# a checkout of the reference and its Python modules).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 worms=${1:-912}
