@@ -62,8 +62,9 @@ struct ntf_pass {
     double *row_miss;     /* [nt_max] sum of squares of imputed entries per row */
     long *row_neg;        /* [nt_max] first negative observed pair of the row, or -1 */
     double *partial;      /* pass_right: per-chunk partial products */
+    double *lt;           /* pass_right: [k][P] the right factor transposed */
     size_t partial_size;
-    size_t chunk, nchunks; /* pairs per chunk (GEMMs, partial sums) and their number */
+    size_t chunk, nchunks; /* pairs per chunk (products, partial sums) and their number */
     size_t lchunk, nlchunks; /* the same for pass_left (chunk unless no fused pass is possible) */
     size_t nslab;         /* slabs of consecutive chunks (see sum order in ntf_pass.c) */
     double *mcw;          /* fused: [nchunks][W] imputed sums of squares */
@@ -94,7 +95,7 @@ int ntf_pass_right(struct ntf_pass *ps, const double *L, size_t k, double *out,
  * per iteration.  Pair chunks small enough to stay in cache are visited
  * once each: their rows of M_A = X_(1) KR, the update of those rows of A
  * (rows are independent given G), and, with the chunk still in cache, its
- * share of Y_w = X(:,:,w)' A_next.  The same GEMMs, in the same order, as
+ * share of Y_w = X(:,:,w)' A_next.  The same products, in the same order, as
  * ntf_pass_left, the update, then ntf_pass_right: the same bits.  The
  * chunks are read from a chunk-major copy of the tensor made by the first
  * call.  ps->miss: as after ntf_pass_left. */
@@ -121,7 +122,34 @@ int ntf_pass_residual(struct ntf_pass *ps, const struct ntf_factors *f, const do
 int ntf_init_svd(struct wk_ntf_model *m, struct ntf_pass *ps, int power_iter, int for_mu,
                  gsl_rng *rng);
 
-/* Our OpenMP chunks each call GEMM: keep OpenBLAS single-threaded inside. */
+/* The products of a pass on a segment of nt rows of time and np pairs
+ * (ntf_kernel.c), x[t ld + p] in float32 (_f) or double (_d), sums in
+ * double in a fixed order (the same bits for _f and _d on the same values,
+ * on every path):
+ *   left:  out[p k + j] = (add ? out[p k + j] : 0) + sum_t x[t ld + p] R[t k + j]
+ *          (in time order, continuing from out: any split of the rows
+ *          into blocks gives the same bits)
+ *   right: out[t k + j] = (add ? out[t k + j] + s : s), s = sum_p x[t ld + p] Lt[j ldl + p]
+ * for p < np, t < nt, j < k. */
+void ntf_kernel_left_f(double *out, const float *x, size_t ld, size_t np, size_t nt, const double *R, size_t k,
+                       int add);
+void ntf_kernel_left_d(double *out, const double *x, size_t ld, size_t np, size_t nt, const double *R, size_t k,
+                       int add);
+void ntf_kernel_right_f(double *out, const float *x, size_t ld, size_t nt, size_t np, const double *Lt,
+                        size_t ldl, size_t k, int add);
+void ntf_kernel_right_d(double *out, const double *x, size_t ld, size_t nt, size_t np, const double *Lt,
+                        size_t ldl, size_t k, int add);
+/* Lt[j ldl + p] = L[p k + j] for p < np, j < k. */
+void ntf_kernel_transpose(double *Lt, size_t ldl, const double *L, size_t np, size_t k);
+/* The instruction set the kernels run on: chosen by the processor (AVX2
+ * when it has it), or forced (tests; WK_EINVAL when not available, a
+ * negative path returns to the processor's choice).  Same bits on both. */
+enum { NTF_KERNEL_PORTABLE = 0, NTF_KERNEL_AVX2 = 1 };
+int ntf_kernel_path(void);
+int ntf_kernel_force(int path);
+
+/* The Grams (ntf_gram) go to OpenBLAS: keep it single-threaded (its
+ * threads would only compete with our OpenMP ones). */
 void ntf_blas_serial(void);
 
 /* One HALS sweep or multiplicative update of the rows of F [n][R] from

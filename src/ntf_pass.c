@@ -6,9 +6,11 @@
  * visits this MPI rank's worms only; what it sums over worms is formed
  * worm by worm and added along the worm tree of ntf_tree.c, so results do
  * not depend on the number of ranks either, and dense and callback
- * tensors (the same GEMMs per worm and chunk) give the same bits.  The
+ * tensors (the same products per worm and chunk) give the same bits.  The
  * fused pass (dense tensors, one rank) does the work of pass_left and
- * pass_right in one read of the tensor, GEMM for GEMM. */
+ * pass_right in one read of the tensor, product for product.  The
+ * GEMM-shaped products run in ntf_kernel.c (float32 chunks read directly,
+ * each sum in a fixed order). */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -22,11 +24,11 @@
 #include "wormkit/wk_util.h"
 
 #define BLOCK_ELEMS ((size_t)1 << 19) /* doubles per block: 4 MiB */
-/* Pairs per chunk (the GEMMs of both passes, the partial products summed
+/* Pairs per chunk (the products of both passes, the partial products summed
  * over pairs): as many as keep a chunk of the float tensor (all times and
  * worms) within FUSE_BYTES, so the fused pass reads it from memory once;
  * CHUNK_BIG when not even CHUNK_MIN pairs fit (no fused pass then: pass_left
- * keeps smaller GEMMs, LEFT_CHUNK_BIG pairs, more of them to share). */
+ * keeps smaller products, LEFT_CHUNK_BIG pairs, more of them to share). */
 #define FUSE_BYTES ((size_t)8 << 20)
 #define CHUNK_MIN 32
 #define CHUNK_MAX 512
@@ -69,9 +71,10 @@ int ntf_pass_init(struct ntf_pass *ps, const struct wk_ntf_tensor *X, size_t kma
     ps->row_neg = wk_malloc_array(nt, sizeof *ps->row_neg);
     ps->partial = wk_malloc_array(ps->partial_size, sizeof *ps->partial);
     ps->mchunk = wk_malloc_array(ps->nlchunks, sizeof *ps->mchunk);
+    ps->lt = wk_malloc_array(X->P * kmax, sizeof *ps->lt);
     int rc = ntf_tree_init(&ps->sum, X->P * kmax, X->W);
     if (!rc) rc = ntf_tree_init(&ps->scal, 2, X->W);
-    if (rc || !ps->block || !ps->row_obs || !ps->row_miss || !ps->row_neg || !ps->partial || !ps->mchunk) {
+    if (rc || !ps->block || !ps->row_obs || !ps->row_miss || !ps->row_neg || !ps->partial || !ps->mchunk || !ps->lt) {
         ntf_pass_free(ps);
         return WK_ENOMEM;
     }
@@ -86,6 +89,8 @@ void ntf_pass_free(struct ntf_pass *ps)
     free(ps->row_neg);
     free(ps->partial);
     free(ps->mchunk);
+    free(ps->lt);
+    ps->lt = NULL;
     free(ps->mcw);
     free(ps->slabs);
     free(ps->copy);
@@ -294,7 +299,8 @@ static int dense_segment(const struct wk_ntf_tensor *X, size_t w, size_t t0, siz
 
 /* The work of one pair chunk on one block, the same for dense and callback
  * tensors (only the leading dimension ld differs): impute, then
- * out[pc][k] = blk' right (first block of a worm) or += (the others). */
+ * out[pc][k] = blk' right (first block of a worm) or += (the others),
+ * each sum in time order (ntf_kernel.c): the same bits for any block. */
 static double left_chunk(double *blk, size_t ld, size_t nt, size_t p0, size_t pc, size_t w, size_t t0,
                          const double *right, size_t k, double *out, const struct ntf_factors *f,
                          int may_miss)
@@ -304,8 +310,7 @@ static double left_chunk(double *blk, size_t ld, size_t nt, size_t p0, size_t pc
         double *seg = blk + i * ld;
         if (has_nonfinite(seg, pc)) miss += impute_segment(seg, p0, pc, t0 + i, w, f);
     }
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)pc, (int)k, (int)nt, 1.0, blk, (int)ld,
-                right, (int)k, t0 == 0 ? 0.0 : 1.0, out, (int)k);
+    ntf_kernel_left_d(out, blk, ld, pc, nt, right, k, t0 != 0);
     return miss;
 }
 
@@ -388,15 +393,15 @@ int ntf_pass_left(struct ntf_pass *ps, const double *KR, size_t k, double *out,
     return rc;
 }
 
-/* partial[c] = blk[:, chunk c] L[chunk c, :] for one chunk (imputed first). */
+/* partial (+)= blk[:, chunk c] L[chunk c, :] for one chunk (imputed first),
+ * from Lt = L' (rows ldl apart, from pair p0). */
 static void right_chunk(double *blk, size_t ld, size_t nt, size_t p0, size_t pc, size_t w, size_t t0,
-                        const double *L, size_t k, double *partial, const struct ntf_factors *f,
-                        int may_miss)
+                        const double *Lt, size_t ldl, size_t k, double *partial, int add,
+                        const struct ntf_factors *f, int may_miss)
 {
     for (size_t i = 0; may_miss && i < nt; i++)
         if (has_nonfinite(blk + i * ld, pc)) impute_segment(blk + i * ld, p0, pc, t0 + i, w, f);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, (int)k, (int)pc, 1.0, blk, (int)ld,
-                L + p0 * k, (int)k, 0.0, partial, (int)k);
+    ntf_kernel_right_d(partial, blk, ld, nt, pc, Lt, ldl, k, add);
 }
 
 static void add_into(double *dst, const double *src, size_t n)
@@ -425,8 +430,7 @@ static void sum_partials(const struct ntf_pass *ps, double *dst, double *partial
 
 /* Dense tensors: one parallel region over the blocks, each block's rows of
  * out written by one thread from its own buffers. */
-static int right_dense(struct ntf_pass *ps, const double *L, size_t k, double *out,
-                       const struct ntf_factors *f, size_t nchunks)
+static int right_dense(struct ntf_pass *ps, size_t k, double *out, const struct ntf_factors *f, size_t nchunks)
 {
     size_t P = ps->P, T = ps->T, nb = (T + ps->nt_max - 1) / ps->nt_max;
     int failed = 0;
@@ -446,7 +450,7 @@ static int right_dense(struct ntf_pass *ps, const double *L, size_t k, double *o
             for (size_t c = 0; c < nchunks; c++) {
                 size_t p0 = c * ps->chunk, pc = chunk_len(P, ps->chunk, c);
                 int may_miss = dense_segment(ps->X, w, t0, nt, p0, pc, buf);
-                right_chunk(buf, pc, nt, p0, pc, w, t0, L, k, partial + c * nt * k, f, may_miss);
+                right_chunk(buf, pc, nt, p0, pc, w, t0, ps->lt + p0, P, k, partial + c * nt * k, 0, f, may_miss);
             }
             sum_partials(ps, out + (wl * T + t0) * k, partial, nt * k);
         }
@@ -456,8 +460,8 @@ static int right_dense(struct ntf_pass *ps, const double *L, size_t k, double *o
     return failed ? WK_ENOMEM : 0;
 }
 
-static int right_callback(struct ntf_pass *ps, const double *L, size_t k, double *out,
-                          const struct ntf_factors *f, size_t nchunks)
+static int right_callback(struct ntf_pass *ps, size_t k, double *out, const struct ntf_factors *f,
+                          size_t nchunks)
 {
     size_t P = ps->P, T = ps->T;
     for (size_t w = ps->w0; w < ps->w0 + ps->wn; w++)
@@ -468,7 +472,8 @@ static int right_callback(struct ntf_pass *ps, const double *L, size_t k, double
 #pragma omp parallel for schedule(static) if ((double)nt * P * k > WK_OMP_MIN_WORK)
             for (long c = 0; c < (long)nchunks; c++) {
                 size_t p0 = (size_t)c * ps->chunk, pc = chunk_len(P, ps->chunk, (size_t)c);
-                right_chunk(ps->block + p0, P, nt, p0, pc, w, t0, L, k, ps->partial + (size_t)c * nt * k, f, 1);
+                right_chunk(ps->block + p0, P, nt, p0, pc, w, t0, ps->lt + p0, P, k, ps->partial + (size_t)c * nt * k,
+                            0, f, 1);
             }
             sum_partials(ps, out + ((w - ps->w0) * T + t0) * k, ps->partial, nt * k);
         }
@@ -480,7 +485,8 @@ int ntf_pass_right(struct ntf_pass *ps, const double *L, size_t k, double *out,
 {
     size_t nchunks = ps->nchunks;
     ps->obs = ps->miss = 0;
-    int rc = ps->X->block ? right_callback(ps, L, k, out, f, nchunks) : right_dense(ps, L, k, out, f, nchunks);
+    ntf_kernel_transpose(ps->lt, ps->P, L, ps->P, k);
+    int rc = ps->X->block ? right_callback(ps, k, out, f, nchunks) : right_dense(ps, k, out, f, nchunks);
     return wk_mpi_agree_error(rc);
 }
 
@@ -592,42 +598,49 @@ static int make_copy(struct ntf_pass *ps)
     return 0;
 }
 
-/* dense_segment of chunk c from the copy: the same values, read
- * contiguously; 1 when one may be missing. */
-static int copy_segment(const struct ntf_pass *ps, size_t c, size_t w, size_t t0, size_t nt, double *dst)
+/* Chunk c of worm w in the copy: [T][pc] floats. */
+static const float *copy_worm(const struct ntf_pass *ps, size_t c, size_t w)
 {
     size_t p0 = c * ps->chunk, pc = chunk_len(ps->P, ps->chunk, c);
-    const float *src = ps->copy + p0 * ps->W * ps->T + (w * ps->T + t0) * pc;
+    return ps->copy + p0 * ps->W * ps->T + w * ps->T * pc;
+}
+
+/* dense_segment of chunk c from the copy: the same values, read
+ * contiguously. */
+static void copy_segment(const struct ntf_pass *ps, size_t c, size_t w, size_t t0, size_t nt, double *dst)
+{
+    size_t pc = chunk_len(ps->P, ps->chunk, c);
+    const float *src = copy_worm(ps, c, w) + t0 * pc;
     size_t n = nt * pc;
 #pragma omp simd
     for (size_t i = 0; i < n; i++) dst[i] = src[i];
-    return ps->copy_miss[c];
 }
 
 /* Per-thread buffers of the fused pass. */
 struct fuse_buffers {
-    double *seg;         /* [nt_max][chunk] a converted segment */
-    double *part;        /* [nt_max][k] a partial product */
+    double *seg;         /* [nt_max][chunk] a converted segment (chunks with missing entries) */
+    double *lt;          /* [k][chunk] the chunk's rows of A_next transposed */
     struct ntf_tree sum; /* M_A rows of one chunk, over worms */
 };
 
 static int fuse_buffers_init(struct fuse_buffers *b, const struct ntf_pass *ps, size_t k)
 {
     b->seg = wk_malloc_array(ps->nt_max * ps->chunk, sizeof *b->seg);
-    b->part = wk_malloc_array(ps->nt_max * k, sizeof *b->part);
+    b->lt = wk_malloc_array(k * ps->chunk, sizeof *b->lt);
     int rc = ntf_tree_init(&b->sum, ps->chunk * k, ps->W);
-    return rc || !b->seg || !b->part ? WK_ENOMEM : 0;
+    return rc || !b->seg || !b->lt ? WK_ENOMEM : 0;
 }
 
 static void fuse_buffers_free(struct fuse_buffers *b)
 {
     free(b->seg);
-    free(b->part);
+    free(b->lt);
     ntf_tree_free(&b->sum);
 }
 
 /* M_A rows of chunk c, as ntf_pass_left forms them: per worm over the time
- * blocks, then over worms along the worm tree. */
+ * blocks, then over worms along the worm tree.  A chunk without missing
+ * entries is read in float32 directly. */
 static void fused_left(struct ntf_pass *ps, const struct ntf_fused *fu, size_t c, struct fuse_buffers *b)
 {
     size_t T = ps->T, k = fu->k, p0 = c * ps->chunk, pc = chunk_len(ps->P, ps->chunk, c);
@@ -636,8 +649,13 @@ static void fused_left(struct ntf_pass *ps, const struct ntf_fused *fu, size_t c
         double *slot = ntf_tree_slot(&b->sum), m = 0;
         for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
             size_t nt = block_rows(ps, t0);
-            int may_miss = copy_segment(ps, c, w, t0, nt, b->seg);
-            m += left_chunk(b->seg, pc, nt, p0, pc, w, t0, fu->KR + (w * T + t0) * k, k, slot, fu->f, may_miss);
+            const double *kr = fu->KR + (w * T + t0) * k;
+            if (!ps->copy_miss[c]) {
+                ntf_kernel_left_f(slot, copy_worm(ps, c, w) + t0 * pc, pc, pc, nt, kr, k, t0 != 0);
+            } else {
+                copy_segment(ps, c, w, t0, nt, b->seg);
+                m += left_chunk(b->seg, pc, nt, p0, pc, w, t0, kr, k, slot, fu->f, 1);
+            }
         }
         ps->mcw[c * ps->W + w] = m;
         ntf_tree_commit(&b->sum, w);
@@ -652,14 +670,18 @@ static void fused_right(struct ntf_pass *ps, const struct ntf_fused *fu, size_t 
 {
     size_t T = ps->T, k = fu->k, p0 = c * ps->chunk, pc = chunk_len(ps->P, ps->chunk, c);
     struct ntf_factors next = {k, fu->A_next, fu->f->B, fu->f->C};
-    for (size_t w = 0; w < ps->W; w++)
+    ntf_kernel_transpose(b->lt, pc, fu->A_next + p0 * k, pc, k);
+    for (size_t w = 0; w < ps->W; w++) {
+        if (!ps->copy_miss[c]) {
+            ntf_kernel_right_f(Z + w * T * k, copy_worm(ps, c, w), pc, T, pc, b->lt, pc, k, !first);
+            continue;
+        }
         for (size_t t0 = 0; t0 < T; t0 += ps->nt_max) {
             size_t nt = block_rows(ps, t0);
-            double *z = Z + (w * T + t0) * k;
-            int may_miss = copy_segment(ps, c, w, t0, nt, b->seg);
-            right_chunk(b->seg, pc, nt, p0, pc, w, t0, fu->A_next, k, first ? z : b->part, &next, may_miss);
-            if (!first) add_into(z, b->part, nt * k);
+            copy_segment(ps, c, w, t0, nt, b->seg);
+            right_chunk(b->seg, pc, nt, p0, pc, w, t0, b->lt, pc, k, Z + (w * T + t0) * k, !first, &next, 1);
         }
+    }
 }
 
 /* One slab: each chunk's M_A rows, their update, their share of Z. */
