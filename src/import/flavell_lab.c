@@ -447,12 +447,326 @@ static int json_traces(struct wk_import_table *t, struct json_object *traces, co
     return 0;
 }
 
+/* --- flavell2023 JSON, the direct reader ---
+ * json-c makes an object per number, and a worm holds about a million
+ * numbers.  This reader takes the usual shape of a flavell2023 file straight
+ * from the text: number lists converted in place, other values (labeled
+ * included) handed to json-c one at a time.  It declines (returns 1) on
+ * anything else, malformed or unusual, and the json-c reader above then
+ * gives the answer or the message, so both give the same results. */
+
+struct scan {
+    const char *p, *end;
+};
+
+static void scan_ws(struct scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
+}
+
+static int scan_take(struct scan *s, char c)
+{
+    scan_ws(s);
+    if (s->p < s->end && *s->p == c) {
+        s->p++;
+        return 1;
+    }
+    return 0;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Strict JSON number at p: its length (0: none), the count of its
+ * significant digits, and whether it is an integer (json-c reads integers
+ * as int64: only those of at most 15 digits are taken here). */
+static size_t number_span(const char *p, const char *end, size_t *digits, int *integral)
+{
+    const char *q = p;
+    *digits = 0;
+    *integral = 1;
+    if (q < end && *q == '-') q++;
+    if (q >= end || !is_digit(*q)) return 0;
+    if (*q == '0') q++;
+    else
+        while (q < end && is_digit(*q)) q++, ++*digits;
+    if (q < end && *q == '.') {
+        *integral = 0;
+        if (++q >= end || !is_digit(*q)) return 0;
+        while (q < end && is_digit(*q)) q++, ++*digits;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        *integral = 0;
+        if (++q < end && (*q == '+' || *q == '-')) q++;
+        if (q >= end || !is_digit(*q)) return 0;
+        while (q < end && is_digit(*q)) q++;
+    }
+    if (q < end && !strchr(" \t\r\n,]}", *q)) return 0;
+    return (size_t)(q - p);
+}
+
+static int scan_literal(struct scan *s, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0) return 0;
+    if (s->p + n < s->end && !strchr(" \t\r\n,]}", s->p[n])) return 0;
+    s->p += n;
+    return 1;
+}
+
+/* One element of a number list as json_number reads it: 0, or 1 to decline. */
+static int scan_double(struct scan *s, double *x, double json_nan)
+{
+    scan_ws(s);
+    if (scan_literal(s, "null")) {
+        *x = wk_nan();
+        return 0;
+    }
+    if (scan_literal(s, "NaN")) {
+        *x = json_nan;
+        return 0;
+    }
+    size_t digits;
+    int integral;
+    size_t n = number_span(s->p, s->end, &digits, &integral);
+    if (n == 0 || (integral && digits > 15)) return 1;
+    char *e;
+    *x = strtod(s->p, &e);
+    if (e != s->p + n) return 1;
+    if (integral && *x == 0) *x = 0; /* json-c: "-0" is the integer 0 */
+    s->p += n;
+    return 0;
+}
+
+/* Decimal mantissa and exponent of a number of number_span; 0 when the
+ * mantissa has more than 19 digits or the exponent is far out. */
+static int decimal_parts(const char *p, size_t n, uint64_t *mant, int *exp10)
+{
+    const char *end = p + n;
+    uint64_t m = 0;
+    int digits = 0, e = 0;
+    if (*p == '-') p++;
+    for (; p < end && is_digit(*p); p++) {
+        if (m || *p != '0') digits++;
+        m = m * 10 + (uint64_t)(*p - '0');
+    }
+    if (p < end && *p == '.')
+        for (p++; p < end && is_digit(*p); p++, e--) {
+            if (m || *p != '0') digits++;
+            m = m * 10 + (uint64_t)(*p - '0');
+        }
+    if (digits > 19) return 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        int sign = 1, x = 0;
+        if (*++p == '+' || *p == '-') sign = *p++ == '-' ? -1 : 1;
+        for (; p < end && is_digit(*p); p++)
+            if ((x = x * 10 + (*p - '0')) > 400) return 0;
+        e += sign * x;
+    }
+    *mant = m;
+    *exp10 = e;
+    return 1;
+}
+
+/* (float) of the correctly rounded double of a number of number_span,
+ * without strtod when two roundings of (double)mant * 10^e cannot move it
+ * across a float rounding boundary; 0, or 1 for a value out of float range. */
+static int number_to_float(float *out, const char *p, size_t n)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    uint64_t mant;
+    int e;
+    if (decimal_parts(p, n, &mant, &e) && e >= -22 && e <= 22) {
+        double d = (double)mant;
+        d = e >= 0 ? d * p10[e] : d / p10[-e];
+        if (*p == '-') d = -d;
+        double slack = fabs(d) * 1e-15; /* the two roundings: at most 2.3e-16 relative */
+        float lo = (float)(d - slack), hi = (float)(d + slack);
+        if (lo == hi && fabs(d) < 3e38) {
+            *out = (float)d;
+            return 0;
+        }
+    }
+    double x = strtod(p, NULL);
+    if (isinf(x) || fabs(x) > 3.4e38) return 1;
+    *out = (float)x;
+    return 0;
+}
+
+/* One element of trace_array as json_traces stores it; 1 to decline. */
+static int scan_float(struct scan *s, float *x, double json_nan)
+{
+    scan_ws(s);
+    if (scan_literal(s, "null")) {
+        *x = (float)wk_nan();
+        return 0;
+    }
+    if (scan_literal(s, "NaN")) {
+        *x = (float)json_nan;
+        return 0;
+    }
+    size_t digits;
+    int integral;
+    size_t n = number_span(s->p, s->end, &digits, &integral);
+    if (n == 0 || (integral && digits > 15) || number_to_float(x, s->p, n)) return 1;
+    if (integral && *x == 0) *x = 0; /* json-c: "-0" is the integer 0 */
+    s->p += n;
+    return 0;
+}
+
+/* timestamp_confocal: a non-empty list of numbers. */
+static int scan_time(struct scan *s, double **time, size_t *T, double json_nan)
+{
+    size_t cap = 1024, n = 0;
+    double *t = wk_malloc_array(cap, sizeof *t);
+    if (!t || !scan_take(s, '[')) goto decline;
+    do {
+        if (n == cap) {
+            double *g = wk_realloc_array(t, cap *= 2, sizeof *t);
+            if (!g) goto decline;
+            t = g;
+        }
+        if (scan_double(s, &t[n++], json_nan)) goto decline;
+    } while (scan_take(s, ','));
+    if (!scan_take(s, ']')) goto decline;
+    *time = t;
+    *T = n;
+    return 0;
+decline:
+    free(t);
+    return 1;
+}
+
+/* trace_array: a non-empty list of lists of T numbers, into vals[N][T]. */
+static int scan_traces(struct scan *s, float **vals, size_t *N, size_t T, double json_nan)
+{
+    size_t cap = 8, n = 0;
+    float *v = wk_malloc_array(cap * T, sizeof *v);
+    if (!v || !scan_take(s, '[')) goto decline;
+    do {
+        if (n == cap) {
+            float *g = wk_realloc_array(v, (cap *= 2) * T, sizeof *v);
+            if (!g) goto decline;
+            v = g;
+        }
+        if (!scan_take(s, '[')) goto decline;
+        for (size_t k = 0; k < T; k++)
+            if ((k > 0 && !scan_take(s, ',')) || scan_float(s, &v[n * T + k], json_nan)) goto decline;
+        if (!scan_take(s, ']')) goto decline;
+        n++;
+    } while (scan_take(s, ','));
+    if (!scan_take(s, ']')) goto decline;
+    *vals = v;
+    *N = n;
+    return 0;
+decline:
+    free(v);
+    return 1;
+}
+
+/* Any other member's value through json-c; *out is the value (NULL for
+ * null), or left alone when out is NULL.  1 to decline. */
+static int scan_value(struct scan *s, struct json_object **out)
+{
+    scan_ws(s);
+    struct json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH - 1);
+    if (!tok) return 1;
+    struct json_object *v = json_tokener_parse_ex(tok, s->p, (int)(s->end - s->p));
+    int failed = json_tokener_get_error(tok) != json_tokener_success;
+    s->p += json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (failed || !out) json_object_put(v);
+    else *out = v;
+    return failed;
+}
+
+/* The value of json-c's NaN literal, as the json-c reader stores it. */
+static double json_c_nan(void)
+{
+    struct json_object *v = json_tokener_parse("NaN");
+    double x = v ? json_object_get_double(v) : wk_nan();
+    json_object_put(v);
+    return x;
+}
+
+struct fast_worm {
+    double *time;
+    size_t T, N;
+    float *vals; /* [N][T] */
+    struct json_object *labeled;
+    int have_labeled;
+};
+
+/* The top-level object; 1 to decline. */
+static int scan_worm(struct fast_worm *w, struct scan *s)
+{
+    double json_nan = json_c_nan();
+    if (!scan_take(s, '{')) return 1;
+    if (scan_take(s, '}')) return 1;
+    do {
+        if (!scan_take(s, '"')) return 1;
+        const char *key = s->p;
+        while (s->p < s->end && *s->p != '"' && *s->p != '\\' && *s->p != '\0') s->p++;
+        if (s->p >= s->end || *s->p != '"') return 1;
+        size_t len = (size_t)(s->p++ - key);
+        if (!scan_take(s, ':')) return 1;
+        int rc;
+        if (len == 18 && memcmp(key, "timestamp_confocal", len) == 0)
+            rc = w->time || scan_time(s, &w->time, &w->T, json_nan);
+        else if (len == 11 && memcmp(key, "trace_array", len) == 0)
+            rc = w->vals || !w->time || scan_traces(s, &w->vals, &w->N, w->T, json_nan);
+        else if (len == 7 && memcmp(key, "labeled", len) == 0)
+            rc = w->have_labeled || (w->have_labeled = 1, scan_value(s, &w->labeled));
+        else
+            rc = scan_value(s, NULL);
+        if (rc) return 1;
+    } while (scan_take(s, ','));
+    if (!scan_take(s, '}')) return 1;
+    scan_ws(s);
+    return s->p != s->end || !w->time || !w->vals || !w->labeled;
+}
+
+/* 0 and the table, 1 to let the json-c reader answer, or a negative code
+ * (a message already given) from the checks both readers share. */
+static int flavell_json_fast(struct wk_import_table **out, const char *text, size_t size, const char *path)
+{
+    struct fast_worm w = {0};
+    struct scan s = {text, text + size};
+    int rc = size <= (size_t)INT32_MAX && size > 0 ? scan_worm(&w, &s) : 1;
+    if (rc == 0) rc = wk_import_check_time(w.time, w.T, path, "timestamp_confocal");
+    if (rc == 0 && !(*out = wk_import_table_alloc(w.T, w.N))) rc = 1;
+    if (rc == 0) {
+        memcpy((*out)->time, w.time, w.T * sizeof *w.time);
+        for (size_t i = 0; i < w.N; i++)
+            for (size_t k = 0; k < w.T; k++) (*out)->values[k * w.N + i] = w.vals[i * w.T + k];
+        size_t n_order;
+        rc = json_column_labels(*out, NULL, &n_order, w.labeled, path, "labeled");
+        if (rc < 0) {
+            wk_import_table_free(*out);
+            *out = NULL;
+        }
+    }
+    free(w.time);
+    free(w.vals);
+    json_object_put(w.labeled);
+    return rc;
+}
+
 static int flavell_json_table(struct wk_import_table **out, const char *path)
 {
     struct json_object *root;
+    char *text;
+    size_t size;
     *out = NULL;
-    int rc = json_load(&root, path);
+    int rc = wk_dataset_slurp(&text, &size, path);
     if (rc < 0) return rc;
+    rc = flavell_json_fast(out, text, size, path);
+    free(text);
+    if (rc <= 0) return rc;
+    if ((rc = json_load(&root, path)) < 0) return rc;
     double *time = NULL;
     size_t T = 0;
     struct json_object *traces = json_member(root, "trace_array");
