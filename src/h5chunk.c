@@ -356,27 +356,53 @@ int wk_h5_reads_chunks_itself(hid_t dcpl)
     return n >= 0;
 }
 
+/* Copies rows of `row` bytes, n of them, `from_step` and `to_step` bytes
+ * apart: a chunk of one column is a row of one element (4 or 8 bytes) per
+ * sample, so those sizes get their own loops. */
+static void copy_rows(unsigned char *to, size_t to_step, const unsigned char *from, size_t from_step, size_t row,
+                      size_t n)
+{
+    if (row == 4)
+        for (size_t i = 0; i < n; i++) memcpy(to + i * to_step, from + i * from_step, 4);
+    else if (row == 8)
+        for (size_t i = 0; i < n; i++) memcpy(to + i * to_step, from + i * from_step, 8);
+    else
+        for (size_t i = 0; i < n; i++) memcpy(to + i * to_step, from + i * from_step, row);
+}
+
 /* Copies the part of a chunk (at off, elements of esz bytes) inside the
- * dataset into its place in the whole dataset's buffer. */
+ * dataset into its place in the whole dataset's buffer: the rows of the
+ * last dimension, the second-last dimension's run at a time. */
 static void place_chunk(const struct chunk_check *c, const hsize_t *off, const unsigned char *chunk, size_t esz,
                         unsigned char *whole)
 {
-    hsize_t ext[H5S_MAX_RANK] = {0}, idx[H5S_MAX_RANK] = {0};
+    hsize_t ext[H5S_MAX_RANK] = {0}, idx[H5S_MAX_RANK] = {0}, to_stride[H5S_MAX_RANK], from_stride[H5S_MAX_RANK];
     int r = c->rank;
-    for (int i = 0; i < r; i++)
+    hsize_t to = 0;
+    for (int i = r - 1; i >= 0; i--) {
         ext[i] = c->dims[i] - off[i] < c->chunk[i] ? c->dims[i] - off[i] : c->chunk[i];
-    size_t row = (size_t)ext[r - 1] * esz;
+        to_stride[i] = i == r - 1 ? esz : to_stride[i + 1] * c->dims[i + 1];
+        from_stride[i] = i == r - 1 ? esz : from_stride[i + 1] * c->chunk[i + 1];
+        to += off[i] * to_stride[i];
+    }
+    size_t row = (size_t)(ext[r - 1] * esz);
+    if (r == 1) {
+        memcpy(whole + to, chunk, row);
+        return;
+    }
+    unsigned char *dst = whole + to;
+    const unsigned char *src = chunk;
     for (;;) {
-        hsize_t from = 0, to = 0;
-        for (int i = 0; i < r; i++) {
-            from = from * c->chunk[i] + idx[i];
-            to = to * c->dims[i] + off[i] + idx[i];
-        }
-        memcpy(whole + to * esz, chunk + from * esz, row);
-        int i = r - 2;
+        copy_rows(dst, (size_t)to_stride[r - 2], src, (size_t)from_stride[r - 2], row, (size_t)ext[r - 2]);
+        int i = r - 3;
         for (; i >= 0; i--) {
-            if (++idx[i] < ext[i])
+            if (++idx[i] < ext[i]) {
+                dst += to_stride[i];
+                src += from_stride[i];
                 break;
+            }
+            dst -= (ext[i] - 1) * to_stride[i];
+            src -= (ext[i] - 1) * from_stride[i];
             idx[i] = 0;
         }
         if (i < 0)

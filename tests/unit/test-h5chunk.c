@@ -191,6 +191,28 @@ static void test_edges_types_fill(void)
     H5Fclose(f);
 }
 
+/* A 7 x 5 x 6 tensor in chunks of 3 x 2 x 4 overhanging every dimension,
+ * the last 4 planes never written. */
+static void test_rank3(void)
+{
+    hsize_t dims[3] = {7, 5, 6}, chunk[3] = {3, 2, 4};
+    float v[7 * 5 * 6];
+    for (size_t i = 0; i < 7 * 5 * 6; i++) v[i] = (float)i * 0.25f;
+    write_file("rank3.h5", 3, dims, chunked(3, chunk, 1, 0, 0), H5T_NATIVE_FLOAT, H5T_NATIVE_FLOAT, 3, v, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    int rank = 0, same = 1;
+    size_t got[3] = {0, 0, 0};
+    float *y = NULL;
+    wk_test_msgs_capture();
+    int rc = wk_h5_read_float(f, "x", path, &rank, got, &y);
+    for (size_t i = 0; rc == 0 && i < 7 * 5 * 6; i++)
+        if (y[i] != (i < 3 * 5 * 6 ? v[i] : 0.0f)) same = 0;
+    ok(rc == 0 && rank == 3 && got[0] == 7 && got[1] == 5 && got[2] == 6 && same,
+       "rank 3 in overhanging chunks: read back exactly, zeros where never written");
+    free(y);
+    H5Fclose(f);
+}
+
 /* 70000 chunks of one float: too many to walk, so the stored ones are
  * found by index; the rest read as the fill value.  A grid with more than
  * 2048 stored chunks is refused. */
@@ -234,9 +256,10 @@ int main(void)
     test_short_chunks();
     test_unsupported();
     test_edges_types_fill();
+    test_rank3();
     test_large_grids();
-    const char *names[] = {"valid.h5", "raw.h5", "nbit.h5", "grid.h5", "edges.h5"};
-    for (size_t i = 0; i < 5; i++) {
+    const char *names[] = {"valid.h5", "raw.h5", "nbit.h5", "grid.h5", "edges.h5", "rank3.h5"};
+    for (size_t i = 0; i < 6; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         unlink(path);
     }
