@@ -263,6 +263,12 @@ int wk_glm_loglik(double *total, double *per_seq, const struct wk_glm_model *m, 
 int wk_glm_estep(double *gamma, double *xi, double *loglik, const struct wk_glm_model *m,
                  const struct wk_glm_data *d)
 {
+    return wk_glm_estep_terms(gamma, xi, loglik, NULL, NULL, m, d);
+}
+
+int wk_glm_estep_terms(double *gamma, double *xi, double *loglik, double *d1, double *w,
+                       const struct wk_glm_model *m, const struct wk_glm_data *d)
+{
     size_t S = m->S, n = d->n;
     size_t *offset = wk_calloc(n + 1, sizeof *offset);
     double *xis = wk_calloc(n * S * S + 1, sizeof *xis), *lls = wk_calloc(n + 1, sizeof *lls);
@@ -278,7 +284,8 @@ int wk_glm_estep(double *gamma, double *xi, double *loglik, const struct wk_glm_
     for (size_t i = 0; i < n; i++) {
         const struct wk_glm_seq *q = d->seq + i;
         double *ll = wk_malloc_array(q->T * S + 1, sizeof *ll);
-        int r = ll ? wk_glm_emission(ll, m, q) : WK_ENOMEM;
+        size_t at = offset[i] * S * m->N;
+        int r = ll ? wk_glm_emission_terms(ll, d1 ? d1 + at : NULL, w ? w + at : NULL, m, q) : WK_ENOMEM;
         if (!r)
             r = wk_glm_forward_backward(gamma + offset[i] * S, xis + i * S * S, lls + i, ll, q->T, S, m->logp0,
                                         m->logP);

@@ -108,7 +108,9 @@ int wk_glm_fitter_step(struct wk_glm_fitter *f)
     if (wk_glm_fitter_done(f)) return 0;
     struct wk_glm_trace *t = f->trace;
     double ll;
-    int rc = wk_glm_estep(f->gamma, f->xi, &ll, f->m, f->d);
+    double *d1, *w; /* the M-step's observation terms, when it takes them from the E-step */
+    int rc = wk_glm_mstep_ws_terms(f->ws, &d1, &w, f->m, f->d, f->o);
+    if (!rc) rc = wk_glm_estep_terms(f->gamma, f->xi, &ll, d1, w, f->m, f->d);
     if (rc) return rc;
     f->converged = t->n > 0 && f->o->tol > 0 && ll - t->objective[t->n - 1] < f->o->tol * fabs(ll);
     t->objective[t->n++] = ll;

@@ -21,6 +21,14 @@ void wk_glm_drive(double *u, const struct wk_glm_model *m, const struct wk_glm_s
  * loglik summed.  Parallel over sequences, deterministic. */
 int wk_glm_estep(double *gamma, double *xi, double *loglik, const struct wk_glm_model *m,
                  const struct wk_glm_data *d);
+/* wk_glm_emission that also keeps the observation terms' derivative d1 and
+ * Fisher weight w [T][S][N] of the sequence (unless d1 is NULL). */
+int wk_glm_emission_terms(double *ll, double *d1, double *w, const struct wk_glm_model *m,
+                          const struct wk_glm_seq *q);
+/* wk_glm_estep that also fills d1 and w [sum T][S][N] (NULL: not) with the
+ * terms of every sample at the current model, for the M-step. */
+int wk_glm_estep_terms(double *gamma, double *xi, double *loglik, double *d1, double *w,
+                       const struct wk_glm_model *m, const struct wk_glm_data *d);
 /* Closed-form transitions from pooled expected counts (log P clamped). */
 void wk_glm_update_transitions(struct wk_glm_model *m, const double *xi);
 /* The data term for neuron blocks: value per neuron [N] of
@@ -38,6 +46,11 @@ struct wk_glm_mstep_ws *wk_glm_mstep_ws_alloc(void);
 void wk_glm_mstep_ws_free(struct wk_glm_mstep_ws *ws);
 int wk_glm_mstep_newton_ws(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
                            const struct wk_glm_opts *o, unsigned long step_seed, struct wk_glm_mstep_ws *ws);
+/* Room in ws for the E-step's observation terms (d1, w [sum T][S][N]) when
+ * the next M-step of ws takes them in place of a pass over the data (the
+ * one-hot prior with Fisher scoring); *d1 = *w = NULL otherwise. */
+int wk_glm_mstep_ws_terms(struct wk_glm_mstep_ws *ws, double **d1, double **w, const struct wk_glm_model *m,
+                          const struct wk_glm_data *d, const struct wk_glm_opts *o);
 int wk_glm_mstep_adam(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
                       const struct wk_glm_opts *o, unsigned long step_seed);
 /* Windowed k-means initialisation (glm_init.c); no-op for S = 1. */

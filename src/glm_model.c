@@ -283,7 +283,8 @@ void wk_glm_drive(double *u, const struct wk_glm_model *m, const struct wk_glm_s
 
 /* All states' drives of a block of bins in one GEMM, u [rows][S][N], then
  * the observation terms of the whole block at once (x repeated per state). */
-int wk_glm_emission(double *ll, const struct wk_glm_model *m, const struct wk_glm_seq *q)
+int wk_glm_emission_terms(double *ll, double *d1, double *w, const struct wk_glm_model *m,
+                          const struct wk_glm_seq *q)
 {
     size_t N = m->N, T = q->T, S = m->S, SN = S * N;
     double *u = wk_malloc_array(2 * EMISSION_BLOCK * SN + 1, sizeof *u);
@@ -301,7 +302,7 @@ int wk_glm_emission(double *ll, const struct wk_glm_model *m, const struct wk_gl
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)SN, (int)N, 1.0, q->c + t0 * N,
                         (int)N, m->W, (int)N, 1.0, u, (int)SN);
         for (size_t t = 0; t < nt * S; t++) memcpy(xs + t * N, q->x + (t0 + t / S) * N, N * sizeof *xs);
-        wk_glm_obs_block(val, NULL, NULL, m->obs, xs, u, m->var, nt * S, N);
+        wk_glm_obs_block(val, d1 ? d1 + t0 * SN : NULL, d1 ? w + t0 * SN : NULL, m->obs, xs, u, m->var, nt * S, N);
         for (size_t t = t0; t < t0 + nt; t++) {
             const float *x = q->x + t * N;
             double c = 0;
@@ -319,4 +320,9 @@ int wk_glm_emission(double *ll, const struct wk_glm_model *m, const struct wk_gl
     free(u);
     free(xs);
     return 0;
+}
+
+int wk_glm_emission(double *ll, const struct wk_glm_model *m, const struct wk_glm_seq *q)
+{
+    return wk_glm_emission_terms(ll, NULL, NULL, m, q);
 }

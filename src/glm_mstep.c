@@ -103,6 +103,57 @@ static int data_pass(double *value_n, double *gW, double *gb, double *wt, const 
     return rc;
 }
 
+/* data_pass without values from the E-step's terms at W (d1 and the
+ * weights wt [sum T][S][N], unweighted), in place: d1 becomes the weighted
+ * derivatives, wt the Fisher weights with the skip rules of state_pass. */
+static int weigh_terms(double *gW, double *gb, double *d1, double *wt, const struct wk_glm_model *m,
+                       const struct wk_glm_data *d, const double *gamma)
+{
+    size_t S = m->S, N = m->N, NN = N * N, SN = S * N, Tall = wk_glm_data_samples(d);
+    double *gbv = wk_calloc(SN + 1, sizeof *gbv);
+    if (!gbv) return WK_ENOMEM;
+    /* one sweep through memory in its order (a pass per state would stride
+     * across the rows of the other states) */
+    for (size_t t = 0; t < Tall; t++)
+        for (size_t s = 0; s < S; s++) {
+            double g = gamma[t * S + s], *Drow = d1 + t * SN + s * N, *wrow = wt + t * SN + s * N, *gbr = gbv + s * N;
+            if (g < WK_GLM_GAMMA_SKIP) {
+                memset(Drow, 0, N * sizeof *Drow);
+                memset(wrow, 0, N * sizeof *wrow);
+                continue;
+            }
+#pragma omp simd
+            for (size_t n = 0; n < N; n++) {
+                Drow[n] *= g;
+                gbr[n] += Drow[n];
+            }
+            if (g < WK_GLM_FISHER_SKIP) memset(wrow, 0, N * sizeof *wrow);
+            else
+#pragma omp simd
+                for (size_t n = 0; n < N; n++) wrow[n] *= g;
+        }
+    memset(gW, 0, S * NN * sizeof *gW);
+#pragma omp parallel for schedule(dynamic) if (S * Tall * N > WK_GLM_PARALLEL_MIN)
+    for (size_t s = 0; s < S; s++) {
+        size_t off = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            const struct wk_glm_seq *q = d->seq + i;
+            if (q->T)
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)N, (int)q->T, 1.0,
+                            d1 + off * SN + s * N, (int)SN, q->c, (int)N, 1.0, gW + s * NN, (int)N);
+            off += q->T;
+        }
+    }
+    for (size_t n = 0; n < N; n++) {
+        double g = 0;
+        for (size_t s = 0; s < S; s++) g += gbv[s * N + n];
+        gb[n] = g;
+    }
+    wk_glm_zero_self(m, gW);
+    free(gbv);
+    return 0;
+}
+
 int wk_glm_data_term(double *value_n, double *gW, double *gb, const struct wk_glm_model *m, const double *W,
                      const struct wk_glm_data *d, const double *gamma)
 {
@@ -227,7 +278,10 @@ static void fisher_set_free(struct fisher_set *fs)
     fs->wrow = fs->crow = NULL;
 }
 
-static int fisher_set_build(struct fisher_set *fs, const double *wt, const struct wk_glm_data *d, size_t S)
+/* wt holds the weights of state s, sample t at wt + s state_step + t row_step
+ * ([S][sum T][N]: Tall N and N; the E-step's [sum T][S][N]: N and S N). */
+static int fisher_set_build(struct fisher_set *fs, const double *wt, const struct wk_glm_data *d, size_t S,
+                            size_t state_step, size_t row_step)
 {
     size_t N = d->N, Tall = wk_glm_data_samples(d);
     fs->Tall = Tall;
@@ -237,20 +291,20 @@ static int fisher_set_build(struct fisher_set *fs, const double *wt, const struc
         fisher_set_free(fs);
         return WK_ENOMEM;
     }
-    for (size_t s = 0; s < S; s++) {
-        const double *w = wt + s * Tall * N;
-        size_t R = 0;
-        for (size_t i = 0; i < d->n; i++) {
-            const struct wk_glm_seq *q = d->seq + i;
-            for (size_t t = 0; t < q->T; t++, w += N) {
+    for (size_t s = 0; s < S; s++) fs->R[s] = 0;
+    /* sample by sample, the states inside: memory in its order in either layout */
+    size_t at = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const struct wk_glm_seq *q = d->seq + i;
+        for (size_t t = 0; t < q->T; t++, at++)
+            for (size_t s = 0; s < S; s++) {
+                const double *w = wt + s * state_step + at * row_step;
                 int any = 0;
                 for (size_t n = 0; n < N; n++) any |= w[n] > 0;
                 if (!any) continue;
-                fs->wrow[s * Tall + R] = w;
-                fs->crow[s * Tall + R++] = q->c + t * N;
+                fs->wrow[s * Tall + fs->R[s]] = w;
+                fs->crow[s * Tall + fs->R[s]++] = q->c + t * N;
             }
-        }
-        fs->R[s] = R;
     }
     return 0;
 }
@@ -307,33 +361,45 @@ static size_t fisher_runs(unsigned *seg, size_t N1, size_t c0, size_t nc)
     return nseg;
 }
 
-/* One chunk's products for the columns of runs seg into P [nr][nc] and
- * their GEMM with the chunk's weights Wc [nr][N] into Hp [N][ntri]. */
-static void fisher_chunk_block(double *Hp, double *P, double *z, const double *Wc, const double *const *crow,
-                               size_t nr, const unsigned *seg, size_t nseg, size_t c0, size_t nc, size_t N)
+/* One chunk's products for the columns of runs seg, by column: PT [nc][nr]
+ * from the coordinates ZT [N1][nr] (a column's loop runs over the rows, so
+ * it vectorizes), then their GEMM with the chunk's weights Wc [nr][N] into
+ * C [N][nc], added to Hp [N][ntri].  The chunk's sums are single precision
+ * (twice the speed of the GEMM; the blocks are the curvature of the
+ * M-step, whose gradient stays exact), their total over chunks double. */
+static void fisher_chunk_block(double *Hp, float *PT, float *C, const float *ZT, const float *Wc, size_t nr,
+                               const unsigned *seg, size_t nseg, size_t c0, size_t nc, size_t N)
 {
     size_t N1 = N + 1, ntri = N1 * (N1 + 1) / 2;
-    for (size_t r = 0; r < nr; r++) {
-        memcpy(z, crow[r], N * sizeof *z);
-        z[N] = 1;
-        double *pr = P + r * nc;
-        for (size_t k = 0; k < nseg; k++) {
-            double za = z[seg[3 * k]];
-            const double *zb = z + seg[3 * k + 1];
-            size_t len = seg[3 * k + 2];
-            for (size_t j = 0; j < len; j++) pr[j] = za * zb[j];
-            pr += len;
+    float *pc = PT;
+    for (size_t k = 0; k < nseg; k++) {
+        const float *za = ZT + seg[3 * k] * nr;
+        for (size_t j = 0; j < seg[3 * k + 2]; j++, pc += nr) {
+            const float *zb = ZT + (seg[3 * k + 1] + j) * nr;
+#pragma omp simd
+            for (size_t r = 0; r < nr; r++) pc[r] = za[r] * zb[r];
         }
     }
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, (int)nc, (int)nr, 1.0, Wc, (int)N, P, (int)nc,
-                1.0, Hp + c0, (int)ntri);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)N, (int)nc, (int)nr, 1.0f, Wc, (int)N, PT, (int)nr,
+                0.0f, C, (int)nc);
+    for (size_t n = 0; n < N; n++) {
+        double *h = Hp + n * ntri + c0;
+        const float *cn = C + n * nc;
+#pragma omp simd
+        for (size_t k = 0; k < nc; k++) h[k] += cn[k];
+    }
 }
 
-/* The weights of a chunk's rows, Wc [nr][N] (negative: 0). */
-static void fisher_chunk_weights(double *Wc, const double *const *wrow, size_t nr, size_t N)
+/* The weights of a chunk's rows, Wc [nr][N] (negative: 0), and their
+ * covariates z = (c, 1) by coordinate, ZT [N1][nr]. */
+static void fisher_chunk_weights(float *Wc, float *ZT, const double *const *wrow, const double *const *crow,
+                                 size_t nr, size_t N)
 {
     for (size_t k = 0; k < nr; k++)
-        for (size_t n = 0; n < N; n++) Wc[k * N + n] = wrow[k][n] > 0 ? wrow[k][n] : 0;
+        for (size_t n = 0; n < N; n++) Wc[k * N + n] = wrow[k][n] > 0 ? (float)wrow[k][n] : 0.0f;
+    for (size_t k = 0; k < nr; k++)
+        for (size_t a = 0; a < N; a++) ZT[a * nr + k] = (float)crow[k][a];
+    for (size_t k = 0; k < nr; k++) ZT[N * nr + k] = 1;
 }
 
 static int fisher_all(double *Hall, const struct fisher_set *fs, size_t N, size_t S)
@@ -347,22 +413,22 @@ static int fisher_all(double *Hall, const struct fisher_set *fs, size_t N, size_
     const int alloc_rc = rc;
 #pragma omp parallel reduction(min : rc) if (!alloc_rc && work * N * N > WK_GLM_PARALLEL_MIN)
     {
-        double *Wc = wk_malloc_array(FISHER_CHUNK * (N + FISHER_COLS) + N1, sizeof *Wc);
+        float *Wc = wk_malloc_array(FISHER_CHUNK * (N + FISHER_COLS + N1) + N * FISHER_COLS, sizeof *Wc);
         unsigned *seg = wk_malloc_array(3 * (FISHER_COLS + 1), sizeof *seg);
         int r = alloc_rc ? alloc_rc : Wc && seg ? 0 : WK_ENOMEM;
-        double *P = Wc ? Wc + FISHER_CHUNK * N : NULL, *z = P ? P + FISHER_CHUNK * FISHER_COLS : NULL;
+        float *PT = Wc ? Wc + FISHER_CHUNK * N : NULL, *ZT = PT ? PT + FISHER_CHUNK * FISHER_COLS : NULL;
+        float *C = ZT ? ZT + FISHER_CHUNK * N1 : NULL;
         /* every thread meets every chunk's loop (a worksharing construct) */
         for (size_t s = 0; s < S; s++)
             for (size_t r0 = 0; r0 < R[s]; r0 += FISHER_CHUNK) {
                 size_t nr = R[s] - r0 < FISHER_CHUNK ? R[s] - r0 : FISHER_CHUNK;
-                if (!r) fisher_chunk_weights(Wc, fs->wrow + s * Tall + r0, nr, N);
+                if (!r) fisher_chunk_weights(Wc, ZT, fs->wrow + s * Tall + r0, fs->crow + s * Tall + r0, nr, N);
 #pragma omp for schedule(static) nowait
                 for (size_t blk = 0; blk < blocks; blk++) {
                     if (r) continue;
                     size_t c0 = blk * FISHER_COLS, nc = ntri - c0 < FISHER_COLS ? ntri - c0 : FISHER_COLS;
                     size_t nseg = fisher_runs(seg, N1, c0, nc);
-                    fisher_chunk_block(Hp + s * N * ntri, P, z, Wc, fs->crow + s * Tall + r0, nr, seg, nseg, c0, nc,
-                                       N);
+                    fisher_chunk_block(Hp + s * N * ntri, PT, C, ZT, Wc, nr, seg, nseg, c0, nc, N);
                 }
             }
         free(Wc);
@@ -472,7 +538,7 @@ static int directions(struct newton_ws *ws, const struct wk_glm_model *m, const 
     size_t S = m->S, N = m->N, N1 = N + 1, NN = N * N, Tall = wk_glm_data_samples(d);
     double prec = m->prior == WK_GLM_PRIOR_GAUSSIAN ? 1.0 / (m->sigma * m->sigma) : 0;
     struct fisher_set fs;
-    int rc = fisher_set_build(&fs, ws->wt, d, S);
+    int rc = fisher_set_build(&fs, ws->wt, d, S, Tall * N, N);
     if (rc) return rc;
     double *Hall = fisher_all_alloc(&rc, &fs, N, S);
     if (rc) {
@@ -667,8 +733,10 @@ static double quad_gradient(double *gWfull, const double *H, const double *G, do
     return gbias;
 }
 
+/* by_sample: ws->wt in the E-step's layout [sum T][S][N] (else [S][sum T][N]). */
 static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const struct wk_glm_data *d,
-                       const double *W0, const double *b0, const struct wk_glm_opts *o, unsigned long key)
+                       const double *W0, const double *b0, const struct wk_glm_opts *o, unsigned long key,
+                       int by_sample)
 {
     size_t S = m->S, N = m->N, N1 = N + 1, SNN = S * N * N, Tall = wk_glm_data_samples(d);
     int rc = 0;
@@ -684,7 +752,7 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
         return WK_ENOMEM;
     }
     struct fisher_set fs = {0};
-    rc = fisher_set_build(&fs, ws->wt, d, S);
+    rc = by_sample ? fisher_set_build(&fs, ws->wt, d, S, N, S * N) : fisher_set_build(&fs, ws->wt, d, S, Tall * N, N);
     double *Hall = rc ? NULL : fisher_all_alloc(&rc, &fs, N, S);
     const int fisher_rc = rc;
 #pragma omp parallel reduction(min : rc) if (!fisher_rc && S * Tall * N * N > WK_GLM_PARALLEL_MIN)
@@ -735,8 +803,11 @@ static int onehot_rows(struct wk_glm_model *m, const struct newton_ws *ws, const
     return rc;
 }
 
-static int mstep_onehot_newton(struct wk_glm_model *m, struct newton_ws *ws, const struct wk_glm_data *d,
-                               const double *gamma, const struct wk_glm_opts *o, unsigned long key)
+/* terms: the E-step's observation terms at m (NULL: none), which replace
+ * the first pass over the data. */
+static int mstep_onehot_newton(struct wk_glm_model *m, struct newton_ws *ws, double *terms,
+                               const struct wk_glm_data *d, const double *gamma, const struct wk_glm_opts *o,
+                               unsigned long key)
 {
     size_t SNN = m->S * m->N * m->N;
     double *W0 = wk_malloc_array(SNN + m->N + 1, sizeof *W0);
@@ -745,18 +816,19 @@ static int mstep_onehot_newton(struct wk_glm_model *m, struct newton_ws *ws, con
     for (size_t it = 0; !rc && it < o->newton; it++) {
         memcpy(W0, m->W, SNN * sizeof *W0);
         memcpy(W0 + SNN, m->bias, m->N * sizeof *W0);
-        rc = data_pass(NULL, ws->gW, ws->gb, ws->wt, m, m->W, d, gamma); /* the rows need no values */
-        if (!rc) rc = onehot_rows(m, ws, d, W0, W0 + SNN, o, wk_glm_key(key, it));
+        if (it == 0 && terms) rc = weigh_terms(ws->gW, ws->gb, terms, ws->wt, m, d, gamma);
+        else rc = data_pass(NULL, ws->gW, ws->gb, ws->wt, m, m->W, d, gamma); /* the rows need no values */
+        if (!rc) rc = onehot_rows(m, ws, d, W0, W0 + SNN, o, wk_glm_key(key, it), it == 0 && terms);
         wk_glm_onehot_weights(m);
     }
     free(W0);
     return rc;
 }
 
-static int newton_run(struct wk_glm_model *m, struct newton_ws *ws, const struct wk_glm_data *d,
+static int newton_run(struct wk_glm_model *m, struct newton_ws *ws, double *terms, const struct wk_glm_data *d,
                       const double *gamma, const struct wk_glm_opts *o, unsigned long step_seed)
 {
-    if (m->prior == WK_GLM_PRIOR_ONEHOT) return mstep_onehot_newton(m, ws, d, gamma, o, step_seed);
+    if (m->prior == WK_GLM_PRIOR_ONEHOT) return mstep_onehot_newton(m, ws, terms, d, gamma, o, step_seed);
     struct wk_glm_model *trial = wk_glm_model_alloc(m->S, m->N, o);
     int rc = trial ? 0 : WK_ENOMEM;
     double *Wbar = ws->Wbar;
@@ -777,47 +849,85 @@ int wk_glm_mstep_newton(struct wk_glm_model *m, const struct wk_glm_data *d, con
 }
 
 /* The Fisher-scoring buffers kept from one epoch to the next (the weights
- * alone are S x samples x N doubles), rebuilt when the sizes change. */
+ * alone are S x samples x N doubles), rebuilt when the sizes change; terms
+ * [samples][S][N] receives the E-step's derivatives (one-hot prior), valid
+ * for the next M-step when have_terms is set. */
 struct wk_glm_mstep_ws {
     struct newton_ws nw;
+    double *terms;
     size_t S, N, samples, newton;
-    int prior, ready;
+    int prior, ready, have_terms;
 };
 
 struct wk_glm_mstep_ws *wk_glm_mstep_ws_alloc(void) { return wk_calloc(1, sizeof(struct wk_glm_mstep_ws)); }
 
+static void mstep_ws_clear(struct wk_glm_mstep_ws *ws)
+{
+    if (ws->ready) newton_ws_free(&ws->nw);
+    free(ws->terms);
+    ws->terms = NULL;
+    ws->ready = ws->have_terms = 0;
+}
+
 void wk_glm_mstep_ws_free(struct wk_glm_mstep_ws *ws)
 {
     if (!ws) return;
-    if (ws->ready) newton_ws_free(&ws->nw);
+    mstep_ws_clear(ws);
     free(ws);
+}
+
+/* The buffers of keep for m, d and o. */
+static int mstep_ws_ready(struct wk_glm_mstep_ws *keep, const struct wk_glm_model *m, const struct wk_glm_data *d,
+                          const struct wk_glm_opts *o)
+{
+    size_t samples = wk_glm_data_samples(d);
+    if (keep->ready && keep->S == m->S && keep->N == m->N && keep->samples == samples &&
+        keep->newton == o->newton && keep->prior == (int)m->prior)
+        return 0;
+    mstep_ws_clear(keep);
+    int rc = newton_ws_alloc(&keep->nw, m, d, o->newton);
+    if (rc) return rc;
+    keep->S = m->S;
+    keep->N = m->N;
+    keep->samples = samples;
+    keep->newton = o->newton;
+    keep->prior = (int)m->prior;
+    keep->ready = 1;
+    return 0;
+}
+
+int wk_glm_mstep_ws_terms(struct wk_glm_mstep_ws *ws, double **d1, double **w, const struct wk_glm_model *m,
+                          const struct wk_glm_data *d, const struct wk_glm_opts *o)
+{
+    *d1 = *w = NULL;
+    if (o->mstep != WK_GLM_MSTEP_NEWTON || m->prior != WK_GLM_PRIOR_ONEHOT || !o->newton) return 0;
+    int rc = mstep_ws_ready(ws, m, d, o);
+    if (!rc && !ws->terms) {
+        ws->terms = wk_malloc_array(m->S * wk_glm_data_samples(d) * m->N + 1, sizeof *ws->terms);
+        if (!ws->terms) rc = WK_ENOMEM;
+    }
+    if (rc) return rc;
+    *d1 = ws->terms;
+    *w = ws->nw.wt;
+    ws->have_terms = 1;
+    return 0;
 }
 
 int wk_glm_mstep_newton_ws(struct wk_glm_model *m, const struct wk_glm_data *d, const double *gamma,
                            const struct wk_glm_opts *o, unsigned long step_seed, struct wk_glm_mstep_ws *keep)
 {
-    struct newton_ws local;
-    memset(&local, 0, sizeof local);
-    struct newton_ws *ws = keep ? &keep->nw : &local;
-    size_t samples = wk_glm_data_samples(d);
-    int rc = 0;
-    if (!keep || !keep->ready || keep->S != m->S || keep->N != m->N || keep->samples != samples ||
-        keep->newton != o->newton || keep->prior != (int)m->prior) {
-        if (keep && keep->ready) newton_ws_free(ws);
-        if (keep) keep->ready = 0;
-        rc = newton_ws_alloc(ws, m, d, o->newton);
+    if (!keep) {
+        struct newton_ws local;
+        int rc = newton_ws_alloc(&local, m, d, o->newton);
         if (rc) return rc;
-        if (keep) {
-            keep->S = m->S;
-            keep->N = m->N;
-            keep->samples = samples;
-            keep->newton = o->newton;
-            keep->prior = (int)m->prior;
-            keep->ready = 1;
-        }
+        rc = newton_run(m, &local, NULL, d, gamma, o, step_seed);
+        newton_ws_free(&local);
+        return rc;
     }
-    rc = newton_run(m, ws, d, gamma, o, step_seed);
-    if (!keep) newton_ws_free(ws);
+    int had = keep->have_terms;
+    keep->have_terms = 0;
+    int rc = mstep_ws_ready(keep, m, d, o);
+    if (!rc) rc = newton_run(m, &keep->nw, had && keep->ready ? keep->terms : NULL, d, gamma, o, step_seed);
     return rc;
 }
 

@@ -70,22 +70,14 @@ static WK_INLINE void poisson_rate(double *f, double *rf, double *df, double u, 
     *df = (1 - WK_GLM_EPS) * (P * inv) * (M * inv);
 }
 
-/* The values x log f - f: the logarithm only where x is not 0 (most
- * counts are 0, and there the value is -f exactly as the full formula
- * gives it, since log f is finite), on the packed rates of those entries. */
+/* The values x log f - f, the logarithm taken everywhere: a loop without
+ * branches beats packing the non-zero counts (at x = 0 the value is
+ * 0 - f = -f exactly, log f being finite). */
 static WK_INLINE void poisson_values(double *restrict val, const double *restrict xd, const double *restrict ok,
                                   const double *restrict f, size_t n)
 {
-    double lf[OBS_CHUNK];
-    size_t k = 0;
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) val[i] = ok[i] * (0.0 - f[i]);
-    for (size_t i = 0; i < n; i++)
-        if (xd[i] != 0) lf[k++] = f[i];
-#pragma omp simd
-    for (size_t j = 0; j < k; j++) lf[j] = wk_glm_fast_log(lf[j]);
-    for (size_t i = 0, j = 0; i < n; i++)
-        if (xd[i] != 0) val[i] = ok[i] * (xd[i] * lf[j++] - f[i]);
+    for (size_t i = 0; i < n; i++) val[i] = ok[i] * (xd[i] * wk_glm_fast_log(f[i]) - f[i]);
 }
 
 static WK_INLINE void poisson_block(double *restrict val, double *restrict d1, double *restrict w,

@@ -97,11 +97,16 @@ unsigned long wk_glm_key(unsigned long a, unsigned long b)
     return (unsigned long)mix64(mix64((uint64_t)a) ^ (uint64_t)b);
 }
 
-static void log_softmax3(double *out, const double *y)
+/* log softmax(y) and, when p is not NULL, softmax(y) from the same
+ * exponentials (one exp per class in all). */
+static void log_softmax3(double *out, double *p, const double *y)
 {
     double mx = fmax(y[0], fmax(y[1], y[2]));
-    double z = mx + log(exp(y[0] - mx) + exp(y[1] - mx) + exp(y[2] - mx));
+    const double e[3] = {exp(y[0] - mx), exp(y[1] - mx), exp(y[2] - mx)}, sum = e[0] + e[1] + e[2];
+    double z = mx + log(sum);
     for (int k = 0; k < 3; k++) out[k] = y[k] - z;
+    if (p)
+        for (int k = 0; k < 3; k++) p[k] = e[k] / sum;
 }
 
 /* The relaxed sample of entry i = (s, n, m) with noise g3 (NULL: none). */
@@ -109,8 +114,20 @@ static void relaxed(double *logA, double *A, const struct wk_glm_model *m, const
 {
     double y[3];
     for (int k = 0; k < 3; k++) y[k] = (m->logit[3 * i + (size_t)k] + (g3 ? g3[k] : 0)) / m->tau;
-    log_softmax3(logA, y);
-    for (int k = 0; k < 3; k++) A[k] = exp(logA[k]);
+    log_softmax3(logA, A, y);
+}
+
+/* The strength softplus(rho) (as wk_glm_softplus) and its derivative
+ * sigmoid(rho) in *slope, from one exponential. */
+static double strength(double rho, double *slope)
+{
+    if (rho > 30) {
+        *slope = 1.0 / (1.0 + exp(-rho));
+        return rho;
+    }
+    double e = exp(rho);
+    *slope = e / (1.0 + e);
+    return log1p(e);
 }
 
 /* Noise of entry (s, j) of a row block laid out [S][N][3]. */
@@ -138,8 +155,8 @@ double wk_glm_onehot_row_forward(const struct wk_glm_model *m, const double *noi
             double logA[3], A[3], logq[3], logpi[3];
             relaxed(logA, A, m, noise_at(m, noise, s, j), i);
             W[i] = (A[WK_GLM_EXC] - A[WK_GLM_INH]) * wk_glm_softplus(m->rho[i]);
-            log_softmax3(logq, m->logit + 3 * i);
-            log_softmax3(logpi, m->pilogit + 3 * (n * N + j));
+            log_softmax3(logq, NULL, m->logit + 3 * i);
+            log_softmax3(logpi, NULL, m->pilogit + 3 * (n * N + j));
             prior += wk_glm_concrete_logpdf(logA, logpi, 3, m->tau, NULL, NULL) -
                      wk_glm_concrete_logpdf(logA, logq, 3, m->tau, NULL, NULL);
         }
@@ -151,91 +168,6 @@ double wk_glm_onehot_forward(const struct wk_glm_model *m, const double *gumbel,
     double prior = 0;
     for (size_t n = 0; n < m->N; n++) prior += wk_glm_onehot_row_forward(m, row_block(m, gumbel, n), n, W);
     return prior;
-}
-
-/* Gradient of one entry's three logits: through log A (prior - q), then the
- * data term through A (rg = softplus(rho) x dL/dW); -log q also depends on
- * the logits through its class weights. */
-static void logit_grad(double *gl3, const double *A, const double *gxp, const double *gxq, const double *gaq,
-                       const double *logq, double rg, double tau)
-{
-    double glogx[3], sumg = 0, sumq = gaq[0] + gaq[1] + gaq[2];
-    for (int k = 0; k < 3; k++) {
-        glogx[k] = gxp[k] - gxq[k];
-        sumg += glogx[k];
-    }
-    for (int k = 0; k < 3; k++) {
-        double hot = (k == WK_GLM_EXC) - (k == WK_GLM_INH);
-        double dy = glogx[k] - A[k] * sumg + rg * A[k] * (hot - A[WK_GLM_EXC] + A[WK_GLM_INH]);
-        gl3[k] += dy / tau - (gaq[k] - exp(logq[k]) * sumq);
-    }
-}
-
-void wk_glm_onehot_row_backward(const struct wk_glm_model *m, const double *noise, size_t n, const double *gW,
-                                double *gl, double *grho, double *gpi)
-{
-    size_t N = m->N;
-    double tau = m->tau;
-    for (size_t s = 0; s < m->S; s++)
-        for (size_t j = 0; j < N; j++) {
-            size_t i = (s * N + n) * N + j, ip = n * N + j;
-            if (!m->self && j == n) continue;
-            double logA[3], A[3], logq[3], logpi[3], gxp[3], gxq[3], gap[3], gaq[3];
-            relaxed(logA, A, m, noise_at(m, noise, s, j), i);
-            log_softmax3(logq, m->logit + 3 * i);
-            log_softmax3(logpi, m->pilogit + 3 * ip);
-            wk_glm_concrete_logpdf(logA, logpi, 3, tau, gxp, gap);
-            wk_glm_concrete_logpdf(logA, logq, 3, tau, gxq, gaq);
-            double r = wk_glm_softplus(m->rho[i]), g = gW ? gW[i] : 0;
-            if (grho) grho[i] += g * (A[WK_GLM_EXC] - A[WK_GLM_INH]) * wk_glm_sigmoid(m->rho[i]);
-            if (gl) {
-                logit_grad(gl + 3 * i, A, gxp, gxq, gaq, logq, r * g, tau);
-            }
-            if (gpi) {
-                double sump = gap[0] + gap[1] + gap[2];
-                for (int k = 0; k < 3; k++) gpi[3 * ip + (size_t)k] += gap[k] - exp(logpi[k]) * sump;
-            }
-        }
-}
-
-void wk_glm_onehot_backward(const struct wk_glm_model *m, const double *gumbel, const double *gW, double *gl,
-                            double *grho, double *gpi)
-{
-    for (size_t n = 0; n < m->N; n++) wk_glm_onehot_row_backward(m, row_block(m, gumbel, n), n, gW, gl, grho, gpi);
-}
-
-/* ---- the same row forward and backward, fused for the inner loop of the
- * Fisher-scoring M-step: the sample of each entry is kept for the gradient
- * and the prior's value is not computed (only its gradient is used).  The
- * results equal those of the two functions above bit for bit. */
-
-enum { ROW_CACHE = 7 }; /* per entry: log A [3], A [3], softplus(rho) */
-
-size_t wk_glm_onehot_row_cache_len(const struct wk_glm_model *m)
-{
-    return m->S * m->N * ROW_CACHE + 6 * m->N;
-}
-
-void wk_glm_onehot_row_sample(const struct wk_glm_model *m, const double *noise, size_t n, double *W, double *cache)
-{
-    size_t N = m->N;
-    for (size_t s = 0; s < m->S; s++)
-        for (size_t j = 0; j < N; j++) {
-            size_t i = (s * N + n) * N + j;
-            double *c = cache + (s * N + j) * ROW_CACHE;
-            if (!m->self && j == n) {
-                W[i] = 0;
-                continue;
-            }
-            relaxed(c, c + 3, m, noise_at(m, noise, s, j), i);
-            c[6] = wk_glm_softplus(m->rho[i]);
-            W[i] = (c[3 + WK_GLM_EXC] - c[3 + WK_GLM_INH]) * c[6];
-        }
-    double *pi = cache + m->S * N * ROW_CACHE; /* per j: log pibar [3], pibar [3] */
-    for (size_t j = 0; j < N; j++) {
-        log_softmax3(pi + 6 * j, m->pilogit + 3 * (n * N + j));
-        for (int k = 0; k < 3; k++) pi[6 * j + 3 + (size_t)k] = exp(pi[6 * j + (size_t)k]);
-    }
 }
 
 /* The gradients of the Concrete log-density (K = 3) with respect to log x
@@ -258,6 +190,88 @@ static void concrete3_grad(double *glogx, double *gloga, const double *logx, con
     }
 }
 
+/* Gradient of one entry's three logits: through log A (prior - q), then the
+ * data term through A (rg = softplus(rho) x dL/dW); -log q also depends on
+ * the logits through its class weights. */
+static void logit_grad(double *gl3, const double *A, const double *gxp, const double *gxq, const double *gaq,
+                       const double *q, double rg, double tau)
+{
+    double glogx[3], sumg = 0, sumq = gaq[0] + gaq[1] + gaq[2];
+    for (int k = 0; k < 3; k++) {
+        glogx[k] = gxp[k] - gxq[k];
+        sumg += glogx[k];
+    }
+    for (int k = 0; k < 3; k++) {
+        double hot = (k == WK_GLM_EXC) - (k == WK_GLM_INH);
+        double dy = glogx[k] - A[k] * sumg + rg * A[k] * (hot - A[WK_GLM_EXC] + A[WK_GLM_INH]);
+        gl3[k] += dy / tau - (gaq[k] - q[k] * sumq);
+    }
+}
+
+void wk_glm_onehot_row_backward(const struct wk_glm_model *m, const double *noise, size_t n, const double *gW,
+                                double *gl, double *grho, double *gpi)
+{
+    size_t N = m->N;
+    double tau = m->tau;
+    for (size_t s = 0; s < m->S; s++)
+        for (size_t j = 0; j < N; j++) {
+            size_t i = (s * N + n) * N + j, ip = n * N + j;
+            if (!m->self && j == n) continue;
+            double logA[3], A[3], logq[3], q[3], logpi[3], pi[3], gxp[3], gxq[3], gap[3], gaq[3];
+            relaxed(logA, A, m, noise_at(m, noise, s, j), i);
+            log_softmax3(logq, q, m->logit + 3 * i);
+            log_softmax3(logpi, pi, m->pilogit + 3 * ip);
+            concrete3_grad(gxp, gap, logA, logpi, tau);
+            concrete3_grad(gxq, gaq, logA, logq, tau);
+            double slope, r = strength(m->rho[i], &slope), g = gW ? gW[i] : 0;
+            if (grho) grho[i] += g * (A[WK_GLM_EXC] - A[WK_GLM_INH]) * slope;
+            if (gl) logit_grad(gl + 3 * i, A, gxp, gxq, gaq, q, r * g, tau);
+            if (gpi) {
+                double sump = gap[0] + gap[1] + gap[2];
+                for (int k = 0; k < 3; k++) gpi[3 * ip + (size_t)k] += gap[k] - pi[k] * sump;
+            }
+        }
+}
+
+void wk_glm_onehot_backward(const struct wk_glm_model *m, const double *gumbel, const double *gW, double *gl,
+                            double *grho, double *gpi)
+{
+    for (size_t n = 0; n < m->N; n++) wk_glm_onehot_row_backward(m, row_block(m, gumbel, n), n, gW, gl, grho, gpi);
+}
+
+/* ---- the same row forward and backward, fused for the inner loop of the
+ * Fisher-scoring M-step: the sample of each entry is kept for the gradient
+ * and the prior's value is not computed (only its gradient is used).  The
+ * results equal those of the two functions above bit for bit. */
+
+enum { ROW_CACHE = 8 }; /* per entry: log A [3], A [3], softplus(rho), its slope */
+
+size_t wk_glm_onehot_row_cache_len(const struct wk_glm_model *m)
+{
+    return m->S * m->N * ROW_CACHE + 6 * m->N;
+}
+
+void wk_glm_onehot_row_sample(const struct wk_glm_model *m, const double *noise, size_t n, double *W, double *cache)
+{
+    size_t N = m->N;
+    for (size_t s = 0; s < m->S; s++)
+        for (size_t j = 0; j < N; j++) {
+            size_t i = (s * N + n) * N + j;
+            double *c = cache + (s * N + j) * ROW_CACHE;
+            if (!m->self && j == n) {
+                W[i] = 0;
+                continue;
+            }
+            relaxed(c, c + 3, m, noise_at(m, noise, s, j), i);
+            c[6] = strength(m->rho[i], c + 7);
+            W[i] = (c[3 + WK_GLM_EXC] - c[3 + WK_GLM_INH]) * c[6];
+        }
+    double *pi = cache + m->S * N * ROW_CACHE; /* per j: log pibar [3], pibar [3] */
+    for (size_t j = 0; j < N; j++) {
+        log_softmax3(pi + 6 * j, pi + 6 * j + 3, m->pilogit + 3 * (n * N + j));
+    }
+}
+
 void wk_glm_onehot_row_grad(const struct wk_glm_model *m, const double *cache, size_t n, const double *gW,
                             double *gl, double *grho, double *gpi)
 {
@@ -269,13 +283,13 @@ void wk_glm_onehot_row_grad(const struct wk_glm_model *m, const double *cache, s
             size_t i = (s * N + n) * N + j, ip = n * N + j;
             if (!m->self && j == n) continue;
             const double *c = cache + (s * N + j) * ROW_CACHE, *logA = c, *A = c + 3, *logpi = pi + 6 * j;
-            double logq[3], gxp[3], gxq[3], gap[3], gaq[3];
-            log_softmax3(logq, m->logit + 3 * i);
+            double logq[3], q[3], gxp[3], gxq[3], gap[3], gaq[3];
+            log_softmax3(logq, q, m->logit + 3 * i);
             concrete3_grad(gxp, gap, logA, logpi, tau);
             concrete3_grad(gxq, gaq, logA, logq, tau);
             double r = c[6], g = gW[i];
-            grho[i] += g * (A[WK_GLM_EXC] - A[WK_GLM_INH]) * wk_glm_sigmoid(m->rho[i]);
-            logit_grad(gl + 3 * i, A, gxp, gxq, gaq, logq, r * g, tau);
+            grho[i] += g * (A[WK_GLM_EXC] - A[WK_GLM_INH]) * c[7];
+            logit_grad(gl + 3 * i, A, gxp, gxq, gaq, q, r * g, tau);
             if (!m->fix_pibar) {
                 double sump = gap[0] + gap[1] + gap[2];
                 for (int k = 0; k < 3; k++) gpi[3 * ip + (size_t)k] += gap[k] - pi[6 * j + 3 + (size_t)k] * sump;
@@ -283,13 +297,21 @@ void wk_glm_onehot_row_grad(const struct wk_glm_model *m, const double *cache, s
         }
 }
 
-/* A logit vector with a log-softmax entry below -20 is halved. */
+/* A logit vector with a log-softmax entry below -20 is halved.  The
+ * smallest entry is min - max - log(1 + ...) with the log between 0 and
+ * log 3, so only vectors whose spread lies near that band need the log
+ * softmax (the same decision as computing it always). */
 void wk_glm_clamp_logits(double *l, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        double ls[3];
-        log_softmax3(ls, l + 3 * i);
-        if (fmin(ls[0], fmin(ls[1], ls[2])) < -20)
-            for (int k = 0; k < 3; k++) l[3 * i + (size_t)k] *= 0.5;
+        double *v = l + 3 * i, spread = fmin(v[0], fmin(v[1], v[2])) - fmax(v[0], fmax(v[1], v[2]));
+        int halve = spread < -20.0 - 1e-6;
+        if (!halve && spread < -20.0 + 1.0986122886681098 + 1e-6) { /* log 3 */
+            double ls[3];
+            log_softmax3(ls, NULL, v);
+            halve = fmin(ls[0], fmin(ls[1], ls[2])) < -20;
+        }
+        if (halve)
+            for (int k = 0; k < 3; k++) v[k] *= 0.5;
     }
 }

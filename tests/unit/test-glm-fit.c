@@ -2,7 +2,8 @@
  * expected log-likelihood, EM never decreases the likelihood, checkpoints
  * round-trip exactly, epoch-by-epoch fitting resumed from a record equals
  * one fit, the run checkpoint, restart seeds, scores against a truth, hard
- * adjacency, the structural prior. */
+ * adjacency, the structural prior, the one-hot M-step from the E-step's
+ * terms. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +284,56 @@ static void test_adjacency_and_connectome(void)
     wk_glm_model_free(m);
 }
 
+/* The one-hot M-step takes its first gradient and Fisher weights from the
+ * E-step ([sum T][S][N] terms at the same weights): the same step as the
+ * M-step that computes them in its own pass over the data. */
+static void test_onehot_estep_terms(void)
+{
+    struct wk_glm_opts o;
+    wk_glm_opts_init(&o);
+    o.states = S;
+    o.prior = WK_GLM_PRIOR_ONEHOT;
+    o.steps = 20;
+    struct wk_glm_data *d = make_data(&o, 0);
+    struct wk_glm_model *a = wk_glm_model_alloc(S, N, &o), *b = wk_glm_model_alloc(S, N, &o);
+    wk_glm_model_init(a, &o);
+    wk_glm_model_copy(b, a);
+    struct wk_glm_model *start = wk_glm_model_alloc(S, N, &o);
+    wk_glm_model_copy(start, a);
+    size_t Tall = wk_glm_data_samples(d), SNN = (size_t)S * N * N;
+    double *ga = calloc(Tall * S, sizeof *ga), *gb = calloc(Tall * S, sizeof *gb), xa[S * S], xb[S * S], la, lb;
+    double *d1 = NULL, *w = NULL;
+    struct wk_glm_mstep_ws *ws = wk_glm_mstep_ws_alloc();
+    ok(wk_glm_mstep_ws_terms(ws, &d1, &w, a, d, &o) == 0 && d1 && w, "one-hot Fisher scoring asks for the terms");
+    ok(wk_glm_estep_terms(ga, xa, &la, d1, w, a, d) == 0 && wk_glm_estep(gb, xb, &lb, b, d) == 0 && la == lb &&
+           memcmp(ga, gb, Tall * S * sizeof *ga) == 0,
+       "the E-step with terms gives the same posteriors and likelihood");
+    /* sample 7 of the second sequence, state 1, neuron 2 */
+    size_t t = T + 7, s = 1, n = 2;
+    double u[T * N], want_d1, want_w;
+    wk_glm_drive(u, a, d->seq + 1, s, a->W);
+    wk_glm_obs_loglik(a->obs, d->seq[1].x[7 * N + n], u[7 * N + n], 1, &want_d1, &want_w);
+    near(d1[(t * S + s) * N + n], want_d1, 1e-12, "E-step term: derivative of sample, state and neuron");
+    near(w[(t * S + s) * N + n], want_w, 1e-12, "E-step term: Fisher weight of sample, state and neuron");
+    ok(wk_glm_mstep_newton_ws(a, d, ga, &o, 5, ws) == 0 && wk_glm_mstep_newton(b, d, gb, &o, 5) == 0,
+       "M-steps with and without the E-step's terms");
+    double err = 0;
+    for (size_t i = 0; i < 3 * SNN; i++) err = fmax(err, fabs(a->logit[i] - b->logit[i]));
+    for (size_t i = 0; i < SNN; i++) err = fmax(err, fabs(a->rho[i] - b->rho[i]) + fabs(a->W[i] - b->W[i]));
+    for (size_t i = 0; i < N; i++) err = fmax(err, fabs(a->bias[i] - b->bias[i]));
+    near(err, 0, 1e-9, "the M-step from the E-step's terms equals the one from its own pass");
+    double moved = 0;
+    for (size_t i = 0; i < 3 * SNN; i++) moved = fmax(moved, fabs(a->logit[i] - start->logit[i]));
+    ok(moved > 1e-3, "the M-step moved the logits");
+    wk_glm_model_free(start);
+    wk_glm_mstep_ws_free(ws);
+    free(ga);
+    free(gb);
+    wk_glm_model_free(a);
+    wk_glm_model_free(b);
+    wk_glm_data_free(d);
+}
+
 int main(void)
 {
     test_newton_maximum(WK_GLM_PRIOR_NONE, "no prior");
@@ -292,6 +343,7 @@ int main(void)
     test_checkpoint();
     test_fitter_resume(WK_GLM_PRIOR_NONE, "no prior");
     test_fitter_resume(WK_GLM_PRIOR_ONEHOT, "onehot prior");
+    test_onehot_estep_terms();
     test_restart_seeds();
     test_scores();
     test_adjacency_and_connectome();
