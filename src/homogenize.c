@@ -82,15 +82,11 @@ static int save_original(float **traces, float **time, const struct wk_recording
     return 0;
 }
 
-static int homogenize_steps(struct wk_recording *rec, const char *file, const struct wk_homogenize *h)
+/* After the steps (status rc): the imported traces [T0][C] and time [T0]
+ * become the original arrays when they are kept; freed otherwise. */
+static int adopt_originals(struct wk_recording *rec, const struct wk_homogenize *h, size_t T0, int rc,
+                           float *orig_traces, float *orig_time)
 {
-    float *orig_traces = NULL, *orig_time = NULL;
-    size_t T0 = rec->T;
-    int rc = h->keep_original ? save_original(&orig_traces, &orig_time, rec) : 0;
-    if (rc == 0) rc = wk_derivative_recording(rec, 0, file);
-    if (rc == 0) rc = wk_smooth_recording(h->smoother, rec, file);
-    if (rc == 0) rc = wk_resample_recording(rec, h->dt, h->resample, file);
-    if (rc == 0 && !h->normalize_off) rc = wk_normalize_recording(rec, h->normalize, file);
     if (rc == 0 && h->keep_original) {
         size_t dims[2] = {T0, rec->C};
         rc = wk_recording_adopt_array(rec, WK_ORIGINAL_TRACES, 2, dims, orig_traces);
@@ -101,6 +97,18 @@ static int homogenize_steps(struct wk_recording *rec, const char *file, const st
     free(orig_traces);
     free(orig_time);
     return rc;
+}
+
+static int homogenize_steps(struct wk_recording *rec, const char *file, const struct wk_homogenize *h)
+{
+    float *orig_traces = NULL, *orig_time = NULL;
+    size_t T0 = rec->T;
+    int rc = h->keep_original ? save_original(&orig_traces, &orig_time, rec) : 0;
+    if (rc == 0) rc = wk_derivative_recording(rec, 0, file);
+    if (rc == 0) rc = wk_smooth_recording(h->smoother, rec, file);
+    if (rc == 0) rc = wk_resample_recording(rec, h->dt, h->resample, file);
+    if (rc == 0 && !h->normalize_off) rc = wk_normalize_recording(rec, h->normalize, file);
+    return adopt_originals(rec, h, T0, rc, orig_traces, orig_time);
 }
 
 /* ---- the steps column by column ---- */
@@ -366,16 +374,7 @@ static int take_results(struct wk_recording *rec, const struct wk_homogenize *h,
     size_t dims[2] = {n_out, rec->C};
     int rc = wk_recording_adopt_array(rec, DERIVATIVE, 2, dims, j->deriv);
     j->deriv = NULL;
-    dims[0] = T0;
-    if (rc == 0 && h->keep_original) {
-        rc = wk_recording_adopt_array(rec, WK_ORIGINAL_TRACES, 2, dims, orig_traces);
-        orig_traces = NULL;
-        if (rc == 0) rc = wk_recording_adopt_array(rec, WK_ORIGINAL_TIME, 1, dims, orig_time);
-        orig_time = NULL;
-    }
-    free(orig_traces);
-    free(orig_time);
-    return rc;
+    return adopt_originals(rec, h, T0, rc, orig_traces, orig_time);
 }
 
 static int homogenize_columns(struct wk_recording *rec, const char *file, const struct wk_homogenize *h)

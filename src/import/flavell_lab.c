@@ -516,18 +516,26 @@ static int scan_literal(struct scan *s, const char *word)
     return 1;
 }
 
-/* One element of a number list as json_number reads it: 0, or 1 to decline. */
-static int scan_double(struct scan *s, double *x, double json_nan)
+/* null (a missing value) or NaN (json_nan) at s: 1 with *x set, else 0. */
+static int scan_missing(struct scan *s, double *x, double json_nan)
 {
     scan_ws(s);
     if (scan_literal(s, "null")) {
         *x = wk_nan();
-        return 0;
+        return 1;
     }
     if (scan_literal(s, "NaN")) {
         *x = json_nan;
-        return 0;
+        return 1;
     }
+    return 0;
+}
+
+/* One element of a number list as json_number reads it: 0, or 1 to decline. */
+static int scan_double(struct scan *s, double *x, double json_nan)
+{
+    if (scan_missing(s, x, json_nan))
+        return 0;
     size_t digits;
     int integral;
     size_t n = number_span(s->p, s->end, &digits, &integral);
@@ -599,13 +607,9 @@ static int number_to_float(float *out, const char *p, size_t n)
 /* One element of trace_array as json_traces stores it; 1 to decline. */
 static int scan_float(struct scan *s, float *x, double json_nan)
 {
-    scan_ws(s);
-    if (scan_literal(s, "null")) {
-        *x = (float)wk_nan();
-        return 0;
-    }
-    if (scan_literal(s, "NaN")) {
-        *x = (float)json_nan;
+    double missing;
+    if (scan_missing(s, &missing, json_nan)) {
+        *x = (float)missing;
         return 0;
     }
     size_t digits;
