@@ -90,32 +90,63 @@ static int corrupt_root_header(const char *name, uint64_t at, uint64_t bytes, ui
 
 /* The root group's object header: libhdf5 allocates the size its first
  * chunk claims, and the size each continuation message claims for the
- * next chunk, before reading them (H5C_protect <- H5G_mkroot; 13 GB seen).
- * Version 1 headers (those of version 0/1 superblocks): a 16-byte prefix
- * with the first chunk's size in bytes 8..11, then messages of type (2
- * bytes), size (2), flags (1), 3 reserved bytes and the data; a
- * continuation (type 0x10) holds the next chunk's address and length.
- * Anything unreadable is left to libhdf5. */
+ * next chunk, before reading them (H5C_protect <- H5G_mkroot; 13 GB and
+ * 17 GB seen).  Version 1 headers (those of version 0/1 superblocks): a
+ * 16-byte prefix with the first chunk's size in bytes 8..11, then messages
+ * of type (2 bytes), size (2), flags (1), 3 reserved bytes and the data; a
+ * continuation (type 0x10) holds the next chunk's address and length, and
+ * that chunk holds messages too.  The first ROOT_CHUNKS_MAX chunks are
+ * checked; anything unreadable is left to libhdf5. */
+#define ROOT_CHUNKS_MAX 64
+
+struct header_chunks {
+    uint64_t start[ROOT_CHUNKS_MAX], len[ROOT_CHUNKS_MAX];
+    int n;
+};
+
+/* The messages of one chunk: every continuation must lie inside the input;
+ * the chunks they name are queued in q. */
+static int check_header_chunk(const struct wk_h5_input *in, const char *name, uint64_t base, uint64_t start,
+                              uint64_t len, unsigned offsets, unsigned lengths, struct header_chunks *q)
+{
+    unsigned char msg[8 + 16];
+    for (uint64_t off = 0; off + 8 <= len;) {
+        if (wk_h5_input_read(in, start + off, msg, 8) < 0)
+            return 0;
+        unsigned type = (unsigned)wk_h5_le(msg, 2), size = (unsigned)wk_h5_le(msg + 2, 2);
+        if (type == 0x10 && size >= offsets + lengths &&
+            wk_h5_input_read(in, start + off + 8, msg + 8, offsets + lengths) == 0) {
+            uint64_t addr = wk_h5_le(msg + 8, offsets), next = wk_h5_le(msg + 8 + offsets, lengths);
+            if (base > in->size || addr > in->size - base || next > in->size - base - addr)
+                return corrupt_root_header(name, base + addr, next, in->size);
+            if (q->n < ROOT_CHUNKS_MAX) {
+                q->start[q->n] = base + addr;
+                q->len[q->n++] = next;
+            }
+        }
+        off += 8 + (uint64_t)size;
+    }
+    return 0;
+}
+
 static int check_root_header(const struct wk_h5_input *in, const char *name, uint64_t base, uint64_t at,
                              unsigned offsets, unsigned lengths)
 {
-    unsigned char prefix[16], msg[8 + 16];
+    unsigned char prefix[16];
+    struct header_chunks q;
 
     if (at > in->size || in->size - at < 16 || wk_h5_input_read(in, at, prefix, 16) < 0 || prefix[0] != 1)
         return 0;
     uint64_t chunk = wk_h5_le(prefix + 8, 4);
     if (chunk > in->size - at - 16)
         return corrupt_root_header(name, at, 16 + chunk, in->size);
-    for (uint64_t off = 0; off + 8 <= chunk;) {
-        if (wk_h5_input_read(in, at + 16 + off, msg, 8) < 0)
-            return 0;
-        unsigned type = (unsigned)wk_h5_le(msg, 2), size = (unsigned)wk_h5_le(msg + 2, 2);
-        if (type == 0x10 && size >= offsets + lengths && wk_h5_input_read(in, at + 16 + off + 8, msg + 8, offsets + lengths) == 0) {
-            uint64_t addr = wk_h5_le(msg + 8, offsets), len = wk_h5_le(msg + 8 + offsets, lengths);
-            if (base > in->size || addr > in->size - base || len > in->size - base - addr)
-                return corrupt_root_header(name, base + addr, len, in->size);
-        }
-        off += 8 + (uint64_t)size;
+    q.start[0] = at + 16;
+    q.len[0] = chunk;
+    q.n = 1;
+    for (int k = 0; k < q.n; k++) {
+        int rc = check_header_chunk(in, name, base, q.start[k], q.len[k], offsets, lengths, &q);
+        if (rc)
+            return rc;
     }
     return 0;
 }

@@ -160,6 +160,11 @@ expect_one "deflate stream inflating short" worm-import -o "$TMP/out.h5" "$f"
 is "$(cat "$err")" "worm-import: '$f': traces: chunk 0: a deflate stream of 38 bytes cannot give back 40000" \
     "deflate stream inflating short: message"
 
+f=$dir/h5matrix-root-continuation-chunk-huge.h5
+expect_one "root header continuation claiming 17 GB" worm-import -o "$TMP/out.h5" "$f"
+is "$(cat "$err")" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 17179869248 bytes at byte 1358 of a 2200-byte file)" \
+    "root header continuation claiming 17 GB: message"
+
 f=$dir/h5connectome-chunk-wider-than-dataset.h5
 expect_one "chunk wider than its connectome" worm-connectome export "$f"
 is "$(cat "$err")" "worm-connectome: '$f': /connectomes/openworm/gap: chunk dimension 2 (456) exceeds the dataset's (300)" \
