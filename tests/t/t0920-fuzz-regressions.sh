@@ -27,6 +27,14 @@ expect_one() {
     ok "$_d: message starts with '$1: '" grep -q "^$1: " "$err"
 }
 
+# expect_message DESC WANT tool args...: as expect_one, and the message is WANT.
+expect_message() {
+    _m=$1 _want=$2
+    shift 2
+    expect_one "$_m" "$@"
+    is "$(cat "$err")" "$_want" "$_m: message"
+}
+
 con=$TMP/con.h5
 worm-connectome import --source openworm -o "$con" "$SAMPLES/connectome/openworm_sample.csv" 2>/dev/null
 
@@ -50,79 +58,51 @@ for f in "$dir"/*; do
 done
 
 # The global heap check also guards streamed input.
-STDIN_FILE=$dir/h5matrix-gcol-loop.h5 expect_one "corrupt global heap on stdin" worm-info
-is "$(cat "$err")" "worm-info: 'stdin': corrupt HDF5 global heap at byte 2144" "corrupt global heap on stdin: message"
-expect_one "corrupt global heap in a file" worm-info "$dir/h5matrix-gcol-loop.h5"
-is "$(cat "$err")" "worm-info: '$dir/h5matrix-gcol-loop.h5': corrupt HDF5 global heap at byte 2144" \
-    "corrupt global heap in a file: message"
+STDIN_FILE=$dir/h5matrix-gcol-loop.h5 expect_message "corrupt global heap on stdin" "worm-info: 'stdin': corrupt HDF5 global heap at byte 2144" worm-info
+expect_message "corrupt global heap in a file" "worm-info: '$dir/h5matrix-gcol-loop.h5': corrupt HDF5 global heap at byte 2144" worm-info "$dir/h5matrix-gcol-loop.h5"
 
 # Claimed sizes are checked against the data before anything that large is
 # allocated.
 f=$dir/import-lin2023-matio-dims.mat
-expect_one "MAT v5 header claiming 1.9 GB" worm-import --format lin2023 -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': MAT variable 'proofread_neurons': truncated or corrupt (its header claims more data than the file holds)" \
-    "MAT v5 header claiming 1.9 GB: message"
+expect_message "MAT v5 header claiming 1.9 GB" "worm-import: '$f': MAT variable 'proofread_neurons': truncated or corrupt (its header claims more data than the file holds)" worm-import --format lin2023 -o "$TMP/out.h5" "$f"
 f=$dir/import-venkatachalam2024-size-claim.zip
-expect_one "zip member claiming 4 GB" worm-import --format venkatachalam2024 -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': worm_a.csv: member ends after 400 of its 4294967280 bytes" \
-    "zip member claiming 4 GB: message"
+expect_message "zip member claiming 4 GB" "worm-import: '$f': worm_a.csv: member ends after 400 of its 4294967280 bytes" worm-import --format venkatachalam2024 -o "$TMP/out.h5" "$f"
 # The fuzzer's input also turned /time's datatype message into a link info
 # message (byte 1720): /time claims to be a group and the open refuses it
 # first.  The -2 copy has that byte restored, for the compact storage check.
 f=$dir/h5matrix-compact-no-data-2.h5
-expect_one "compact dataset without its data" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': traces: compact storage holds 0 of the 48 bytes its shape needs" \
-    "compact dataset without its data: message"
+expect_message "compact dataset without its data" "worm-import: '$f': traces: compact storage holds 0 of the 48 bytes its shape needs" worm-import -o "$TMP/out.h5" "$f"
 f=$dir/h5matrix-compact-no-data.h5
-expect_one "dataset header claiming a group" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': /time: corrupt group: bad version number for message" \
-    "dataset header claiming a group: message"
+expect_message "dataset header claiming a group" "worm-import: '$f': /time: corrupt group: bad version number for message" worm-import -o "$TMP/out.h5" "$f"
 f=$dir/h5matrix-root-ohdr-size.h5
-expect_one "root object header of 13 GB" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 13025935440 bytes at byte 1039 of a 2192-byte file)" \
-    "root object header of 13 GB: message"
+expect_message "root object header of 13 GB" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 13025935440 bytes at byte 1039 of a 2192-byte file)" worm-import -o "$TMP/out.h5" "$f"
 f=$dir/h5matrix-type-bits-stack-smash.h5
-expect_one "float type with bit fields outside its bytes" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': /traces: corrupt number type (bit fields outside its 4 bytes)" \
-    "float type with bit fields outside its bytes: message"
+expect_message "float type with bit fields outside its bytes" "worm-import: '$f': /traces: corrupt number type (bit fields outside its 4 bytes)" worm-import -o "$TMP/out.h5" "$f"
 f=$dir/import-kato2015-root-ohdr-continuation.mat
-expect_one "root object header continuation of 17 GB" worm-import --format kato2015 -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 17439093605 bytes at byte 7161674624318466412 of a 2212-byte file)" \
-    "root object header continuation of 17 GB: message"
+expect_message "root object header continuation of 17 GB" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 17439093605 bytes at byte 7161674624318466412 of a 2212-byte file)" worm-import --format kato2015 -o "$TMP/out.h5" "$f"
 f=$dir/h5matrix-huge-chunk.h5
-expect_one "chunk of 3 GB for a 4 x 3 matrix" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': traces: chunk of 3114270720 bytes is larger than the whole dataset (48 bytes)" \
-    "chunk of 3 GB for a 4 x 3 matrix: message"
+expect_message "chunk of 3 GB for a 4 x 3 matrix" "worm-import: '$f': traces: chunk of 3114270720 bytes is larger than the whole dataset (48 bytes)" worm-import -o "$TMP/out.h5" "$f"
 f=$dir/h5matrix-empty-time.h5
-expect_one "empty time vector" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': traces is 4 x 3 (time x neurons: 4 samples) but time has 0 entries" \
-    "empty time vector: message"
+expect_message "empty time vector" "worm-import: '$f': traces is 4 x 3 (time x neurons: 4 samples) but time has 0 entries" worm-import -o "$TMP/out.h5" "$f"
 
 # Inputs that crashed or exhausted memory inside libhdf5 1.10 (see the
 # README): refused by wormkit's input driver and checks (src/h5vfd.c,
 # src/h5check.c), from a file and from stdin.
 f=$dir/h5layout-driver-info-size.h5
 msg="corrupt HDF5 superblock (driver information block of 4294967056 bytes at byte 255 of a 40522-byte file)"
-expect_one "driver information block of 4 GB" worm-info "$f"
-is "$(cat "$err")" "worm-info: '$f': $msg" "driver information block of 4 GB: message"
-STDIN_FILE=$f expect_one "driver information block of 4 GB on stdin" worm-info
-is "$(cat "$err")" "worm-info: 'stdin': $msg" "driver information block of 4 GB on stdin: message"
+expect_message "driver information block of 4 GB" "worm-info: '$f': $msg" worm-info "$f"
+STDIN_FILE=$f expect_message "driver information block of 4 GB on stdin" "worm-info: 'stdin': $msg" worm-info
 
 f=$dir/h5matrix-linfo-btree-addr-segv.h5
 msg="/: corrupt group: read of 38 bytes at byte 18446744073709551615 is outside the file (2244 bytes)"
-expect_one "link index outside the file" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': $msg" "link index outside the file: message"
-STDIN_FILE=$f expect_one "link index outside the file on stdin" worm-info
-is "$(cat "$err")" "worm-info: 'stdin': $msg" "link index outside the file on stdin: message"
-expect_one "link index outside the file as MAT v7.3" worm-import --format kato2015 -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': $msg" "link index outside the file as MAT v7.3: message"
+expect_message "link index outside the file" "worm-import: '$f': $msg" worm-import -o "$TMP/out.h5" "$f"
+STDIN_FILE=$f expect_message "link index outside the file on stdin" "worm-info: 'stdin': $msg" worm-info
+expect_message "link index outside the file as MAT v7.3" "worm-import: '$f': $msg" worm-import --format kato2015 -o "$TMP/out.h5" "$f"
 
 f=$dir/h5matrix-local-heap-addr-segv.h5
 msg="/: corrupt group: read of 512 bytes at byte 18446744073709551615 is outside the file (6362 bytes)"
-expect_one "local heap outside the file" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': $msg" "local heap outside the file: message"
-STDIN_FILE=$f expect_one "local heap outside the file on stdin" worm-info
-is "$(cat "$err")" "worm-info: 'stdin': $msg" "local heap outside the file on stdin: message"
+expect_message "local heap outside the file" "worm-import: '$f': $msg" worm-import -o "$TMP/out.h5" "$f"
+STDIN_FILE=$f expect_message "local heap outside the file on stdin" "worm-info: 'stdin': $msg" worm-info
 
 f=$dir/import-mat-link-message-bad-free.mat
 for format in mat kato2015; do
@@ -132,48 +112,30 @@ for format in mat kato2015; do
 done
 
 f=$dir/h5matrix-vlen-char-size.h5
-expect_one "string characters of 973 MB" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': /labels: corrupt string type (characters of 973078529 bytes)" \
-    "string characters of 973 MB: message"
+expect_message "string characters of 973 MB" "worm-import: '$f': /labels: corrupt string type (characters of 973078529 bytes)" worm-import -o "$TMP/out.h5" "$f"
 
 f=$dir/h5layout-scalar-chunked.h5
-expect_one "scalar dataset with chunks of rank 2" worm-info "$f"
-is "$(cat "$err")" "worm-info: '$f': /recordings/sim1/traces: chunks of rank 2 in a dataset of rank 0" \
-    "scalar dataset with chunks of rank 2: message"
+expect_message "scalar dataset with chunks of rank 2" "worm-info: '$f': /recordings/sim1/traces: chunks of rank 2 in a dataset of rank 0" worm-info "$f"
 
 f=$dir/h5layout-h5hg-read-segv-3.h5
-expect_one "string reference to the superblock" worm-info "$f"
-is "$(cat "$err")" "worm-info: '$f': /recordings/sim1/label[3]: corrupt string reference" \
-    "string reference to the superblock: message"
+expect_message "string reference to the superblock" "worm-info: '$f': /recordings/sim1/label[3]: corrupt string reference" worm-info "$f"
 
 f=$dir/h5layout-chunk-filter-mask.h5
-expect_one "chunk skipping its filters" worm-info "$f"
-is "$(cat "$err")" "worm-info: '$f': /recordings/sim1/traces: chunk 0 skips its filters but stores 360 of its 9632 bytes" \
-    "chunk skipping its filters: message"
+expect_message "chunk skipping its filters" "worm-info: '$f': /recordings/sim1/traces: chunk 0 skips its filters but stores 360 of its 9632 bytes" worm-info "$f"
 
 f=$dir/import-flavell2023-chunk-stored-short.h5
-expect_one "unfiltered chunk stored short" worm-import --format flavell2023 -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': /timestamp_confocal: chunk 0 stores 861 of its 5040 bytes" \
-    "unfiltered chunk stored short: message"
+expect_message "unfiltered chunk stored short" "worm-import: '$f': /timestamp_confocal: chunk 0 stores 861 of its 5040 bytes" worm-import --format flavell2023 -o "$TMP/out.h5" "$f"
 f=$dir/h5matrix-deflate-inflates-short.h5
-expect_one "deflate stream inflating short" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': traces: chunk 0: a deflate stream of 38 bytes cannot give back 40000" \
-    "deflate stream inflating short: message"
+expect_message "deflate stream inflating short" "worm-import: '$f': traces: chunk 0: a deflate stream of 38 bytes cannot give back 40000" worm-import -o "$TMP/out.h5" "$f"
 
 f=$dir/h5matrix-root-continuation-chunk-huge.h5
-expect_one "root header continuation claiming 17 GB" worm-import -o "$TMP/out.h5" "$f"
-is "$(cat "$err")" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 17179869248 bytes at byte 1358 of a 2200-byte file)" \
-    "root header continuation claiming 17 GB: message"
+expect_message "root header continuation claiming 17 GB" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 17179869248 bytes at byte 1358 of a 2200-byte file)" worm-import -o "$TMP/out.h5" "$f"
 
 f=$dir/h5connectome-chunk-wider-than-dataset.h5
-expect_one "chunk wider than its connectome" worm-connectome export "$f"
-is "$(cat "$err")" "worm-connectome: '$f': /connectomes/openworm/gap: chunk dimension 2 (456) exceeds the dataset's (300)" \
-    "chunk wider than its connectome: message"
+expect_message "chunk wider than its connectome" "worm-connectome: '$f': /connectomes/openworm/gap: chunk dimension 2 (456) exceeds the dataset's (300)" worm-connectome export "$f"
 
 f=$dir/h5layout-dims-beyond-max.h5
-expect_one "dimension beyond its maximum" worm-info "$f"
-is "$(cat "$err")" "worm-info: '$f': /recordings/sim1/traces: dimension 1 (3473416) exceeds its maximum (8)" \
-    "dimension beyond its maximum: message"
+expect_message "dimension beyond its maximum" "worm-info: '$f': /recordings/sim1/traces: dimension 1 (3473416) exceeds its maximum (8)" worm-info "$f"
 
 # Every HDF5 input above also through stdin (an in-memory image).
 for f in "$dir"/h5layout-* "$dir"/h5matrix-*; do
