@@ -65,6 +65,13 @@ static const char *filter_name(H5Z_filter_t id)
     }
 }
 
+static H5Z_filter_t filter_id(hid_t dcpl, int i)
+{
+    unsigned flags = 0;
+    size_t nvalues = 0;
+    return H5Pget_filter2(dcpl, (unsigned)i, &flags, &nvalues, NULL, 0, NULL, NULL);
+}
+
 /* Only pipelines whose lengths can be followed: deflate at most once, and
  * after it (on writing) nothing but fletcher32. */
 static int read_pipeline(hid_t dcpl, struct pipeline *p, const char *file, const char *where)
@@ -74,9 +81,7 @@ static int read_pipeline(hid_t dcpl, struct pipeline *p, const char *file, const
         return wk_h5_fail(file, where);
     p->n = n;
     for (int i = 0; i < n; i++) {
-        unsigned flags = 0;
-        size_t nvalues = 0;
-        p->id[i] = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nvalues, NULL, 0, NULL, NULL);
+        p->id[i] = filter_id(dcpl, i);
         switch (p->id[i]) {
         case H5Z_FILTER_DEFLATE:
             if (deflate_at >= 0)
@@ -347,9 +352,7 @@ int wk_h5_reads_chunks_itself(hid_t dcpl)
         return 0;
     int n = H5Pget_nfilters(dcpl);
     for (int i = 0; i < n; i++) {
-        unsigned flags = 0;
-        size_t nvalues = 0;
-        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nvalues, NULL, 0, NULL, NULL);
+        H5Z_filter_t id = filter_id(dcpl, i);
         if (id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_SHUFFLE)
             return 0;
     }
