@@ -40,6 +40,27 @@ int wk_h5vfd_input(hid_t obj, struct wk_h5_input *in);
 int wk_h5check_superblock(const struct wk_h5_input *in, const char *name);
 int wk_h5check_groups(hid_t fid, const char *name);
 
+/* Object headers (h5header.c): the datatype messages of an object and of
+ * its attributes, and the global heap objects its attributes' strings
+ * refer to, checked before libhdf5 decodes them.  wk_h5_object_check: 0, or
+ * a logged WK_EFORMAT naming o->file and o->path; *heap is a cache of one
+ * global heap collection (NULL at first; the caller frees it). */
+struct wk_h5_object {
+    const struct wk_h5_input *in;
+    uint64_t base;            /* the superblock's base address */
+    unsigned offsets, lengths; /* bytes of addresses and of lengths */
+    uint64_t addr;            /* of the object header, relative to base */
+    const char *file, *path;
+};
+struct wk_h5_heap {
+    uint64_t addr;          /* of the collection loaded, in the input */
+    uint64_t size1[65536];  /* each object's size plus 1; 0: no such object */
+};
+int wk_h5_object_check(const struct wk_h5_object *o, struct wk_h5_heap **heap);
+/* Loads the global heap collection at addr: 0, -1 when there is none
+ * there, -2 when out of memory. */
+int wk_h5_heap_load(struct wk_h5_heap *h, const struct wk_h5_input *in, uint64_t addr);
+
 /* Whether the bit fields of an integer or float type lie within its bytes
  * (h5util.c): libhdf5 1.10 overruns a stack buffer converting one that
  * does not. */

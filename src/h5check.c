@@ -27,7 +27,7 @@
 #include "wormkit/wk_error.h"
 #include "file_internal.h"
 
-#define MAX_GROUPS 100000 /* groups checked in one file; the rest are trusted */
+#define MAX_OBJECTS 100000 /* objects checked in one file; the rest are trusted */
 #define MAX_DEPTH 64
 #define PATH_LEN 512
 
@@ -195,13 +195,30 @@ int wk_h5check_superblock(const struct wk_h5_input *in, const char *name)
     return 0; /* versions 2/3: checksummed */
 }
 
-/* --- groups --- */
+/* The base address of the input's superblock (what its addresses are
+ * relative to): the superblock's offset when the field cannot be read. */
+static uint64_t base_address(const struct wk_h5_input *in)
+{
+    unsigned char sb[28 + 8];
+    int64_t at = superblock_offset(in);
+    if (at < 0 || wk_h5_input_read(in, (uint64_t)at, sb, 16) < 0)
+        return 0;
+    unsigned offsets = sb[8] <= 1 ? sb[13] : sb[9], field = sb[8] == 0 ? 24 : sb[8] == 1 ? 28 : 12;
+    if (offsets == 0 || offsets > 8 || wk_h5_input_read(in, (uint64_t)at, sb, field + offsets) < 0)
+        return (uint64_t)at;
+    return wk_h5_le(sb + field, offsets);
+}
+
+/* --- groups and object headers --- */
 
 struct walk {
     const char *name;
     haddr_t *seen; /* open-addressing set of the header addresses checked */
     size_t n_seen, cap_seen;
     int depth;
+    struct wk_h5_input in;
+    struct wk_h5_object obj; /* filled but for addr and path; in == NULL: headers not checked */
+    struct wk_h5_heap *heap;
 };
 
 static size_t slot_of(haddr_t addr, size_t cap)
@@ -250,6 +267,16 @@ static int seen_before(struct walk *w, haddr_t addr)
 
 static int check_group(struct walk *w, hid_t g, const char *path);
 
+/* The object header at addr (h5header.c), when the input's bytes are at hand. */
+static int check_header(struct walk *w, haddr_t addr, const char *path)
+{
+    if (!w->obj.in)
+        return 0;
+    w->obj.addr = addr;
+    w->obj.path = path;
+    return wk_h5_object_check(&w->obj, &w->heap);
+}
+
 struct visit {
     struct walk *w;
     const char *path;
@@ -264,15 +291,19 @@ static herr_t visit_link(hid_t g, const char *link, const H5L_info_t *info, void
     char path[PATH_LEN];
 
     v->count++;
-    if (info->type != H5L_TYPE_HARD || v->w->depth >= MAX_DEPTH || v->w->n_seen >= MAX_GROUPS)
+    if (info->type != H5L_TYPE_HARD || v->w->depth >= MAX_DEPTH || v->w->n_seen >= MAX_OBJECTS)
         return 0;
     if (H5Oget_info_by_name2(g, link, &oinfo, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
         H5Eclear2(H5E_DEFAULT); /* a broken object is its reader's to report */
         return 0;
     }
-    if (oinfo.type != H5O_TYPE_GROUP || seen_before(v->w, oinfo.addr))
+    if (seen_before(v->w, oinfo.addr))
         return 0;
     snprintf(path, sizeof path, "%s%s%s", v->path, strcmp(v->path, "/") == 0 ? "" : "/", link);
+    if ((v->rc = check_header(v->w, oinfo.addr, path)) < 0)
+        return -1;
+    if (oinfo.type != H5O_TYPE_GROUP)
+        return 0;
     hid_t child = H5Gopen2(g, link, H5P_DEFAULT);
     if (child < 0) {
         H5Eclear2(H5E_DEFAULT);
@@ -312,19 +343,40 @@ static int check_group(struct walk *w, hid_t g, const char *path)
     return 0;
 }
 
+/* Sets up the object header checks of w (sizes of addresses and lengths
+ * as the superblock gives them). */
+static void prepare_headers(struct walk *w, hid_t fid)
+{
+    hid_t fcpl = H5Fget_create_plist(fid);
+    size_t offsets = 0, lengths = 0;
+    if (fcpl < 0 || H5Pget_sizes(fcpl, &offsets, &lengths) < 0)
+        offsets = 0;
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (offsets < 1 || offsets > 8 || lengths < 1 || lengths > 8 || wk_h5vfd_input(fid, &w->in) < 0)
+        return;
+    w->obj = (struct wk_h5_object){&w->in, base_address(&w->in), (unsigned)offsets, (unsigned)lengths, 0, w->name,
+                                   NULL};
+}
+
 int wk_h5check_groups(hid_t fid, const char *name)
 {
-    struct walk w = {name, NULL, 0, 0, 0};
+    struct walk w = {name, NULL, 0, 0, 0, {NULL, -1, 0}, {NULL, 0, 0, 0, 0, NULL, NULL}, NULL};
     H5O_info_t oinfo;
     hid_t root = H5Gopen2(fid, "/", H5P_DEFAULT);
-    int rc;
+    int rc = 0;
 
     if (root < 0)
         return corrupt_group(&w, "/");
-    if (H5Oget_info2(root, &oinfo, H5O_INFO_BASIC) >= 0)
+    prepare_headers(&w, fid);
+    if (H5Oget_info2(root, &oinfo, H5O_INFO_BASIC) >= 0) {
         seen_before(&w, oinfo.addr);
-    rc = check_group(&w, root, "/");
+        rc = check_header(&w, oinfo.addr, "/");
+    }
+    if (rc == 0)
+        rc = check_group(&w, root, "/");
     H5Gclose(root);
     free(w.seen);
+    free(w.heap);
     return rc;
 }

@@ -1130,42 +1130,6 @@ static herr_t bounded_dataset_read(hid_t dset, hid_t mtype, void *buf)
  * files with 8-byte offsets and lengths); anything else is left to libhdf5. */
 
 /* Object sizes of one global heap collection, by index (size + 1; 0: none). */
-struct heap_index {
-    hsize_t addr;
-    uint64_t size1[65536];
-};
-
-/* Loads collection `addr` into hi: 0, -1 when there is no collection there
- * (libhdf5 1.10 reads such a reference out of bounds), or -2 when it cannot
- * be checked (out of memory). */
-static int heap_index_load(struct heap_index *hi, const struct wk_h5_input *rf, hsize_t addr)
-{
-    unsigned char head[16], *c;
-    if (wk_h5_input_read(rf, addr, head, sizeof head) < 0 || memcmp(head, "GCOL", 4) != 0)
-        return -1;
-    uint64_t size = wk_h5_le(head + 8, 8);
-    if (size < 16 || size > rf->size - addr)
-        return -1;
-    if (!(c = malloc((size_t)size)))
-        return -2;
-    if (wk_h5_input_read(rf, addr, c, (size_t)size) < 0) {
-        free(c);
-        return -1;
-    }
-    memset(hi->size1, 0, sizeof hi->size1);
-    for (uint64_t p = 16; size - p >= 16;) {
-        unsigned i = (unsigned)wk_h5_le(c + p, 2);
-        uint64_t obj = wk_h5_le(c + p + 8, 8);
-        if (i == 0 || obj > size - p - 16)
-            break; /* free space (or damage) ends the objects */
-        hi->size1[i] = obj + 1;
-        p += 16 + ((obj + 7) & ~(uint64_t)7);
-    }
-    free(c);
-    hi->addr = addr;
-    return 0;
-}
-
 static int sizes_are_8_bytes(hid_t fid)
 {
     hid_t fcpl = H5Fget_create_plist(fid);
@@ -1231,7 +1195,7 @@ static int vlen_refs_sane(hid_t dset, size_t n, const struct where *w)
 {
     haddr_t off = H5Dget_offset(dset);
     struct wk_h5_input rf;
-    struct heap_index *hi;
+    struct wk_h5_heap *hi;
     unsigned char *refs;
     int rc = 0;
 
@@ -1253,10 +1217,10 @@ static int vlen_refs_sane(hid_t dset, size_t n, const struct where *w)
             rc = wk_fail(WK_EFORMAT, "'%s': %s[%zu]: corrupt string reference", w->file, w->path, i);
             break;
         }
-        int loaded = addr == hi->addr ? 0 : heap_index_load(hi, &rf, addr);
+        int loaded = addr == hi->addr ? 0 : wk_h5_heap_load(hi, &rf, addr);
         if (loaded == -2)
             goto done; /* unchecked: libhdf5 decides */
-        if (loaded < 0 || hi->size1[idx] == 0 || hi->size1[idx] - 1 < len)
+        if (loaded < 0 || hi->size1[idx] == 0 || hi->size1[idx] - 1 != len)
             rc = wk_fail(WK_EFORMAT, "'%s': %s[%zu]: corrupt string reference", w->file, w->path, i);
     }
 done:

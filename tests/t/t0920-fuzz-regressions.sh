@@ -132,7 +132,16 @@ f=$dir/h5matrix-root-continuation-chunk-huge.h5
 expect_message "root header continuation claiming 17 GB" "worm-import: '$f': corrupt HDF5 file (a chunk of the root group's object header claims 17179869248 bytes at byte 1358 of a 2200-byte file)" worm-import -o "$TMP/out.h5" "$f"
 
 f=$dir/h5connectome-chunk-wider-than-dataset.h5
+expect_message "history string without its heap object (connectome)" "worm-connectome: '$f': /: attribute 'history': corrupt variable-length data (element 0 holds 147 x 1 bytes but has no heap object)" worm-connectome export "$f"
+f=$dir/h5connectome-chunk-wider-than-dataset-2.h5
 expect_message "chunk wider than its connectome" "worm-connectome: '$f': /connectomes/openworm/gap: chunk dimension 2 (456) exceeds the dataset's (300)" worm-connectome export "$f"
+
+# Object headers, read by wormkit before libhdf5 decodes them (h5header.c).
+f=$dir/h5matrix-enum-size-over-base.h5
+expect_message "enum type larger than its base type" "worm-import: '$f': /labels: corrupt datatype (enum of 16 bytes over a 1-byte base type)" worm-import -o "$TMP/out.h5" "$f"
+STDIN_FILE=$f expect_message "enum type larger than its base type, on stdin" "worm-info: 'stdin': /labels: corrupt datatype (enum of 16 bytes over a 1-byte base type)" worm-info
+f=$dir/h5layout-attr-string-heap-object.h5
+expect_message "history string without its heap object" "worm-info: '$f': /: attribute 'history': corrupt variable-length data (element 0 holds 125 x 1 bytes but has no heap object)" worm-info "$f"
 
 f=$dir/h5layout-dims-beyond-max.h5
 expect_message "dimension beyond its maximum" "worm-info: '$f': /recordings/sim1/traces: dimension 1 (3473416) exceeds its maximum (8)" worm-info "$f"
