@@ -562,3 +562,15 @@ int wk_compare_connectome(struct wk_compare_result *r, const struct wk_compare_m
     pairs_free(&p);
     return rc < 0 ? wk_fail(rc, "out of memory") : 0;
 }
+
+int wk_compare_truth_missing(const char *path)
+{
+    struct wk_file *f = NULL;
+    int rc = wk_file_open_hdf5(&f, path);
+    if (rc < 0) return rc;
+    wk_file_close(f);
+    return wk_fail(WK_EFORMAT,
+                   "'%s': no truth to score against (no worm-simulate bicluster, glm or sbm truth under "
+                   "/results/simulate, and no /results/sbm partition)",
+                   path);
+}

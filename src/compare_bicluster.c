@@ -106,8 +106,9 @@ int wk_bicluster_truth_spec(const char *spec)
     if (fp) fclose(fp);
     static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     if (got != sizeof sig || memcmp(sig, hdf5_sig, sizeof sig) != 0) return 0;
-    hid_t h = H5Fopen(spec, H5F_ACC_RDONLY, H5P_DEFAULT); /* a probe: failures are not errors here */
-    if (h < 0) return 0;
+    struct wk_file *file = NULL;
+    if (wk_file_probe_hdf5(&file, spec) < 0) return 0; /* failures are not errors here */
+    hid_t h = wk_file_hid(file);
     int found = 0;
     hid_t g = wk_h5_exists(h, "/results/simulate") == 1 ? H5Gopen2(h, "/results/simulate", H5P_DEFAULT) : -1;
     H5G_info_t info;
@@ -123,6 +124,6 @@ int wk_bicluster_truth_spec(const char *spec)
             H5Gclose(sub);
         }
     if (g >= 0) H5Gclose(g);
-    H5Fclose(h);
+    wk_file_close(file);
     return found;
 }

@@ -119,15 +119,14 @@ int wk_glm_truth_align(double *Wt, int *adjt, const double *W, const int *adj, c
 int wk_glm_truth_spec(const char *path)
 {
     if (!path) return 0;
-    hid_t f;
-    H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
-    H5E_END_TRY;
-    if (f < 0) return 0;
+    struct wk_file *file = NULL;
+    if (wk_file_probe_hdf5(&file, path) < 0) return 0;
+    hid_t f = wk_file_hid(file);
     htri_t has;
     H5E_BEGIN_TRY { has = H5Lexists(f, "/results", H5P_DEFAULT) > 0 && H5Lexists(f, "/results/simulate", H5P_DEFAULT) > 0 &&
                           H5Lexists(f, TRUTH_GROUP, H5P_DEFAULT) > 0; }
     H5E_END_TRY;
-    H5Fclose(f);
+    wk_file_close(file);
     return has > 0;
 }
 

@@ -12,6 +12,12 @@ static const char *progname = "wormkit";
 static wk_log_fn log_hook;
 static void *log_userdata;
 static enum wk_log_level log_level = WK_LOG_WARN;
+static _Thread_local int log_muted; /* wk_file_probe_hdf5: nothing is logged */
+
+void wk_log_mute(int muted)
+{
+    log_muted = muted;
+}
 
 const char *wk_strerror(int code)
 {
@@ -61,7 +67,7 @@ enum wk_log_level wk_log_get_level(void)
 
 void wk_vlog(enum wk_log_level level, const char *fmt, va_list ap)
 {
-    if (level > log_level) return;
+    if (level > log_level || log_muted) return;
 
     char small[1024];
     char *big = NULL;

@@ -777,6 +777,14 @@ int wk_file_open_hdf5(struct wk_file **out, const char *path)
     return open_checked(out, path, 0);
 }
 
+int wk_file_probe_hdf5(struct wk_file **out, const char *path)
+{
+    wk_log_mute(1);
+    int rc = open_checked(out, path, 0);
+    wk_log_mute(0);
+    return rc;
+}
+
 /* --- history --- */
 
 static char *history_command;

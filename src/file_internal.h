@@ -6,6 +6,9 @@
 
 #include <hdf5.h>
 
+/* While muted, this thread logs nothing (error.c). */
+void wk_log_mute(int muted);
+
 /* Keep attributes in compact storage on an object creation property list
  * (see h5util.c for why).  0 or -1. */
 int wk_h5_keep_attrs_compact(hid_t ocpl);

@@ -114,8 +114,10 @@ int wk_glm_checkpoint_load(const char *path, struct wk_glm_model *m, size_t *epo
                            size_t capacity, unsigned long key)
 {
     if (access(path, F_OK) != 0) return WK_ENOTFOUND;
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return wk_fail(WK_EFORMAT, "'%s': not a checkpoint (not an HDF5 file)", path);
+    struct wk_file *file = NULL;
+    int opened = wk_file_open_hdf5(&file, path);
+    if (opened < 0) return opened;
+    hid_t f = wk_file_hid(file);
     char *keytext = NULL, want[32];
     long e = 0;
     snprintf(want, sizeof want, "%lu", key);
@@ -142,7 +144,7 @@ int wk_glm_checkpoint_load(const char *path, struct wk_glm_model *m, size_t *epo
         free(data);
     }
     free(keytext);
-    H5Fclose(f);
+    wk_file_close(file);
     if (!rc) *epoch = (size_t)e;
     return rc;
 }
@@ -284,8 +286,10 @@ int glm_checkpoint_read(double **recs, size_t *len, const char *path, unsigned l
     *recs = NULL;
     *len = 0;
     if (access(path, F_OK) != 0) return 0;
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return wk_fail(WK_EFORMAT, "'%s': not a checkpoint (not an HDF5 file)", path);
+    struct wk_file *file = NULL;
+    int opened = wk_file_open_hdf5(&file, path);
+    if (opened < 0) return opened;
+    hid_t f = wk_file_hid(file);
     char *keytext = NULL, want[32];
     long fits = 0;
     snprintf(want, sizeof want, "%lu", key);
@@ -308,7 +312,7 @@ int glm_checkpoint_read(double **recs, size_t *len, const char *path, unsigned l
         H5Gclose(g);
     }
     free(keytext);
-    H5Fclose(f);
+    wk_file_close(file);
     if (rc) {
         free(*recs);
         *recs = NULL;

@@ -398,12 +398,13 @@ int wk_sbm_partition_spec(const char *spec)
     if (!spec) return 0;
     const char *colon = strrchr(spec, ':');
     if ((colon && colon[1] == '/') || strcmp(spec, "-") == 0 || !is_hdf5(spec)) return 1;
-    hid_t h = H5Fopen(spec, H5F_ACC_RDONLY, H5P_DEFAULT); /* a probe: failures are not errors here */
-    if (h < 0) return 0;
+    struct wk_file *file = NULL;
+    if (wk_file_probe_hdf5(&file, spec) < 0) return 0; /* failures are not errors here */
+    hid_t h = wk_file_hid(file);
     int found = 0;
     for (size_t k = 0; k < 2; k++) found |= wk_h5_exists(h, default_partitions[k]) == 1;
     found |= wk_h5_exists(h, "/results/simulate/sbm") == 1;
-    H5Fclose(h);
+    wk_file_close(file);
     return found;
 }
 

@@ -151,6 +151,7 @@ static int choose_mode(const struct opts *o, const struct wk_cli *cli, const str
         }
         *chosen = &modes[i];
     }
+    if (!*chosen && o->truth && !o->connectome) return wk_compare_truth_missing(o->truth);
     const char *problem = !*chosen                                  ? "no reference (give --connectome FILE[:ID] or --truth FILE)"
                           : o->directed_given && o->undirected_given ? "give --directed or --undirected, not both"
                           : cli->n_files > 1                         ? "one matrix at a time"

@@ -58,6 +58,10 @@ void wk_compare_result_add(struct wk_compare_result *r, const char *name, double
  * NaN as "nan"). */
 int wk_compare_result_write(FILE *fp, const char *name, const struct wk_compare_result *r);
 
+/* A --truth file in which no kind of truth was found: logs why (the file
+ * cannot be opened, or it holds none) and returns the error code. */
+int wk_compare_truth_missing(const char *path);
+
 /* --- building blocks --- */
 
 struct wk_compare_counts {

@@ -28,6 +28,11 @@ int wk_file_open(struct wk_file **out, const char *path);
 /* Open any HDF5 file read-only (no wormkit checks); for importers. */
 int wk_file_open_hdf5(struct wk_file **out, const char *path);
 
+/* As wk_file_open_hdf5, with the same structural checks of the input, but
+ * logging nothing: for a look at what a file holds before deciding how to
+ * read it (the read that follows reports any problem).  0 or the code. */
+int wk_file_probe_hdf5(struct wk_file **out, const char *path);
+
 /* Create a new wormkit file (root attributes and /atlas/neurons written).
  * Fails with WK_ETERMINAL when path is "-" and stdout is a terminal. */
 int wk_file_create(struct wk_file **out, const char *path);

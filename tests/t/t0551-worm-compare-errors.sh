@@ -28,6 +28,11 @@ fail "missing dataset" "'$TMP/s.h5': no dataset '/results/none'" -c "$TMP/s.h5" 
 fail "HDF5 file without a dataset path" "an HDF5 file: name the matrix as" -c "$TMP/s.h5" "$TMP/s.h5"
 fail "matrix file missing" "'$TMP/none.tsv'" -c "$TMP/s.h5" "$TMP/none.tsv"
 fail "connectome file not wormkit" "'$TMP/good.tsv'" -c "$TMP/good.tsv" "$TMP/good.tsv"
+fail "truth file without a truth" "'$TMP/s.h5': no truth to score against (no worm-simulate bicluster, glm or sbm truth under /results/simulate, and no /results/sbm partition)" --truth "$TMP/s.h5" "$TMP/good.tsv"
+# a damaged truth file: the message of the open, not "no reference"
+regressions=$WK_TOP/tests/data/fuzz-regressions
+fail "truth file with a damaged type" "'$regressions/h5matrix-enum-size-over-base.h5': /labels: corrupt datatype (enum of 16 bytes over a 1-byte base type)" --truth "$regressions/h5matrix-enum-size-over-base.h5" "$TMP/good.tsv"
+fail "truth file with a damaged superblock" "'$regressions/h5layout-driver-info-size.h5': corrupt HDF5 superblock" --truth "$regressions/h5layout-driver-info-size.h5" "$TMP/good.tsv"
 
 expect_fail 2 "no reference" worm-compare "$TMP/good.tsv"
 expect_fail 2 "bad --edges" worm-compare -c "$TMP/s.h5" -e both "$TMP/good.tsv"
