@@ -1,8 +1,40 @@
-/* fuzz-compare.c - worm-compare's matrix readers (src/compare.c): a text
- * table, or an HDF5 file holding a square matrix "/w" (with names). */
+/* fuzz-compare.c - worm-compare's readers: the matrix readers
+ * (src/compare.c: a text table, or an HDF5 file holding a square matrix
+ * "/w" with names) and, for HDF5 input, the --truth readers: the probes
+ * that tell which truth a file holds, then each scoring of a result
+ * against a truth, with the input as both.  The seeds corpus/compare/
+ * truth-MODEL.h5 hold a small simulation and the model's result in one
+ * file: worm-simulate bicluster -c 2x3 -T 40 (worm-bicluster -n 40, then
+ * summarize), glm -w 2 -T 60 -n 4 -k 2 (worm-glm -k 2 -e 3), sbm -n 12 -k 2
+ * (worm-sbm on its matrix), the result's /results/MODEL group added to the
+ * simulation's file by h5copy. */
 #include "fuzz.h"
 
+#include "wormkit/wk_bicluster.h"
 #include "wormkit/wk_compare.h"
+#include "wormkit/wk_glm.h"
+#include "wormkit/wk_sbm.h"
+
+static void truth_readers(const char *path)
+{
+    struct wk_compare_result r;
+    int rc;
+    wk_sbm_partition_spec(path);
+    wk_bicluster_truth_spec(path);
+    wk_glm_truth_spec(path);
+    wk_compare_result_init(&r);
+    fuzz_begin();
+    rc = wk_compare_bicluster(&r, path, path);
+    fuzz_end(rc, "wk_compare_bicluster");
+    wk_compare_result_init(&r);
+    fuzz_begin();
+    rc = wk_glm_compare(&r, path, path);
+    fuzz_end(rc, "wk_glm_compare");
+    wk_compare_result_init(&r);
+    fuzz_begin();
+    rc = wk_sbm_compare_partitions(&r, path, path);
+    fuzz_end(rc, "wk_sbm_compare_partitions");
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wk_compare_matrix_transpose(m);
     }
     wk_compare_matrix_free(m);
-    fuzz_check_hdf5_ids("matrix readers");
+    if (is_hdf5) truth_readers(path);
+    fuzz_check_hdf5_ids("matrix and truth readers");
     return 0;
 }
