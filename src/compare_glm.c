@@ -223,11 +223,11 @@ int wk_glm_compare(struct wk_compare_result *r, const char *result_file, const c
     }
     if (!rc) rc = wk_glm_truth_align(W, adj, f.W, f.adj, f.names, f.S, f.N, t, truth_file);
     size_t k = 0, off = 0, n_test = 0;
-    for (size_t i = 0; i < f.n; i++) n_test += f.test[i] != 0;
+    for (size_t i = 0; !rc && i < f.n; i++) n_test += f.test[i] != 0;
     for (size_t i = 0; i < f.n && !rc; i++) {
         if ((f.test[i] != 0) == (n_test > 0)) {
             rc = wk_glm_truth_states(z + k, truth_file, f.ids[i], f.T[i]);
-            memcpy(z + f.total + k, f.paths + off, f.T[i] * sizeof *z);
+            if (f.T[i] > 0) memcpy(z + f.total + k, f.paths + off, f.T[i] * sizeof *z);
             k += f.T[i];
         }
         off += f.T[i];

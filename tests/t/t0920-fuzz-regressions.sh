@@ -49,6 +49,7 @@ for f in "$dir"/*; do
         format=${name#import-}
         set -- worm-import --format "${format%%-*}" -o "$TMP/out.h5" "$f" ;;
     compare-*) set -- worm-compare --connectome "$con" "$f" ;;
+    truth-*) set -- worm-compare --truth "$f" "$f" ;;
     connectome-*) set -- worm-connectome import --source openworm -o "$TMP/out.h5" "$f" ;;
     h5connectome-*) set -- worm-connectome export "$f" ;;
     *) skip "$name: no tool for this prefix"; continue ;;
@@ -135,6 +136,9 @@ f=$dir/h5connectome-chunk-wider-than-dataset.h5
 expect_message "history string without its heap object (connectome)" "worm-connectome: '$f': /: attribute 'history': corrupt variable-length data (element 0 holds 147 x 1 bytes but has no heap object)" worm-connectome export "$f"
 f=$dir/h5connectome-chunk-wider-than-dataset-2.h5
 expect_message "chunk wider than its connectome" "worm-connectome: '$f': /connectomes/openworm/gap: chunk dimension 2 (456) exceeds the dataset's (300)" worm-connectome export "$f"
+
+f=$dir/truth-glm-test-not-a-dataset.h5
+expect_message "worm-glm result whose test flags are not a dataset" "worm-compare: '$f': /results/glm/test: cannot open dataset: not a dataset" worm-compare --truth "$f" "$f"
 
 # Object headers, read by wormkit before libhdf5 decodes them (h5header.c).
 f=$dir/h5matrix-enum-size-over-base.h5
