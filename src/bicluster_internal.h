@@ -139,4 +139,13 @@ void wk_bc_aux_fit(struct wk_bc_aux_q *q, const double *y, size_t T, double d, d
 void wk_bc_aux_draw(const struct wk_bc_aux_q *q, double *block, size_t P, size_t T, gsl_rng *rng, double *z);
 double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t stride, size_t T);
 
+/* ---- the forward pass's kernels (bicluster_ffbs.c) ---- */
+
+/* wk_bc_ffbs_blocks with the forward pass chosen: blas 0 for the
+ * hand-written row-update kernels, 1 for OpenBLAS (dtrsm, dsyrk, dpotrf on
+ * one thread); wk_bc_ffbs_blocks picks OpenBLAS from D = 24 on.  Both are
+ * exact; their draws agree to rounding (tests compare them). */
+int wk_bc_ffbs_kernel(double *X, gsl_rng *rng, size_t T, size_t D, size_t B, const double *J, const double *h,
+                      const double *A, const double *b, const double *Q, const int *xi, double *work, int blas);
+
 #endif

@@ -12,12 +12,12 @@
  * (exact). */
 double wk_pg_draw1(gsl_rng *rng, double c);
 
-/* One draw of PG(b, c), b > 0, exact in distribution for every b: the
- * integer part as a sum of PG(1, c) draws (Devroye), the rest (a shape in
- * (0, 2): 1 + f for b >= 1 with fractional part f > 0, b itself for
- * b < 1) by the alternating-series method of Windle, Polson & Scott
- * (2014), with a closed-form gamma-kernel envelope that also covers
- * shapes below 1 (see pg.c). */
+/* One draw of PG(b, c), b > 0, exact in distribution for every b: b = 1
+ * by Devroye's sampler; any other b as the sum of ceil(b / 6) draws of
+ * equal shape b / pieces (PG(b, c) is the sum of independent draws whose
+ * shapes add up to b), each by the alternating-series method of Windle,
+ * Polson & Scott (2014) with a closed-form gamma-kernel envelope that also
+ * covers shapes below 1 (see pg.c). */
 double wk_pg_draw(gsl_rng *rng, double b, double c);
 
 /* The shape-only constants of PG(b, .) draws, for many draws of one shape

@@ -2,12 +2,15 @@
  * sampling of the bicluster latents (bicluster_ffbs.c): one bin against
  * the closed form draw, two bins against the joint Gaussian's moments,
  * block-diagonal information against the same information given in full,
- * and the errors of a covariance that is not positive definite. */
+ * the errors of a covariance that is not positive definite, and at D = 36
+ * both forward passes (OpenBLAS, row updates) against a Kalman smoother. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -134,10 +137,180 @@ static void test_blocks(void)
     gsl_rng_free(rng);
 }
 
+
+/* ---- a latent dimension of 36 (the OpenBLAS forward pass) against a
+ * Kalman filter and Rauch-Tung-Striebel smoother in covariance form ---- */
+
+enum { KT = 12, KD = 36, KB = 3, KL = 2 };
+
+static gsl_matrix *inverse_spd(const gsl_matrix *a)
+{
+    gsl_matrix *c = gsl_matrix_alloc(a->size1, a->size2);
+    gsl_matrix_memcpy(c, a);
+    gsl_linalg_cholesky_decomp1(c);
+    gsl_linalg_cholesky_invert(c);
+    return c;
+}
+
+/* c = a b (op by flags) */
+static void mul(gsl_matrix *c, CBLAS_TRANSPOSE_t ta, const gsl_matrix *a, CBLAS_TRANSPOSE_t tb, const gsl_matrix *b)
+{
+    gsl_blas_dgemm(ta, tb, 1.0, a, b, 0.0, c);
+}
+
+/* The smoothed means E[X_t | all information] (T x D) of the model that
+ * wk_bc_ffbs_blocks draws from: X_0 ~ N(0, I), X_t = b + A X_{t-1} + N(0, Q)
+ * with the dynamics of state xi[t], information (J_t, h_t) per bin. */
+static void kalman_smoother(double *mean, const double *Jfull, const double *h, const double *A, const double *b,
+                            const double *Q, const int *xi)
+{
+    gsl_matrix *Pf[KT], *Pp[KT];
+    gsl_vector *mf[KT], *mp[KT];
+    gsl_matrix *tmp = gsl_matrix_alloc(KD, KD), *tmp2 = gsl_matrix_alloc(KD, KD);
+    gsl_vector *v = gsl_vector_alloc(KD);
+    for (int t = 0; t < KT; t++) {
+        Pp[t] = gsl_matrix_alloc(KD, KD);
+        mp[t] = gsl_vector_calloc(KD);
+        mf[t] = gsl_vector_alloc(KD);
+        if (t == 0) {
+            gsl_matrix_set_identity(Pp[0]);
+        } else {
+            gsl_matrix_const_view At = gsl_matrix_const_view_array(A + xi[t] * KD * KD, KD, KD);
+            gsl_matrix_const_view Qt = gsl_matrix_const_view_array(Q + xi[t] * KD * KD, KD, KD);
+            gsl_vector_const_view bt = gsl_vector_const_view_array(b + xi[t] * KD, KD);
+            gsl_vector_memcpy(mp[t], &bt.vector);
+            gsl_blas_dgemv(CblasNoTrans, 1.0, &At.matrix, mf[t - 1], 1.0, mp[t]);
+            mul(tmp, CblasNoTrans, &At.matrix, CblasNoTrans, Pf[t - 1]);
+            mul(Pp[t], CblasNoTrans, tmp, CblasTrans, &At.matrix);
+            gsl_matrix_add(Pp[t], &Qt.matrix);
+        }
+        /* update in information form: Pf = (Pp^{-1} + J)^{-1}, mf = Pf (Pp^{-1} mp + h) */
+        gsl_matrix *ip = inverse_spd(Pp[t]);
+        gsl_matrix_const_view Jt = gsl_matrix_const_view_array(Jfull + t * KD * KD, KD, KD);
+        gsl_vector_const_view ht = gsl_vector_const_view_array(h + t * KD, KD);
+        gsl_vector_memcpy(v, &ht.vector);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, ip, mp[t], 1.0, v);
+        gsl_matrix_add(ip, &Jt.matrix);
+        Pf[t] = inverse_spd(ip);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, Pf[t], v, 0.0, mf[t]);
+        gsl_matrix_free(ip);
+    }
+    /* backward: ms_t = mf_t + Pf_t A' Pp_{t+1}^{-1} (ms_{t+1} - mp_{t+1}) */
+    gsl_vector *ms = gsl_vector_alloc(KD), *d = gsl_vector_alloc(KD);
+    gsl_vector_memcpy(ms, mf[KT - 1]);
+    for (int i = 0; i < KD; i++) mean[(KT - 1) * KD + i] = gsl_vector_get(ms, i);
+    for (int t = KT - 2; t >= 0; t--) {
+        gsl_matrix_const_view An = gsl_matrix_const_view_array(A + xi[t + 1] * KD * KD, KD, KD);
+        gsl_matrix *ip = inverse_spd(Pp[t + 1]);
+        gsl_vector_memcpy(d, ms);
+        gsl_vector_sub(d, mp[t + 1]);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, ip, d, 0.0, v);
+        gsl_blas_dgemv(CblasTrans, 1.0, &An.matrix, v, 0.0, d);
+        gsl_vector_memcpy(ms, mf[t]);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, Pf[t], d, 1.0, ms);
+        for (int i = 0; i < KD; i++) mean[t * KD + i] = gsl_vector_get(ms, i);
+        gsl_matrix_free(ip);
+    }
+    for (int t = 0; t < KT; t++) {
+        gsl_matrix_free(Pf[t]), gsl_matrix_free(Pp[t]);
+        gsl_vector_free(mf[t]), gsl_vector_free(mp[t]);
+    }
+    gsl_vector_free(ms), gsl_vector_free(d), gsl_vector_free(v);
+    gsl_matrix_free(tmp), gsl_matrix_free(tmp2);
+}
+
+/* A draw is the smoothed mean plus noise that depends on the normals only:
+ * the draw with information h and offsets b minus the draw of the same
+ * stream with h = 0 and b = 0 is the smoothed mean, for both forward
+ * passes (OpenBLAS and the row updates), which also agree draw for draw. */
+static void test_kalman(void)
+{
+    double *Jb = calloc(KT * KD * KB, sizeof(double)), *Jf = calloc(KT * KD * KD, sizeof(double));
+    double *A = malloc(KL * KD * KD * sizeof(double)), *Q = calloc(KL * KD * KD, sizeof(double));
+    double h[KT * KD], zero_h[KT * KD] = {0}, b[KL * KD], zero_b[KL * KD] = {0}, mean[KT * KD];
+    double X[2][KT * KD], X0[KT * KD];
+    int xi[KT];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 17);
+    for (int t = 0; t < KT; t++) {
+        xi[t] = (t / 4) % KL;
+        for (int i = 0; i < KD; i++) h[t * KD + i] = gsl_ran_ugaussian(rng);
+        for (int c = 0; c < KD / KB; c++)
+            for (int i = 0; i < KB; i++)
+                for (int j = 0; j <= i; j++) {
+                    double v = i == j ? 0.5 + gsl_rng_uniform(rng) : 0.2 * gsl_ran_ugaussian(rng);
+                    Jb[(t * KD + c * KB + i) * KB + j] = Jb[(t * KD + c * KB + j) * KB + i] = v;
+                    Jf[(t * KD + c * KB + i) * KD + c * KB + j] = Jf[(t * KD + c * KB + j) * KD + c * KB + i] = v;
+                }
+    }
+    for (int l = 0; l < KL; l++)
+        for (int i = 0; i < KD; i++) {
+            b[l * KD + i] = 0.2 * gsl_ran_ugaussian(rng);
+            for (int j = 0; j < KD; j++) A[(l * KD + i) * KD + j] = (i == j ? 0.95 : 0.0) + 0.02 * gsl_ran_ugaussian(rng);
+            Q[(l * KD + i) * KD + i] = 0.05 * (l + 1);
+            if (i > 0) Q[(l * KD + i) * KD + i - 1] = Q[(l * KD + i - 1) * KD + i] = 0.01;
+        }
+    kalman_smoother(mean, Jf, h, A, b, Q, xi);
+    double *work = malloc(wk_bc_ffbs_work_size(KT, KD, KL) * sizeof(double));
+    for (int blas = 0; blas <= 1; blas++) {
+        gsl_rng_set(rng, 23);
+        int rc1 = wk_bc_ffbs_kernel(X[blas], rng, KT, KD, KB, Jb, h, A, b, Q, xi, work, blas);
+        gsl_rng_set(rng, 23);
+        int rc2 = wk_bc_ffbs_kernel(X0, rng, KT, KD, KB, Jb, zero_h, A, zero_b, Q, xi, work, blas);
+        double worst = 0, scale = 0;
+        for (int k = 0; k < KT * KD; k++) {
+            worst = fmax(worst, fabs(X[blas][k] - X0[k] - mean[k]));
+            scale = fmax(scale, fabs(mean[k]));
+        }
+        char what[128];
+        snprintf(what, sizeof what, "D = %d, %s: draws run", KD, blas ? "OpenBLAS" : "row updates");
+        ok(rc1 == 0 && rc2 == 0, what);
+        snprintf(what, sizeof what, "D = %d, %s: the draw's mean part is the Kalman smoother's mean", KD,
+                 blas ? "OpenBLAS" : "row updates");
+        ok(scale > 0.5, "D = 36: the smoothed means are not trivially small");
+        near(worst, 0.0, 1e-9, what);
+    }
+    double diff = 0;
+    for (int k = 0; k < KT * KD; k++) diff = fmax(diff, fabs(X[0][k] - X[1][k]));
+    near(diff, 0.0, 1e-10, "D = 36: OpenBLAS and the row updates give the same draw to rounding");
+    /* the default picks OpenBLAS at this size: the same bits as blas = 1 */
+    gsl_rng_set(rng, 23);
+    wk_bc_ffbs_blocks(X0, rng, KT, KD, KB, Jb, h, A, b, Q, xi, work);
+    ok(memcmp(X0, X[1], sizeof X0) == 0, "D = 36: wk_bc_ffbs_blocks uses the OpenBLAS pass");
+
+    /* chains run in parallel threads: two concurrent OpenBLAS passes give
+     * the bits of the serial one */
+    int same = 1;
+#pragma omp parallel for num_threads(2) reduction(&& : same)
+    for (int k = 0; k < 4; k++) {
+        double *wk = malloc(wk_bc_ffbs_work_size(KT, KD, KL) * sizeof(double)), Xk[KT * KD];
+        gsl_rng *rk = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng_set(rk, 23);
+        int rc = wk ? wk_bc_ffbs_blocks(Xk, rk, KT, KD, KB, Jb, h, A, b, Q, xi, wk) : -1;
+        same = same && rc == 0 && memcmp(Xk, X[1], sizeof Xk) == 0;
+        gsl_rng_free(rk);
+        free(wk);
+    }
+    ok(same, "D = 36: concurrent draws in two threads equal the serial draw bit for bit");
+
+    /* a NaN in the information: dpotrf does not refuse it, the check does */
+    Jb[(5 * KD + 7) * KB + 1] = NAN;
+    messages = 0;
+    wk_log_set_hook(count_messages, NULL);
+    int rc = wk_bc_ffbs_kernel(X0, rng, KT, KD, KB, Jb, h, A, b, Q, xi, work, 1);
+    wk_log_set_hook(NULL, NULL);
+    ok(rc == WK_ENUMERIC, "D = 36, OpenBLAS: NaN information is refused");
+    ok(messages == 1 && strstr(last_message, "not positive definite at bin 5") != NULL,
+       "D = 36, OpenBLAS: with one message naming the bin");
+    free(work), free(Jb), free(Jf), free(A), free(Q);
+    gsl_rng_free(rng);
+}
+
 int main(void)
 {
     test_one_bin();
     test_two_bins();
     test_blocks();
+    test_kalman();
     return wk_test_done();
 }

@@ -1,6 +1,8 @@
-/* test-pg: Polya-Gamma draws against the closed-form mean and variance. */
+/* test-pg: Polya-Gamma draws against the closed-form mean and variance,
+ * the Laplace transform, and (two-sample KS) sums of Devroye draws. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -49,6 +51,51 @@ static void check_laplace(gsl_rng *rng, double b, double c, int n)
     }
 }
 
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Two-sample Kolmogorov-Smirnov distance of sorted samples a, b (n each). */
+static double ks_distance(const double *a, const double *b, int n)
+{
+    double d = 0;
+    int i = 0, j = 0;
+    while (i < n && j < n) {
+        double x = a[i] <= b[j] ? a[i] : b[j];
+        while (i < n && a[i] <= x) i++;
+        while (j < n && b[j] <= x) j++;
+        d = fmax(d, fabs((double)(i - j) / n));
+    }
+    return d;
+}
+
+/* The whole distribution of PG(b, c) drawn by wk_pg_draw (alternating
+ * series in pieces) against an independent exact construction: floor(b)
+ * PG(1, c) draws by Devroye's sampler plus one PG(b - floor(b), c).  A
+ * two-sample KS distance above 1.95 sqrt(2/n) has probability 0.001 under
+ * equal distributions. */
+static void check_ks(gsl_rng *rng, double b, double c, int n)
+{
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), whole = floor(b), rest = b - whole;
+    for (int i = 0; i < n; i++) {
+        x[i] = wk_pg_draw(rng, b, c);
+        double s = rest > 0 ? wk_pg_draw(rng, rest, c) : 0.0;
+        for (double k = 0; k < whole; k++) s += wk_pg_draw1(rng, c);
+        y[i] = s;
+    }
+    qsort(x, n, sizeof *x, compare_doubles);
+    qsort(y, n, sizeof *y, compare_doubles);
+    char what[128];
+    snprintf(what, sizeof what, "PG(%g, %g): KS distance to the sum of Devroye draws", b, c);
+    double d = ks_distance(x, y, n);
+    ok(d < 1.95 * sqrt(2.0 / n), what);
+    free(x);
+    free(y);
+}
+
 int main(void)
 {
     near(wk_pg_mean(1, 0), 0.25, 1e-15, "mean PG(1,0) = 1/4");
@@ -77,9 +124,20 @@ int main(void)
             check_moments(rng, shapes[k], tilts[j], 20000);
             check_laplace(rng, shapes[k], tilts[j], 20000);
         }
-    /* shapes split into equal pieces of at most 4: at the edge, just above
-     * it, and many pieces */
-    const double split[][2] = {{4, 0}, {4.0001, 2}, {7.9, 3}, {13, 12}, {40, 1}};
+    /* the large shapes of the issue (many pieces), and the whole
+     * distribution against sums of Devroye draws, at the bicluster's
+     * shapes and tilts (counts + dispersion ~ 10, c = eta - log r < 0) */
+    const double large[] = {37.2, 150};
+    for (size_t k = 0; k < sizeof large / sizeof large[0]; k++)
+        for (size_t j = 0; j < sizeof tilts / sizeof tilts[0]; j++) {
+            check_moments(rng, large[k], tilts[j], 10000);
+            check_laplace(rng, large[k], tilts[j], 10000);
+        }
+    const double ks[][2] = {{10, -1}, {2.5, 1.5}, {1.7, 0}, {12.3, -2}, {37.2, -0.5}, {150, 3}, {6.4, -6}};
+    for (size_t k = 0; k < sizeof ks / sizeof ks[0]; k++) check_ks(rng, ks[k][0], ks[k][1], 10000);
+    /* shapes split into equal pieces of at most 6 (pg.c: ALT_MAX; 4 before):
+     * at both edges, just above them, and many pieces */
+    const double split[][2] = {{4, 0}, {4.0001, 2}, {7.9, 3}, {13, 12}, {40, 1}, {6, 0.5}, {6.0001, 2}, {12, 1}};
     for (size_t k = 0; k < sizeof split / sizeof split[0]; k++) {
         check_moments(rng, split[k][0], split[k][1], 20000);
         check_laplace(rng, split[k][0], split[k][1], 20000);
