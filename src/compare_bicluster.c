@@ -72,10 +72,12 @@ int wk_compare_bicluster(struct wk_compare_result *r, const char *fit_file, cons
         size_t dims[4];
         snprintf(path, sizeof path, "/results/simulate/%s/neuron_cluster", recording);
         rc = wk_h5_read_int(wk_file_hid(truth), path, truth_file, &rank, dims, &tz);
-        N = dims[0];
+        if (!rc && rank != 1) rc = wk_fail(WK_EFORMAT, "'%s': %s: unexpected shape", truth_file, path);
+        if (!rc) N = dims[0];
         snprintf(path, sizeof path, "/results/simulate/%s/state", recording);
         if (!rc) rc = wk_h5_read_int(wk_file_hid(truth), path, truth_file, &rank, dims, &ts);
-        T = dims[0];
+        if (!rc && rank != 1) rc = wk_fail(WK_EFORMAT, "'%s': %s: unexpected shape", truth_file, path);
+        if (!rc) T = dims[0];
     }
     if (!rc) rc = read_labels(hf, "/results/bicluster/summary/neuron_maxpear", fit_file, N, &zn);
     if (!rc) rc = read_labels(hf, "/results/bicluster/summary/state_maxpear", fit_file, T, &xs);

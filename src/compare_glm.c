@@ -163,7 +163,11 @@ static int read_paths(struct fit_file *f, hid_t g, const char *path)
         int rank, *v = NULL;
         size_t dims[4];
         rc = wk_h5_read_int(g, name, path, &rank, dims, &v);
-        if (rc) break;
+        if (!rc && rank != 1) rc = wk_fail(WK_EFORMAT, "'%s': /results/glm/%s: not a 1-D state path", path, name);
+        if (rc) {
+            free(v);
+            break;
+        }
         int *grown = wk_realloc_array(f->paths, f->total + dims[0] + 1, sizeof *grown);
         if (!grown) rc = WK_ENOMEM;
         else {
@@ -187,14 +191,15 @@ static int read_fit(struct fit_file *f, const char *path)
         rc = wk_fail(WK_ENOTFOUND, "'%s': no /results/glm (not made by worm-glm)", path);
     else if ((g = H5Gopen2(wk_file_hid(file), "/results/glm", H5P_DEFAULT)) < 0)
         rc = wk_h5_fail(path, "/results/glm");
-    int rank = 0, ra = 0;
-    size_t dims[4] = {0}, da[4] = {0}, nt = 0;
+    int rank = 0, ra = 0, rt = 0;
+    size_t dims[4] = {0}, da[4] = {0}, dt[4] = {0};
     if (!rc) rc = wk_h5_read_double(g, "W", path, &rank, dims, &f->W);
     if (!rc) rc = wk_h5_read_int(g, "adjacency", path, &ra, da, &f->adj);
     if (!rc) rc = wk_h5_read_strings(g, "neurons", path, &f->N, &f->names);
     if (!rc) rc = wk_h5_read_strings(g, "recordings", path, &f->n, &f->ids);
-    if (!rc) rc = wk_h5_read_uint8(g, "test", path, &ra, &nt, &f->test);
-    if (!rc && (rank != 3 || dims[1] != f->N || dims[2] != f->N || da[0] != dims[0] || nt != f->n))
+    if (!rc) rc = wk_h5_read_uint8(g, "test", path, &rt, dt, &f->test);
+    if (!rc && (rank != 3 || dims[1] != f->N || dims[2] != f->N || ra != 3 || da[0] != dims[0] || rt != 1 ||
+                dt[0] != f->n))
         rc = wk_fail(WK_EFORMAT, "'%s': /results/glm: W, adjacency, neurons and test disagree", path);
     if (!rc) {
         f->S = dims[0];

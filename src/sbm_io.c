@@ -248,8 +248,8 @@ static int partition_h5(char ***names, int **labels, size_t *n, const char *file
     size_t dims[4];
     int *data = NULL;
     rc = wk_h5_read_int(h, dataset, file, &rank, dims, &data);
-    size_t len = rc == 0 ? dims[rank - 1] : 0;
-    if (rc == 0 && rank > 2) rc = wk_fail(WK_EFORMAT, "'%s': %s must be [N] or [L][N]", file, dataset);
+    size_t len = rc == 0 && rank >= 1 ? dims[rank - 1] : 0;
+    if (rc == 0 && (rank < 1 || rank > 2)) rc = wk_fail(WK_EFORMAT, "'%s': %s must be [N] or [L][N]", file, dataset);
     char path[1024];
     size_t dir = (size_t)(strrchr(dataset, '/') - dataset);
     snprintf(path, sizeof path, "%.*s/neurons", (int)dir, dataset);

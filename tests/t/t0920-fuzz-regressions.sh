@@ -139,6 +139,8 @@ expect_message "chunk wider than its connectome" "worm-connectome: '$f': /connec
 
 f=$dir/truth-glm-test-not-a-dataset.h5
 expect_message "worm-glm result whose test flags are not a dataset" "worm-compare: '$f': /results/glm/test: cannot open dataset: not a dataset" worm-compare --truth "$f" "$f"
+f=$dir/truth-glm-viterbi-scalar.h5
+expect_message "worm-glm result whose state path is a scalar" "worm-compare: '$f': /results/glm/sequences/sim1/viterbi: not a 1-D state path" worm-compare --truth "$f" "$f"
 
 # Object headers, read by wormkit before libhdf5 decodes them (h5header.c).
 f=$dir/h5matrix-enum-size-over-base.h5
