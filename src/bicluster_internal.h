@@ -148,4 +148,35 @@ double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t 
 int wk_bc_ffbs_kernel(double *X, gsl_rng *rng, size_t T, size_t D, size_t B, const double *J, const double *h,
                       const double *A, const double *b, const double *Q, const int *xi, double *work, int blas);
 
+/* ---- the label update's per-bin passes (bicluster_labels_kernel.c) ---- */
+
+#define WK_BC_MAX_P 7 /* largest latent dimension p */
+
+/* Neuron counts y[T] at log-means eta_t = d + x_t0 + sum_a cv[a] x_ta with
+ * x_ta = block[t * tstride + a * astride] (a block of rows stride apart:
+ * tstride = stride, astride = 1; rows contiguous in time, the fast case:
+ * tstride = 1, astride = T), NB dispersion r, prior c ~ N(0, I_p): returns
+ * the log-likelihood (terms depending on eta only) plus the log prior at
+ * cv; grad (p) and negh (p x p, full) receive its gradient and negative
+ * Hessian in c. */
+double wk_bc_laplace_pass(const double *y, size_t T, double d, double r, const double *block, size_t tstride,
+                          size_t astride, size_t p, const double *cv, double *grad, double *negh);
+/* Per bin: grad of log p(y | d + m, r) + log G0(m) (m_0 ~ N(0, 1), steps of
+ * precision prec) and v, the negative second derivative of the likelihood
+ * part. */
+void wk_bc_aux_terms(double *grad, double *v, const double *y, const double *m, size_t T, double d, double r,
+                     double prec);
+/* The sum of log x over n positive normal numbers (within a few ulp of
+ * libm's per term). */
+double wk_bc_log_sum(const double *x, size_t n);
+/* An upper bound on the Laplace value of wk_bc_laplace from one point c:
+ * f (wk_bc_laplace_pass's value there), its gradient, the Cholesky factor
+ * of its negative Hessian, and xmax >= the norm of the factor rows (1..p)
+ * of the block at every bin (INFINITY: unknown); see bicluster_labels.c. */
+double wk_bc_laplace_bound(double f, const double *grad, const double *chol, size_t p, double xmax);
+/* wk_bc_laplace with Newton's method started at start (p values) instead
+ * of 0. */
+double wk_bc_laplace_from(const struct wk_bc_chain *ch, size_t i, const double *block, size_t stride,
+                          const double *start, double *cstar, double *chol);
+
 #endif

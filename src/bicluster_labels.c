@@ -16,8 +16,8 @@
 #include "wormkit/wk_util.h"
 
 #define AUX_STEP_SD 0.1 /* random-walk prior of a fresh cluster's block (sqrt of the prior noise scale) */
-#define NEWTON_STEPS 8   /* at most; stop when a step is below NEWTON_TOL */
-#define NEWTON_TOL 1e-4 /* the mode is then within ~1e-8: a negligible error in the Laplace value */
+#define NEWTON_PASSES 16 /* at most (typically 2 to 4); stop when a step is below NEWTON_TOL */
+#define NEWTON_TOL 1e-4  /* the mode is then within ~1e-8, the value within ~1e-5 nats (see struct newton) */
 
 int wk_bicluster_mfm_logv(double *logv, size_t n, size_t kmax, double r, double g)
 {
@@ -44,83 +44,156 @@ int wk_bicluster_mfm_logv(double *logv, size_t n, size_t kmax, double r, double 
     return 0;
 }
 
-/* Gradient and negative Hessian in c of neuron i's log-likelihood plus
- * log prior at the block's trajectory; with want_ll also the value (terms
- * depending on eta only), else 0 (the Newton steps need no logarithms). */
-static double laplace_terms(const struct wk_bc_chain *ch, size_t i, const double *block, size_t stride,
-                            const double *cv, double *grad, double *negh, int want_ll)
+/* Newton's method for the mode of f(c) = log p(y_i | c, block) + log N(c;
+ * 0, I) with the value folded into the passes: each pass gives f, its
+ * gradient g and negative Hessian H at a point; a point that does not
+ * raise f halves the step to it (f is concave, so this converges from any
+ * start, e.g. a neuron's loadings under another cluster).  Once the step
+ * H^{-1} g from the last accepted point c is below NEWTON_TOL, the mode is
+ * c + step and f there is f(c) + g'step / 2 (the error is of third order
+ * in the step), with logdet H taken at c (an error of order |step| times
+ * the relative change of H per unit of c, below 1e-5 nats). */
+struct newton {
+    double c[WK_BC_MAX_P];    /* the last accepted point, then the mode */
+    double grad[WK_BC_MAX_P]; /* at c */
+    double chol[WK_BC_MAX_P * WK_BC_MAX_P];
+    double step[WK_BC_MAX_P]; /* from c to the next point tried */
+    double f;                 /* f(c) */
+    double bound;             /* wk_bc_laplace_bound at c */
+    double guess;             /* the Laplace value if f were quadratic from c */
+    double value;             /* the Laplace value once done; -INFINITY when H failed */
+    int passes, done;
+};
+
+static void newton_start(struct newton *nt, const double *start, size_t p)
+{
+    memcpy(nt->c, start, p * sizeof(double));
+    memset(nt->step, 0, sizeof nt->step);
+    nt->f = nt->bound = nt->guess = -INFINITY;
+    nt->passes = nt->done = 0;
+}
+
+/* An upper bound on the Laplace value max f - logdet(H(c*)) / 2 from f,
+ * its gradient g and the factor L of H = L L' at one point c, given xmax
+ * >= |x_t| (the factor rows at every bin).  f is the concave
+ * log-likelihood plus the N(0, I) log prior, so:
+ * - everywhere H >= I: f(c') <= f(c) + g'(c' - c) - |c' - c|^2 / 2, so max
+ *   f <= f(c) + |g|^2 / 2, and logdet H >= 0;
+ * - in the ellipsoid E = {c': (c' - c)'H(c' - c) <= rho^2} each eta_t
+ *   moves by at most rho xmax / sqrt(lambda_min(H)) =: rho w (and
+ *   lambda_min(H) >= 1 / trace H^{-1}); the NB curvature v(eta) = r (y +
+ *   r) lam / (r + lam)^2 has |d log v / d eta| <= 1, so in E, with kappa =
+ *   e^{-rho w} <= 1, H(c') >= I + kappa (H - I) >= kappa H.  With n^2 =
+ *   g'H^{-1}g: on the boundary of E, f(c') <= f(c) + n rho - kappa rho^2 /
+ *   2 < f(c) when n < kappa rho / 2; then (f concave) the maximizer c* is
+ *   in E, f(c*) <= f(c) + n^2 / (2 kappa) and logdet H(c*) >= logdet H +
+ *   p log kappa.
+ * The smaller of the two, the second at the smallest workable radius. */
+double wk_bc_laplace_bound(double f, const double *grad, const double *chol, size_t p, double xmax)
+{
+    double s2 = 0, n2 = 0, trace = 0, step[WK_BC_MAX_P], inv[WK_BC_MAX_P * WK_BC_MAX_P];
+    for (size_t a = 0; a < p; a++) s2 += grad[a] * grad[a];
+    double bound = f + 0.5 * s2;
+    if (p == 0) return bound;
+    memcpy(step, grad, p * sizeof(double));
+    wk_bc_chol_solve(chol, p, step);
+    wk_bc_chol_inverse(inv, chol, p);
+    for (size_t a = 0; a < p; a++) n2 += grad[a] * step[a], trace += inv[a * p + a];
+    /* rho = k n: eta moves by at most k u, kappa = e^{-k u}; the condition
+     * n < kappa rho / 2 is k kappa > 2, met for some k only when u < 1 /
+     * (2e); the bound grows with k, so the smallest such k of a grid */
+    double u = sqrt(n2) * xmax * sqrt(trace), logdet = wk_bc_chol_logdet(chol, p);
+    if (!(u < 0.18393972058572117)) return bound;
+    for (double k = 2.05; k < 40; k *= 1.1) {
+        double kappa = exp(-k * u);
+        if (k * kappa > 2) {
+            double b = f + 0.5 * n2 / kappa - 0.5 * (logdet - (double)p * k * u);
+            return b < bound ? b : bound;
+        }
+    }
+    return bound;
+}
+
+/* A block (p + 1 rows over T bins) as wk_bc_laplace_pass reads it. */
+struct block_view {
+    const double *x;
+    size_t tstride, astride;
+    double xmax; /* >= the norm of the factor rows at any bin */
+};
+
+static void newton_pass(struct newton *nt, const struct wk_bc_chain *ch, size_t i, struct block_view b)
 {
     size_t T = ch->data->T, p = ch->P - 1;
-    double r = ch->r[i], ll = 0, di = ch->d[i];
-    const double *y = ch->data->y + i * T;
-    memset(grad, 0, p * sizeof(double));
-    memset(negh, 0, p * p * sizeof(double));
-    if (p == 2) {
-        /* the default latent dimension, in registers */
-        double g0 = 0, g1 = 0, h00 = 0, h10 = 0, h11 = 0, c0 = cv[0], c1 = cv[1];
-        for (size_t t = 0; t < T; t++) {
-            const double *x = block + t * stride;
-            double eta = di + x[0] + c0 * x[1] + c1 * x[2];
-            double lam = exp(eta), denom = r + lam, inv = 1.0 / denom;
-            if (want_ll) ll += y[t] * eta - (y[t] + r) * log(denom);
-            double s = r * (y[t] - lam) * inv, v = r * lam * (y[t] + r) * inv * inv;
-            g0 += s * x[1];
-            g1 += s * x[2];
-            h00 += v * x[1] * x[1];
-            h10 += v * x[2] * x[1];
-            h11 += v * x[2] * x[2];
-        }
-        grad[0] = g0, grad[1] = g1, negh[0] = h00, negh[2] = h10, negh[3] = h11;
-    } else {
-        for (size_t t = 0; t < T; t++) {
-            const double *x = block + t * stride;
-            double eta = di + x[0];
-            for (size_t k = 0; k < p; k++) eta += cv[k] * x[1 + k];
-            double lam = exp(eta), denom = r + lam, inv = 1.0 / denom;
-            if (want_ll) ll += y[t] * eta - (y[t] + r) * log(denom);
-            double s = r * (y[t] - lam) * inv, v = r * lam * (y[t] + r) * inv * inv;
-            for (size_t a = 0; a < p; a++) {
-                grad[a] += s * x[1 + a];
-                for (size_t bb = 0; bb <= a; bb++) negh[a * p + bb] += v * x[1 + a] * x[1 + bb];
-            }
-        }
+    double x[WK_BC_MAX_P] = {0}, g[WK_BC_MAX_P], h[WK_BC_MAX_P * WK_BC_MAX_P];
+    for (size_t a = 0; a < p; a++) x[a] = nt->c[a] + nt->step[a];
+    double f = wk_bc_laplace_pass(ch->data->y + i * T, T, ch->d[i], ch->r[i], b.x, b.tstride, b.astride, p, x, g,
+                                  h);
+    nt->passes++;
+    if (p == 0) {
+        nt->f = nt->value = f, nt->done = 1;
+        return;
     }
-    for (size_t a = 0; a < p; a++) {
-        for (size_t bb = 0; bb < a; bb++) negh[bb * p + a] = negh[a * p + bb];
-        ll -= 0.5 * cv[a] * cv[a];
-        grad[a] -= cv[a];
-        negh[a * p + a] += 1.0;
+    if (!(f >= nt->f)) { /* overshot (or NaN): back off towards c */
+        for (size_t a = 0; a < p; a++) nt->step[a] *= 0.5;
+        if (nt->passes >= NEWTON_PASSES) { /* give up at the best point found, if any */
+            memset(nt->step, 0, sizeof nt->step);
+            nt->value = nt->f > -INFINITY ? nt->f - 0.5 * wk_bc_chol_logdet(nt->chol, p) : -INFINITY;
+            nt->done = 1;
+        }
+        return;
     }
-    return ll;
+    if (wk_bc_chol(h, p) < 0) {
+        nt->value = -INFINITY, nt->done = 1;
+        return;
+    }
+    memcpy(nt->c, x, p * sizeof(double));
+    memcpy(nt->grad, g, p * sizeof(double));
+    memcpy(nt->chol, h, p * p * sizeof(double));
+    nt->f = f;
+    nt->bound = wk_bc_laplace_bound(f, g, h, p, b.xmax);
+    memcpy(nt->step, g, p * sizeof(double));
+    wk_bc_chol_solve(h, p, nt->step);
+    double size = 0, gain = 0;
+    for (size_t a = 0; a < p; a++) size += nt->step[a] * nt->step[a], gain += g[a] * nt->step[a];
+    nt->guess = f + 0.5 * gain - 0.5 * wk_bc_chol_logdet(h, p);
+    if (size < NEWTON_TOL * NEWTON_TOL || nt->passes >= NEWTON_PASSES) {
+        for (size_t a = 0; a < p; a++) nt->c[a] += nt->step[a];
+        nt->value = nt->guess;
+        nt->done = 1;
+    }
+}
+
+double wk_bc_laplace_from(const struct wk_bc_chain *ch, size_t i, const double *block, size_t stride,
+                          const double *start, double *cstar, double *chol)
+{
+    size_t p = ch->P - 1;
+    struct newton nt;
+    newton_start(&nt, start, p);
+    struct block_view b = {block, stride, 1, INFINITY};
+    while (!nt.done) newton_pass(&nt, ch, i, b);
+    memcpy(cstar, nt.c, p * sizeof(double));
+    memcpy(chol, nt.chol, p * p * sizeof(double));
+    return nt.value;
 }
 
 double wk_bc_laplace(const struct wk_bc_chain *ch, size_t i, const double *block, size_t stride, double *cstar,
                      double *chol)
 {
-    size_t p = ch->P - 1;
-    double grad[8], step[8];
-    memset(cstar, 0, p * sizeof(double));
-    for (int it = 0; p > 0 && it < NEWTON_STEPS; it++) {
-        laplace_terms(ch, i, block, stride, cstar, grad, chol, 0);
-        if (wk_bc_chol(chol, p) < 0) return -INFINITY;
-        memcpy(step, grad, p * sizeof(double));
-        wk_bc_chol_solve(chol, p, step);
-        double size = 0;
-        for (size_t a = 0; a < p; a++) cstar[a] += step[a], size += step[a] * step[a];
-        if (size < NEWTON_TOL * NEWTON_TOL) break;
-    }
-    double ll = laplace_terms(ch, i, block, stride, cstar, grad, chol, 1);
-    if (p > 0 && wk_bc_chol(chol, p) < 0) return -INFINITY;
-    return ll - 0.5 * wk_bc_chol_logdet(chol, p);
+    const double zero[WK_BC_MAX_P] = {0};
+    return wk_bc_laplace_from(ch, i, block, stride, zero, cstar, chol);
 }
 
-/* A fresh cluster's block from the prior's mean dynamics: X_0 ~ N(0, I),
- * then a random walk with noise AUX_STEP_SD^2 I. */
-static void draw_fresh_block(double *block, size_t T, size_t P, gsl_rng *rng)
+/* A fresh cluster's factor rows 1..P-1 (rows of T bins, contiguous) from
+ * the prior's mean dynamics: X_0 ~ N(0, I), then a random walk with noise
+ * AUX_STEP_SD^2 I (row 0, the baseline, is drawn from q by
+ * wk_bc_aux_draw). */
+static void draw_fresh_rows(double *rows, size_t T, size_t P, gsl_rng *rng)
 {
-    for (size_t a = 0; a < P; a++) block[a] = gsl_ran_ugaussian(rng);
-    for (size_t t = 1; t < T; t++)
-        for (size_t a = 0; a < P; a++) block[t * P + a] = block[(t - 1) * P + a] + AUX_STEP_SD * gsl_ran_ugaussian(rng);
+    for (size_t a = 1; a < P; a++) {
+        double *x = rows + a * T;
+        x[0] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        for (size_t t = 1; t < T; t++) x[t] = x[t - 1] + gsl_ran_gaussian_ziggurat(rng, AUX_STEP_SD);
+    }
 }
 
 /* ---- the auxiliary cluster's baseline from the neuron's own counts ----
@@ -141,62 +214,58 @@ static void draw_fresh_block(double *block, size_t T, size_t P, gsl_rng *rng)
 #define AUX_NEWTON_TOL 1e-3  /* (a deterministic rule: q stays a function of y_i, d_i, r_i) */
 #define AUX_MAX_STEP 2.0     /* largest Newton move of one bin's log rate */
 
-/* Precision H = diag(v) + the random walk's (X_0 ~ N(0, 1), steps
- * N(0, s^2)) and its factor H = L L' (L lower bidiagonal; ld holds the
- * diagonal, lo the sub-diagonal, g the inverse diagonal). */
-static void aux_factor(struct wk_bc_aux_q *q, const double *v, size_t T)
+/* One Newton step's solve, x = H^{-1} x for H = diag(v) + the random
+ * walk's precision (X_0 ~ N(0, 1), steps of precision prec: tridiagonal,
+ * off-diagonal -prec), by H = L D L' with L unit lower bidiagonal: one
+ * division per bin in the recurrence (no square root).  piv receives D,
+ * inv its inverse. */
+static void aux_newton_solve(double *x, double *piv, double *inv, const double *v, size_t T, double prec)
 {
-    double prec = 1.0 / (AUX_STEP_SD * AUX_STEP_SD);
+    for (size_t t = 0; t < T; t++) piv[t] = v[t] + 2 * prec;
+    piv[0] += 1.0 - prec;
+    piv[T - 1] -= prec;
+    inv[0] = 1.0 / piv[0];
+    for (size_t t = 1; t < T; t++) {
+        piv[t] -= prec * prec * inv[t - 1];
+        x[t] += prec * inv[t - 1] * x[t - 1];
+        inv[t] = 1.0 / piv[t];
+    }
+    x[T - 1] *= inv[T - 1];
+    for (size_t t = T - 1; t-- > 0;) x[t] = (x[t] + prec * x[t + 1]) * inv[t];
+}
+
+/* q's bidiagonal Cholesky factor from the pivots D of L D L'. */
+static void aux_factor(struct wk_bc_aux_q *q, const double *piv, size_t T, double prec)
+{
     for (size_t t = 0; t < T; t++) {
-        double diag = v[t] + (t == 0 ? 1.0 : 0.0) + (t > 0 ? prec : 0.0) + (t + 1 < T ? prec : 0.0);
-        double off = t > 0 ? -prec * q->g[t - 1] : 0.0;
-        q->lo[t] = off;
-        q->ld[t] = sqrt(diag - off * off);
+        q->ld[t] = sqrt(piv[t]);
         q->g[t] = 1.0 / q->ld[t];
+        q->lo[t] = t > 0 ? -prec * q->g[t - 1] : 0.0;
     }
 }
 
-/* x = H^{-1} x in place (inverse diagonal in inv). */
-static void aux_solve(const struct wk_bc_aux_q *q, const double *inv, double *x, size_t T)
-{
-    for (size_t t = 0; t < T; t++) x[t] = (x[t] - (t > 0 ? q->lo[t] * x[t - 1] : 0.0)) * inv[t];
-    for (size_t t = T; t-- > 0;) x[t] = (x[t] - (t + 1 < T ? q->lo[t + 1] * x[t + 1] : 0.0)) * inv[t];
-}
-
 /* Newton iterations on log p(y | d + m, r) + log G0(m) from m = 0; leaves
- * the mode and the factor of the precision at the mode in q.  v is work
- * (2 T values). */
+ * the mode and the factor of the precision in q, the precision taken at
+ * the last point before the mode (no bin more than AUX_NEWTON_TOL from it:
+ * q need not be exact, only the same density for the draw and the ratio).
+ * v is work (2 T values). */
 void wk_bc_aux_fit(struct wk_bc_aux_q *q, const double *y, size_t T, double d, double r, double *v)
 {
     double prec = 1.0 / (AUX_STEP_SD * AUX_STEP_SD), *grad = v + T;
     memset(q->mode, 0, T * sizeof(double));
     for (int it = 0;; it++) {
-        const double *m = q->mode;
-        for (size_t t = 0; t < T; t++) {
-            double lam = exp(d + m[t]), inv = 1.0 / (r + lam);
-            grad[t] = r * (y[t] - lam) * inv - (t == 0 ? m[0] : 0.0) - (t > 0 ? prec * (m[t] - m[t - 1]) : 0.0) -
-                      (t + 1 < T ? prec * (m[t] - m[t + 1]) : 0.0);
-            v[t] = r * lam * (y[t] + r) * inv * inv;
-        }
-        aux_factor(q, v, T);
+        wk_bc_aux_terms(grad, v, y, q->mode, T, d, r, prec);
+        aux_newton_solve(grad, q->ld, q->g, v, T, prec);
         if (it == AUX_NEWTON_STEPS) break;
-        aux_solve(q, q->g, grad, T);
         double largest = 0;
         for (size_t t = 0; t < T; t++) {
-            double step = fmax(-AUX_MAX_STEP, fmin(AUX_MAX_STEP, grad[t]));
+            double step = grad[t] < -AUX_MAX_STEP ? -AUX_MAX_STEP : grad[t] > AUX_MAX_STEP ? AUX_MAX_STEP : grad[t];
             q->mode[t] += step;
-            largest = fmax(largest, fabs(step));
+            if (fabs(step) > largest) largest = fabs(step);
         }
-        if (largest < AUX_NEWTON_TOL) {
-            /* the factor at the final mode */
-            for (size_t t = 0; t < T; t++) {
-                double lam = exp(d + m[t]), inv = 1.0 / (r + lam);
-                v[t] = r * lam * (y[t] + r) * inv * inv;
-            }
-            aux_factor(q, v, T);
-            break;
-        }
+        if (largest < AUX_NEWTON_TOL) break;
     }
+    aux_factor(q, q->ld, T, prec);
 }
 
 /* log G0(m) - log q(m) for the baseline row m (stride apart), dropping the
@@ -211,15 +280,15 @@ double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t 
     for (size_t t = 0; t < T; t++) {
         double u = q->ld[t] * (m[t * stride] - q->mode[t]);
         if (t + 1 < T) u += q->lo[t + 1] * (m[(t + 1) * stride] - q->mode[t + 1]);
-        s -= log(q->ld[t]) - 0.5 * u * u;
+        s += 0.5 * u * u;
     }
-    return s;
+    return s - wk_bc_log_sum(q->ld, T);
 }
 
 /* Row 0 of block (stride P) from q: mode + L'^{-1} z. */
 void wk_bc_aux_draw(const struct wk_bc_aux_q *q, double *block, size_t P, size_t T, gsl_rng *rng, double *z)
 {
-    for (size_t t = 0; t < T; t++) z[t] = gsl_ran_ugaussian(rng);
+    for (size_t t = 0; t < T; t++) z[t] = gsl_ran_gaussian_ziggurat(rng, 1.0);
     for (size_t t = T; t-- > 0;) z[t] = (z[t] - (t + 1 < T ? q->lo[t + 1] * z[t + 1] : 0.0)) * q->g[t];
     for (size_t t = 0; t < T; t++) block[t * P] = q->mode[t] + z[t];
 }
@@ -267,50 +336,102 @@ static size_t kmax_of(const struct wk_bc_chain *ch)
     return kmax < cap ? kmax : cap;
 }
 
-static int update_one(struct wk_bc_chain *ch, size_t i, double *fresh, struct wk_bc_aux_q *q, double *work,
-                      size_t *count)
+/* Clusters whose log weight is provably more than SKIP_NATS below another
+ * candidate's have probability below e^-40 = 4e-18 and are left out: the
+ * draw is then the same as with them to double precision. */
+#define SKIP_NATS 40.0
+
+/* Work of one label sweep.  The passes read each cluster's block with its
+ * rows contiguous in time: cols is X transposed (D x T, rebuilt whenever
+ * the clusters change); a fresh cluster's block is drawn into rows (P x T)
+ * and copied into fresh (T x P, the chain's layout) only when opened. */
+struct sweep {
+    double *cols, *rows, *fresh, *work; /* work: 6 T */
+    double xmax[WK_BC_MAX_K];          /* block_view.xmax of each cluster */
+    struct wk_bc_aux_q q;
+    size_t count[WK_BC_MAX_K + 1];     /* neurons per cluster */
+};
+
+/* The largest norm over bins of the factor rows 1..P-1 of a block with
+ * rows contiguous in time (rounded up a little). */
+static double factor_norm_max(const double *rows, size_t T, size_t P)
 {
-    size_t T = ch->data->T, P = ch->P, p = P - 1, K = ch->K;
-    size_t j0 = (size_t)ch->z[i];
-    int singleton = count[j0] == 1;
-    double logw[WK_BC_MAX_K + 1], cst[WK_BC_MAX_K + 1][8], chol[WK_BC_MAX_K + 1][64];
-    size_t t = singleton ? K - 1 : K; /* clusters without neuron i */
-    double g = ch->o.mfm_gamma;
-    for (size_t j = 0; j < K; j++) {
-        if (singleton && j == j0) {
-            logw[j] = -INFINITY;
-            continue;
-        }
-        size_t nj = count[j] - (j == j0);
-        logw[j] = log((double)nj + g) + wk_bc_laplace(ch, i, ch->X + j * P, ch->D, cst[j], chol[j]);
+    double top = 0;
+    for (size_t t = 0; t < T; t++) {
+        double n2 = 0;
+        for (size_t a = 1; a < P; a++) n2 += rows[a * T + t] * rows[a * T + t];
+        if (n2 > top) top = n2;
     }
-    /* the auxiliary cluster: the neuron's own cluster when it is alone in it */
-    const double *aux = singleton ? ch->X + j0 * P : fresh;
-    size_t aux_stride = singleton ? ch->D : P;
-    if (t + 1 <= kmax_of(ch)) {
-        wk_bc_aux_fit(q, ch->data->y + i * T, T, ch->d[i], ch->r[i], work);
-        if (!singleton) {
-            draw_fresh_block(fresh, T, P, ch->rng);
-            wk_bc_aux_draw(q, fresh, P, T, ch->rng, work);
+    return sqrt(top) * (1 + 1e-12);
+}
+
+static int transpose_blocks(struct sweep *sw, const struct wk_bc_chain *ch)
+{
+    size_t T = ch->data->T, D = ch->D;
+    double *cols = realloc(sw->cols, (D ? D : 1) * T * sizeof(double));
+    if (!cols) return WK_ENOMEM;
+    sw->cols = cols;
+    for (size_t t = 0; t < T; t++)
+        for (size_t k = 0; k < D; k++) cols[k * T + t] = ch->X[t * D + k];
+    for (size_t j = 0; j < ch->K; j++) sw->xmax[j] = factor_norm_max(cols + j * ch->P * T, T, ch->P);
+    return 0;
+}
+
+static struct block_view cluster_view(const struct sweep *sw, const struct wk_bc_chain *ch, size_t j)
+{
+    struct block_view b = {sw->cols + j * ch->P * ch->data->T, 1, ch->data->T, sw->xmax[j]};
+    return b;
+}
+
+/* Runs the Newton fits of the candidates (clusters 0..K-1 and the
+ * auxiliary K; those open have had their first pass), the likeliest first
+ * (by the quadratic guess: the best weight is then known early), leaving a
+ * fit as soon as its upper bound (the prior part of the weight plus
+ * wk_bc_laplace_bound) falls SKIP_NATS below the best weight found: logw[j]
+ * then stays -INFINITY.  The guess only orders the work; what is left out
+ * is decided by the bounds. */
+static void finish_fits(struct newton *fit, double *logw, const double *prior, const int *open,
+                        const struct block_view *view, const struct wk_bc_chain *ch, size_t i)
+{
+    size_t n = ch->K + 1;
+    int pending[WK_BC_MAX_K + 1];
+    double best = -INFINITY;
+    for (size_t j = 0; j < n; j++) pending[j] = open[j], logw[j] = -INFINITY;
+    for (;;) {
+        size_t top = n;
+        for (size_t j = 0; j < n; j++) {
+            if (!pending[j]) continue;
+            if (prior[j] + (fit[j].done ? fit[j].value : fit[j].bound) < best - SKIP_NATS) {
+                pending[j] = 0;
+                continue;
+            }
+            double guess = prior[j] + (fit[j].done ? fit[j].value : fit[j].guess);
+            if (top == n || guess > prior[top] + (fit[top].done ? fit[top].value : fit[top].guess)) top = j;
         }
-        logw[K] = log(g) + ch->logv[t + 1] - ch->logv[t] + wk_bc_aux_log_ratio(q, aux, aux_stride, T) +
-                  wk_bc_laplace(ch, i, aux, aux_stride, cst[K], chol[K]);
-    } else {
-        logw[K] = -INFINITY;
+        if (top == n) return;
+        pending[top] = 0;
+        struct newton *nt = &fit[top];
+        while (!nt->done) {
+            newton_pass(nt, ch, i, view[top]);
+            if (!nt->done && prior[top] + nt->bound < best - SKIP_NATS) break;
+        }
+        if (!nt->done) continue;
+        logw[top] = prior[top] + nt->value;
+        if (logw[top] > best) best = logw[top];
     }
-    size_t choice = pick(ch->rng, logw, K + 1);
-    if (choice == K && singleton) choice = j0;
-    /* c_i from the Laplace approximation of its conditional */
-    size_t slot = choice == j0 && singleton ? K : choice;
-    double cnew[8];
-    memcpy(cnew, cst[slot], p * sizeof(double));
-    if (p > 0) wk_bc_chol_draw_precision(cnew, chol[slot], p, ch->rng);
-    memcpy(ch->c + i * p, cnew, p * sizeof(double));
-    if (choice == j0) return 0;
-    count[j0]--;
+}
+
+/* Opens a cluster with the fresh block or drops the emptied cluster j0
+ * after neuron i moved from j0 to choice. */
+static int move_neuron(struct sweep *sw, struct wk_bc_chain *ch, size_t i, size_t j0, size_t choice)
+{
+    size_t T = ch->data->T, P = ch->P, K = ch->K, *count = sw->count;
     int rc = 0;
+    count[j0]--;
     if (choice == K) {
-        rc = add_cluster(ch, fresh);
+        for (size_t t = 0; t < T; t++)
+            for (size_t a = 0; a < P; a++) sw->fresh[t * P + a] = sw->rows[a * T + t];
+        rc = add_cluster(ch, sw->fresh);
         if (rc < 0) return rc;
         count[K] = 0;
     }
@@ -320,24 +441,73 @@ static int update_one(struct wk_bc_chain *ch, size_t i, double *fresh, struct wk
         rc = drop_cluster(ch, j0);
         memmove(count + j0, count + j0 + 1, (ch->K - j0) * sizeof *count);
     }
-    return rc;
+    return rc < 0 ? rc : transpose_blocks(sw, ch);
+}
+
+static int update_one(struct sweep *sw, struct wk_bc_chain *ch, size_t i)
+{
+    size_t T = ch->data->T, P = ch->P, p = P - 1, K = ch->K, *count = sw->count;
+    size_t j0 = (size_t)ch->z[i];
+    int singleton = count[j0] == 1;
+    double logw[WK_BC_MAX_K + 1], prior[WK_BC_MAX_K + 1];
+    int open[WK_BC_MAX_K + 1];
+    struct newton fit[WK_BC_MAX_K + 1];
+    struct block_view view[WK_BC_MAX_K + 1];
+    const double zero[WK_BC_MAX_P] = {0};
+    size_t t = singleton ? K - 1 : K; /* clusters without neuron i */
+    double g = ch->o.mfm_gamma;
+    for (size_t j = 0; j < K; j++) {
+        open[j] = !(singleton && j == j0);
+        prior[j] = log((double)(count[j] - (j == j0)) + g);
+        view[j] = cluster_view(sw, ch, j);
+    }
+    /* the auxiliary cluster K: the neuron's own cluster when it is alone in
+     * it, else a fresh block */
+    open[K] = t + 1 <= kmax_of(ch);
+    view[K] = singleton ? cluster_view(sw, ch, j0) : (struct block_view){sw->rows, 1, T, 0};
+    if (open[K]) {
+        wk_bc_aux_fit(&sw->q, ch->data->y + i * T, T, ch->d[i], ch->r[i], sw->work);
+        if (!singleton) {
+            draw_fresh_rows(sw->rows, T, P, ch->rng);
+            wk_bc_aux_draw(&sw->q, sw->rows, 1, T, ch->rng, sw->work);
+            view[K].xmax = factor_norm_max(sw->rows, T, P);
+        }
+        prior[K] = log(g) + ch->logv[t + 1] - ch->logv[t] + wk_bc_aux_log_ratio(&sw->q, view[K].x, 1, T);
+    }
+    /* Newton starts: the current loadings, except for a fresh block (prior
+     * draws of the factor rows: the prior mean) */
+    for (size_t j = 0; j <= K; j++) {
+        if (!open[j]) continue;
+        newton_start(&fit[j], j == K && !singleton ? zero : ch->c + i * p, p);
+        newton_pass(&fit[j], ch, i, view[j]);
+    }
+    finish_fits(fit, logw, prior, open, view, ch, i);
+    size_t choice = pick(ch->rng, logw, K + 1);
+    if (choice == K && singleton) choice = j0;
+    /* c_i from the Laplace approximation of its conditional */
+    size_t slot = choice == j0 && singleton ? K : choice;
+    double cnew[WK_BC_MAX_P];
+    memcpy(cnew, fit[slot].c, p * sizeof(double));
+    if (p > 0) wk_bc_chol_draw_precision(cnew, fit[slot].chol, p, ch->rng);
+    memcpy(ch->c + i * p, cnew, p * sizeof(double));
+    return choice == j0 ? 0 : move_neuron(sw, ch, i, j0, choice);
 }
 
 int wk_bc_update_labels(struct wk_bc_chain *ch)
 {
-    size_t N = ch->data->N, T = ch->data->T;
-    double *fresh = wk_malloc_array(T, ch->P * sizeof(double)), *work = wk_malloc_array(6 * T, sizeof(double));
-    size_t count[WK_BC_MAX_K + 1] = {0};
-    if (!fresh || !work) {
-        free(fresh), free(work);
-        return WK_ENOMEM;
+    size_t N = ch->data->N, T = ch->data->T, P = ch->P;
+    struct sweep sw = {0};
+    sw.rows = wk_malloc_array(T, P * sizeof(double));
+    sw.fresh = wk_malloc_array(T, P * sizeof(double));
+    sw.work = wk_malloc_array(6 * T, sizeof(double));
+    int rc = sw.rows && sw.fresh && sw.work ? transpose_blocks(&sw, ch) : WK_ENOMEM;
+    if (!rc) {
+        struct wk_bc_aux_q q = {sw.work + 2 * T, sw.work + 3 * T, sw.work + 4 * T, sw.work + 5 * T};
+        sw.q = q;
+        for (size_t i = 0; i < N; i++) sw.count[ch->z[i]]++;
     }
-    struct wk_bc_aux_q q = {work + 2 * T, work + 3 * T, work + 4 * T, work + 5 * T};
-    for (size_t i = 0; i < N; i++) count[ch->z[i]]++;
-    int rc = 0;
-    for (size_t i = 0; !rc && i < N; i++) rc = update_one(ch, i, fresh, &q, work, count);
-    free(work);
-    free(fresh);
+    for (size_t i = 0; !rc && i < N; i++) rc = update_one(&sw, ch, i);
+    free(sw.cols), free(sw.rows), free(sw.fresh), free(sw.work);
     return rc;
 }
 

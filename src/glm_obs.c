@@ -2,7 +2,7 @@
  * entries, written as branch-free loops that the compiler vectorizes (the
  * emissions of the E-step and the data term of the M-step spend most of
  * their time here).  Same formulas as wk_glm_obs_core, with
- * wk_glm_fast_exp/wk_glm_fast_log in place of libm. */
+ * wk_fast_exp/wk_fast_log in place of libm. */
 #include <math.h>
 
 #include "glm_internal.h"
@@ -45,7 +45,7 @@ static WK_INLINE void gaussian_block(double *restrict val, double *restrict d1, 
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         double r = xd[i] - u[i];
-        val[i] = ok[i] * (-0.5 * (wk_glm_fast_log(2 * M_PI * var[i]) + r * r / var[i]));
+        val[i] = ok[i] * (-0.5 * (wk_fast_log(2 * M_PI * var[i]) + r * r / var[i]));
     }
     if (!d1) return;
 #pragma omp simd
@@ -77,7 +77,7 @@ static WK_INLINE void poisson_values(double *restrict val, const double *restric
                                   const double *restrict f, size_t n)
 {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) val[i] = ok[i] * (xd[i] * wk_glm_fast_log(f[i]) - f[i]);
+    for (size_t i = 0; i < n; i++) val[i] = ok[i] * (xd[i] * wk_fast_log(f[i]) - f[i]);
 }
 
 static WK_INLINE void poisson_block(double *restrict val, double *restrict d1, double *restrict w,
@@ -124,7 +124,7 @@ static WK_INLINE void bernoulli_block(double *restrict val, double *restrict d1,
         double f, df, sgm;
         link_terms(&f, &df, &sgm, u[i], e[i]);
         double g = (1 - WK_GLM_EPS) * sgm; /* 1 - f */
-        val[i] = ok[i] * (xd[i] * wk_glm_fast_log(f) + (1.0 - xd[i]) * wk_glm_fast_log(g));
+        val[i] = ok[i] * (xd[i] * wk_fast_log(f) + (1.0 - xd[i]) * wk_fast_log(g));
     }
     if (!d1) return;
 #pragma omp simd
@@ -162,7 +162,7 @@ WK_VECTOR_CLONES static void obs_chunk(double *val, double *d1, double *w, enum 
         e[i] = a < -708.0 ? -708.0 : a;
     }
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) e[i] = wk_glm_fast_exp(e[i]);
+    for (size_t i = 0; i < n; i++) e[i] = wk_fast_exp(e[i]);
     if (obs == WK_GLM_POISSON) poisson_block(val, d1, w, xd, ok, u, e, n);
     else bernoulli_block(val, d1, w, xd, ok, u, e, n);
 }

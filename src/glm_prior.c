@@ -79,7 +79,7 @@ void wk_glm_gumbel_fill(double *g, size_t n, unsigned long key)
     for (size_t i = 0; i < n; i++) g[i] = ((double)(mix64(k ^ mix64((uint64_t)i)) >> 11) + 0.5) * 0x1p-53;
     /* u >= 2^-54 and -log(u) >= 2^-53: both logarithms see normal numbers */
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) g[i] = -wk_glm_fast_log(-wk_glm_fast_log(g[i]));
+    for (size_t i = 0; i < n; i++) g[i] = -wk_fast_log(-wk_fast_log(g[i]));
 }
 
 void wk_glm_normal_fill(double *g, size_t n, unsigned long key)

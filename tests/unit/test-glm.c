@@ -320,18 +320,18 @@ static void test_fast_math(void)
     for (long i = 0; i <= 2000000; i++) {
         double x = -708.0 + 1417.0 * (double)i / 2000000.0 + 1e-7 * sin((double)i);
         double want = exp(x);
-        ee = fmax(ee, fabs(wk_glm_fast_exp(x) - want) / want);
+        ee = fmax(ee, fabs(wk_fast_exp(x) - want) / want);
         double l = log(want);
-        if (l != 0) el = fmax(el, fabs(wk_glm_fast_log(want) - l) / fabs(l));
+        if (l != 0) el = fmax(el, fabs(wk_fast_log(want) - l) / fabs(l));
         double y = 1.0 + ((double)i - 1e6) * 3e-13; /* near 1, where log is smallest */
         double ly = log(y);
-        if (ly != 0) e1 = fmax(e1, fabs(wk_glm_fast_log(y) - ly) / fabs(ly));
+        if (ly != 0) e1 = fmax(e1, fabs(wk_fast_log(y) - ly) / fabs(ly));
     }
     ok(ee <= 3 * 0x1p-53, "fast exp within 3 ulp of libm on [-708, 709]");
     ok(el <= 5 * 0x1p-53, "fast log within 5 ulp of libm on [1e-307, 1e308]");
     ok(e1 <= 5 * 0x1p-53, "fast log within 5 ulp of libm near 1");
-    ok(wk_glm_fast_exp(0) == 1 && wk_glm_fast_log(1) == 0, "exp(0) = 1 and log(1) = 0 exactly");
-    ok(wk_glm_fast_log(0x1p-1022) == log(0x1p-1022) && wk_glm_fast_exp(-708) > 0x1p-1022,
+    ok(wk_fast_exp(0) == 1 && wk_fast_log(1) == 0, "exp(0) = 1 and log(1) = 0 exactly");
+    ok(wk_fast_log(0x1p-1022) == log(0x1p-1022) && wk_fast_exp(-708) > 0x1p-1022,
        "range ends stay normal numbers");
 }
 
