@@ -84,6 +84,26 @@ static void test_two_bins(void)
     gsl_rng_free(rng);
 }
 
+/* Random information for T bins of D = blocks x B latents: h, and each
+ * block's B x B precision (diagonal diag + U(0, 1), off-diagonal
+ * N(0, off^2)) stored both block-diagonally (Jb) and as a full D x D
+ * matrix (Jf, zero elsewhere); states xi[t] = (t / period) % L. */
+static void random_information(gsl_rng *rng, int T, int D, int B, double diag, double off, int period, int L,
+                               double *h, double *Jb, double *Jf, int *xi)
+{
+    for (int t = 0; t < T; t++) {
+        xi[t] = (t / period) % L;
+        for (int i = 0; i < D; i++) h[t * D + i] = gsl_ran_ugaussian(rng);
+        for (int c = 0; c < D / B; c++)
+            for (int i = 0; i < B; i++)
+                for (int j = 0; j <= i; j++) {
+                    double v = i == j ? diag + gsl_rng_uniform(rng) : off * gsl_ran_ugaussian(rng);
+                    Jb[(t * D + c * B + i) * B + j] = Jb[(t * D + c * B + j) * B + i] = v;
+                    Jf[(t * D + c * B + i) * D + c * B + j] = Jf[(t * D + c * B + j) * D + c * B + i] = v;
+                }
+    }
+}
+
 /* Block-diagonal information (2 blocks of 3) gives the same draw as the
  * same information written as a full 6 x 6 matrix. */
 static void test_blocks(void)
@@ -94,17 +114,7 @@ static void test_blocks(void)
     int xi[T];
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 3);
-    for (int t = 0; t < T; t++) {
-        xi[t] = (t / 7) % L;
-        for (int i = 0; i < D; i++) h[t * D + i] = gsl_ran_ugaussian(rng);
-        for (int c = 0; c < K; c++)
-            for (int i = 0; i < B; i++)
-                for (int j = 0; j <= i; j++) {
-                    double v = i == j ? 1.0 + gsl_rng_uniform(rng) : 0.3 * gsl_ran_ugaussian(rng);
-                    Jb[(t * D + c * B + i) * B + j] = Jb[(t * D + c * B + j) * B + i] = v;
-                    Jf[(t * D + c * B + i) * D + c * B + j] = Jf[(t * D + c * B + j) * D + c * B + i] = v;
-                }
-    }
+    random_information(rng, T, D, B, 1.0, 0.3, 7, L, h, Jb, Jf, xi);
     for (int l = 0; l < L; l++)
         for (int i = 0; i < D; i++) {
             b[l * D + i] = 0.1 * gsl_ran_ugaussian(rng);
@@ -232,17 +242,7 @@ static void test_kalman(void)
     int xi[KT];
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 17);
-    for (int t = 0; t < KT; t++) {
-        xi[t] = (t / 4) % KL;
-        for (int i = 0; i < KD; i++) h[t * KD + i] = gsl_ran_ugaussian(rng);
-        for (int c = 0; c < KD / KB; c++)
-            for (int i = 0; i < KB; i++)
-                for (int j = 0; j <= i; j++) {
-                    double v = i == j ? 0.5 + gsl_rng_uniform(rng) : 0.2 * gsl_ran_ugaussian(rng);
-                    Jb[(t * KD + c * KB + i) * KB + j] = Jb[(t * KD + c * KB + j) * KB + i] = v;
-                    Jf[(t * KD + c * KB + i) * KD + c * KB + j] = Jf[(t * KD + c * KB + j) * KD + c * KB + i] = v;
-                }
-    }
+    random_information(rng, KT, KD, KB, 0.5, 0.2, 4, KL, h, Jb, Jf, xi);
     for (int l = 0; l < KL; l++)
         for (int i = 0; i < KD; i++) {
             b[l * KD + i] = 0.2 * gsl_ran_ugaussian(rng);
