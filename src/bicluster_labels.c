@@ -463,7 +463,7 @@ static int update_one(struct sweep *sw, struct wk_bc_chain *ch, size_t i)
     }
     /* the auxiliary cluster K: the neuron's own cluster when it is alone in
      * it, else a fresh block */
-    open[K] = t + 1 <= kmax_of(ch);
+    open[K] = t + 1 <= kmax_of(ch) && (singleton || ch->iteration >= WK_BC_OPEN_WARMUP);
     view[K] = singleton ? cluster_view(sw, ch, j0) : (struct block_view){sw->rows, 1, T, 0};
     if (open[K]) {
         wk_bc_aux_fit(&sw->q, ch->data->y + i * T, T, ch->d[i], ch->r[i], sw->work);

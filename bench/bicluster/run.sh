@@ -6,7 +6,7 @@
 #   sh bench/bicluster/run.sh            # 10,000 iterations (the target run)
 #   ITER=1000 sh bench/bicluster/run.sh  # a shorter run
 #   SEED=2 ...                           # another simulation and chain seed
-#   BIG=1 ...                            # also time a full-size worm (N 300, T 5000)
+#   BIG=1 ...                            # also time full-size worms (N 300, T 5000; 30 and 10 clusters)
 #   BASE=/path/to/old/worm-bicluster ... # also time another build on the same data
 #   PERITER=1 ...                        # only the per-iteration timings (no 10,000-iteration run)
 #   KSTART=1 ...                         # start from 1 cluster (worm-bicluster -k): does K recover?
@@ -62,6 +62,21 @@ sweep_ms() {
     cat cpu1.txt cpu2.txt | awk -v d="$((n2 - n1))" 'NR == 1 {a = $1 + $2} NR == 2 {printf "%.2f", ($1 + $2 - a) * 1000 / d}'
 }
 
+# full_size CLUSTERS K: a full-size worm (N 300, T 5000) simulated with
+# CLUSTERS (e.g. 30x10: 30 clusters of 10 neurons), fitted from K clusters;
+# CPU s per iteration over iterations 12..16 (after the 10-iteration
+# warm-up, so every step of the sweep runs) and K after each iteration.
+full_size() {
+    [ -x /usr/bin/time ] || { echo "full-size timing needs /usr/bin/time" >&2; return 0; }
+    "$BIN/worm-simulate" bicluster -c "$1" -T 5000 -s "$SEED" -o "big$1.h5"
+    echo "full-size worm (N 300, T 5000, clusters $1, -k $2), CPU s per iteration, sweep only (iterations 12..16):"
+    echo "  this build                 $(sweep_ms 12 16 "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}') (target <= 1)"
+    echo "  clusters K after each of the 16 iterations: $(h5dump -d /results/bicluster/chain0/K sweep2.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' | tr -c '0-9\n' ' ' | tr -s ' \n' ' ')"
+    if [ -n "${BASE:-}" ]; then
+        echo "  $BASE   $(sweep_ms 12 16 "$BASE" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
+    fi
+}
+
 "$BIN/worm-simulate" bicluster -s "$SEED" -o sim.h5
 if [ "${PERITER:-0}" = 1 ]; then
     [ -x /usr/bin/time ] || { echo "PERITER=1 needs /usr/bin/time" >&2; exit 1; }
@@ -72,13 +87,8 @@ if [ "${PERITER:-0}" = 1 ]; then
         echo "  $BASE   $(sweep_ms 20 $((20 + n)) "$BASE" -s "$SEED" sim.h5)"
     fi
     if [ "${BIG:-0}" = 1 ]; then
-        "$BIN/worm-simulate" bicluster -c 30x10 -T 5000 -s "$SEED" -o big.h5
-        echo "full-size worm (N 300, T 5000, -k 30), CPU s per iteration, sweep only (iterations 1..3):"
-        echo "  this build                 $(sweep_ms 1 3 "$BIN/worm-bicluster" -k 30 -s "$SEED" big.h5 | awk '{printf "%.2f", $1 / 1000}') (target <= 1)"
-        echo "  clusters K after each of the 3 iterations: $(h5dump -d /results/bicluster/chain0/K sweep2.h5 | sed -n 's/^ *(0): //p')"
-        if [ -n "${BASE:-}" ]; then
-            echo "  $BASE   $(sweep_ms 1 3 "$BASE" -k 30 -s "$SEED" big.h5 | awk '{printf "%.2f", $1 / 1000}')"
-        fi
+        full_size 30x10 30
+        full_size 10x30 10
     fi
     echo "outputs in $OUT"
     exit 0
@@ -102,8 +112,7 @@ if [ -n "${BASE:-}" ]; then
     echo "same data, $n iterations: CPU ms per iteration $old ($BASE) -> $new (this build)"
 fi
 if [ "${BIG:-0}" = 1 ]; then
-    "$BIN/worm-simulate" bicluster -c 30x10 -T 5000 -s "$SEED" -o big.h5
-    ms=$(cpu_ms 3 "$BIN/worm-bicluster" -@ 1 -n 3 -k 30 -s "$SEED" -q big.h5 -o bigfit.h5)
-    echo "full-size worm (N 300, T 5000, K 30): $(echo "$ms" | awk '{printf "%.2f", $1 / 1000}') CPU s per iteration (target <= 1)"
+    full_size 30x10 30
+    full_size 10x30 10
 fi
 echo "outputs in $OUT"
