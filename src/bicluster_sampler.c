@@ -20,7 +20,6 @@
 /* Iterations that keep the initial state sequence while the latents and
  * dynamics adapt to it (a start-up phase, before the Gibbs chain proper). */
 #define STATE_WARMUP 10
-
 #define PG_SHAPES 32 /* counts 0..31: Polya-Gamma shapes kept per neuron */
 
 static size_t p_of(const struct wk_bc_chain *ch)
