@@ -43,10 +43,11 @@ int wk_h5vfd_input(hid_t obj, struct wk_h5_input *in);
 int wk_h5check_superblock(const struct wk_h5_input *in, const char *name);
 int wk_h5check_groups(hid_t fid, const char *name);
 
-/* Object headers (h5header.c): the datatype messages of an object and of
- * its attributes, and the global heap objects its attributes' strings
- * refer to, checked before libhdf5 decodes them.  wk_h5_object_check: 0, or
- * a logged WK_EFORMAT naming o->file and o->path; *heap is a cache of one
+/* Object headers (h5header.c): the chunks of an object's header against
+ * the input, then the datatype messages of the object and of its
+ * attributes, and the global heap objects its attributes' strings refer
+ * to, checked before libhdf5 decodes them.  wk_h5_object_check: 0, or a
+ * logged WK_EFORMAT naming o->file and o->path; *heap is a cache of one
  * global heap collection (NULL at first; the caller frees it). */
 struct wk_h5_object {
     const struct wk_h5_input *in;
@@ -54,6 +55,8 @@ struct wk_h5_object {
     unsigned offsets, lengths; /* bytes of addresses and of lengths */
     uint64_t addr;            /* of the object header, relative to base */
     const char *file, *path;
+    int before_open; /* the root group before H5Fopen: its chunks only (libhdf5
+                        allocates the size each claims before reading it) */
 };
 struct wk_h5_heap {
     uint64_t addr;          /* of the collection loaded, in the input */
@@ -63,6 +66,14 @@ int wk_h5_object_check(const struct wk_h5_object *o, struct wk_h5_heap **heap);
 /* Loads the global heap collection at addr: 0, -1 when there is none
  * there, -2 when out of memory. */
 int wk_h5_heap_load(struct wk_h5_heap *h, const struct wk_h5_input *in, uint64_t addr);
+/* Whether the variable-length element at ref (a 4-byte length, the heap
+ * collection's address in `offsets` bytes relative to base, a 4-byte
+ * object index) refers to a global heap object of exactly length x
+ * base_size bytes: 1 (also for an empty element), 0 (*held1: the object's
+ * size plus 1, or 0 when there is none), or -1 when it cannot be checked
+ * (out of memory).  *heap as for wk_h5_object_check. */
+int wk_h5_vlen_element_ok(struct wk_h5_heap **heap, const struct wk_h5_input *in, uint64_t base, unsigned offsets,
+                          const unsigned char *ref, uint64_t base_size, uint64_t *held1);
 
 /* Whether the bit fields of an integer or float type lie within its bytes
  * (h5util.c): libhdf5 1.10 overruns a stack buffer converting one that

@@ -80,75 +80,20 @@ static int corrupt_driver_block(const char *name, uint64_t at, uint64_t bytes, u
                    name, (unsigned long long)bytes, (unsigned long long)at, (unsigned long long)size);
 }
 
-static int corrupt_root_header(const char *name, uint64_t at, uint64_t bytes, uint64_t size)
-{
-    return wk_fail(WK_EFORMAT,
-                   "'%s': corrupt HDF5 file (a chunk of the root group's object header claims %llu bytes at "
-                   "byte %llu of a %llu-byte file)",
-                   name, (unsigned long long)bytes, (unsigned long long)at, (unsigned long long)size);
-}
-
 /* The root group's object header: libhdf5 allocates the size its first
  * chunk claims, and the size each continuation message claims for the
  * next chunk, before reading them (H5C_protect <- H5G_mkroot; 13 GB and
- * 17 GB seen).  Version 1 headers (those of version 0/1 superblocks): a
- * 16-byte prefix with the first chunk's size in bytes 8..11, then messages
- * of type (2 bytes), size (2), flags (1), 3 reserved bytes and the data; a
- * continuation (type 0x10) holds the next chunk's address and length, and
- * that chunk holds messages too.  The first ROOT_CHUNKS_MAX chunks are
- * checked; anything unreadable is left to libhdf5. */
-#define ROOT_CHUNKS_MAX 64
-
-struct header_chunks {
-    uint64_t start[ROOT_CHUNKS_MAX], len[ROOT_CHUNKS_MAX];
-    int n;
-};
-
-/* The messages of one chunk: every continuation must lie inside the input;
- * the chunks they name are queued in q. */
-static int check_header_chunk(const struct wk_h5_input *in, const char *name, uint64_t base, uint64_t start,
-                              uint64_t len, unsigned offsets, unsigned lengths, struct header_chunks *q)
-{
-    unsigned char msg[8 + 16];
-    for (uint64_t off = 0; off + 8 <= len;) {
-        if (wk_h5_input_read(in, start + off, msg, 8) < 0)
-            return 0;
-        unsigned type = (unsigned)wk_h5_le(msg, 2), size = (unsigned)wk_h5_le(msg + 2, 2);
-        if (type == 0x10 && size >= offsets + lengths &&
-            wk_h5_input_read(in, start + off + 8, msg + 8, offsets + lengths) == 0) {
-            uint64_t addr = wk_h5_le(msg + 8, offsets), next = wk_h5_le(msg + 8 + offsets, lengths);
-            if (base > in->size || addr > in->size - base || next > in->size - base - addr)
-                return corrupt_root_header(name, base + addr, next, in->size);
-            if (q->n < ROOT_CHUNKS_MAX) {
-                q->start[q->n] = base + addr;
-                q->len[q->n++] = next;
-            }
-        }
-        off += 8 + (uint64_t)size;
-    }
-    return 0;
-}
-
-static int check_root_header(const struct wk_h5_input *in, const char *name, uint64_t base, uint64_t at,
+ * 17 GB seen).  So its chunks are checked against the input before
+ * H5Fopen, by the object header walk of h5header.c (the rest of the header
+ * is checked after H5Fopen, with every other object's). */
+static int check_root_header(const struct wk_h5_input *in, const char *name, uint64_t base, uint64_t root,
                              unsigned offsets, unsigned lengths)
 {
-    unsigned char prefix[16];
-    struct header_chunks q;
-
-    if (at > in->size || in->size - at < 16 || wk_h5_input_read(in, at, prefix, 16) < 0 || prefix[0] != 1)
-        return 0;
-    uint64_t chunk = wk_h5_le(prefix + 8, 4);
-    if (chunk > in->size - at - 16)
-        return corrupt_root_header(name, at, 16 + chunk, in->size);
-    q.start[0] = at + 16;
-    q.len[0] = chunk;
-    q.n = 1;
-    for (int k = 0; k < q.n; k++) {
-        int rc = check_header_chunk(in, name, base, q.start[k], q.len[k], offsets, lengths, &q);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    struct wk_h5_object o = {in, base, offsets, lengths, root, name, NULL, 1};
+    struct wk_h5_heap *heap = NULL;
+    int rc = wk_h5_object_check(&o, &heap);
+    free(heap);
+    return rc;
 }
 
 /* Version 0/1: the driver information block, then the root group's symbol
@@ -180,7 +125,7 @@ static int check_superblock_v01(const struct wk_h5_input *in, const char *name, 
     unsigned lengths = sb[14];
     if (all_ones(root_field, offsets) || root > in->size - base || lengths == 0 || lengths > 8)
         return 0;
-    return check_root_header(in, name, base, base + root, offsets, lengths);
+    return check_root_header(in, name, base, root, offsets, lengths);
 }
 
 int wk_h5check_superblock(const struct wk_h5_input *in, const char *name)
@@ -356,12 +301,12 @@ static void prepare_headers(struct walk *w, hid_t fid)
     if (offsets < 1 || offsets > 8 || lengths < 1 || lengths > 8 || wk_h5vfd_input(fid, &w->in) < 0)
         return;
     w->obj = (struct wk_h5_object){&w->in, base_address(&w->in), (unsigned)offsets, (unsigned)lengths, 0, w->name,
-                                   NULL};
+                                   NULL, 0};
 }
 
 int wk_h5check_groups(hid_t fid, const char *name)
 {
-    struct walk w = {name, NULL, 0, 0, 0, {NULL, -1, 0}, {NULL, 0, 0, 0, 0, NULL, NULL}, NULL};
+    struct walk w = {name, NULL, 0, 0, 0, {NULL, -1, 0}, {NULL, 0, 0, 0, 0, NULL, NULL, 0}, NULL};
     H5O_info_t oinfo;
     hid_t root = H5Gopen2(fid, "/", H5P_DEFAULT);
     int rc = 0;

@@ -49,7 +49,8 @@ enum {
 
 /* --- global heap collections (also used by h5util.c for datasets) --- */
 
-int wk_h5_heap_load(struct wk_h5_heap *h, const struct wk_h5_input *in, uint64_t addr) {
+int wk_h5_heap_load(struct wk_h5_heap *h, const struct wk_h5_input *in, uint64_t addr)
+{
     unsigned char head[16], *c;
     if (wk_h5_input_read(in, addr, head, sizeof head) < 0 || memcmp(head, "GCOL", 4) != 0)
         return -1;
@@ -76,6 +77,29 @@ int wk_h5_heap_load(struct wk_h5_heap *h, const struct wk_h5_input *in, uint64_t
     return 0;
 }
 
+int wk_h5_vlen_element_ok(struct wk_h5_heap **heap, const struct wk_h5_input *in, uint64_t base, unsigned offsets,
+                          const unsigned char *ref, uint64_t base_size, uint64_t *held1)
+{
+    uint64_t len = wk_h5_le(ref, 4), addr = wk_h5_le(ref + 4, offsets), idx = wk_h5_le(ref + 4 + offsets, 4);
+    *held1 = 0;
+    if (len == 0 && addr == 0)
+        return 1; /* empty: no heap object */
+    if (!*heap) {
+        if (!(*heap = malloc(sizeof **heap)))
+            return -1;
+        (*heap)->addr = UINT64_MAX;
+    }
+    int loaded = 0;
+    if (base > in->size || addr > in->size - base)
+        loaded = -1;
+    else if ((*heap)->addr != base + addr)
+        loaded = wk_h5_heap_load(*heap, in, base + addr);
+    if (loaded == -2)
+        return -1;
+    *held1 = loaded == 0 && idx > 0 && idx <= 0xffff ? (*heap)->size1[idx] : 0;
+    return *held1 != 0 && (!base_size || len <= UINT64_MAX / base_size) && *held1 - 1 == len * base_size;
+}
+
 /* --- datatypes --- */
 
 struct type_info {
@@ -88,7 +112,8 @@ static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 /* Bytes of a NUL-terminated name at p (n bytes left), with its padding to
  * 8 bytes when `padded`; 0 when it does not end inside them. */
-static size_t name_bytes(const unsigned char *p, size_t n, int padded) {
+static size_t name_bytes(const unsigned char *p, size_t n, int padded)
+{
     const unsigned char *nul = memchr(p, 0, n);
     if (!nul)
         return 0;
@@ -98,14 +123,16 @@ static size_t name_bytes(const unsigned char *p, size_t n, int padded) {
     return len <= n ? len : 0;
 }
 
-static int bits_fit(uint64_t offset, uint64_t bits, uint64_t size) {
+static int bits_fit(uint64_t offset, uint64_t bits, uint64_t size)
+{
     return offset <= 8 * size && bits <= 8 * size - offset;
 }
 
 static int parse_type(const unsigned char *p, size_t n, int depth, size_t *used, struct type_info *t, char *why);
 
 /* The bit fields of an integer, bitfield or float type (properties at q). */
-static int number_fits(const unsigned char *q, unsigned cls, uint64_t size, char *why) {
+static int number_fits(const unsigned char *q, unsigned cls, uint64_t size, char *why)
+{
     uint64_t offset = wk_h5_le(q, 2), precision = wk_h5_le(q + 2, 2);
     int ok = bits_fit(offset, precision, size);
     if (ok && cls == CLASS_FLOAT)
@@ -117,7 +144,8 @@ static int number_fits(const unsigned char *q, unsigned cls, uint64_t size, char
 
 /* Bytes of a compound member's byte offset (version 3 encodes it in as few
  * bytes as the compound's size needs). */
-static unsigned member_offset_bytes(unsigned version, uint64_t size) {
+static unsigned member_offset_bytes(unsigned version, uint64_t size)
+{
     if (version < 3)
         return 4;
     unsigned bytes = 1;
@@ -127,7 +155,8 @@ static unsigned member_offset_bytes(unsigned version, uint64_t size) {
 }
 
 static int compound_fits(const unsigned char *p, size_t n, unsigned version, unsigned nmembs, uint64_t size, int depth,
-                         size_t *at, char *why) {
+                         size_t *at, char *why)
+{
     for (unsigned m = 0; m < nmembs; m++) {
         size_t name = name_bytes(p + *at, n - *at, version < 3), obytes = member_offset_bytes(version, size);
         size_t extra = version == 1 ? 28 : 0; /* dimensionality, permutation and dimension sizes */
@@ -162,7 +191,8 @@ static int compound_fits(const unsigned char *p, size_t n, unsigned version, uns
 }
 
 static int enum_fits(const unsigned char *p, size_t n, unsigned version, unsigned nmembs, uint64_t size, int depth,
-                     size_t *at, char *why) {
+                     size_t *at, char *why)
+{
     struct type_info base;
     size_t bused;
     if (parse_type(p + *at, n - *at, depth + 1, &bused, &base, why) < 0)
@@ -185,7 +215,8 @@ static int enum_fits(const unsigned char *p, size_t n, unsigned version, unsigne
 }
 
 static int array_fits(const unsigned char *p, size_t n, unsigned version, uint64_t size, int depth, size_t *at,
-                      char *why) {
+                      char *why)
+{
     if (n - *at < 1)
         return snprintf(why, WHY_LEN, "datatype (array truncated)"), -1;
     unsigned rank = p[*at];
@@ -216,7 +247,8 @@ static int array_fits(const unsigned char *p, size_t n, unsigned version, uint64
  * filled, or -1 with why[] (WHY_LEN bytes) saying what is wrong.  Classes
  * libhdf5 1.10 does not know are refused by libhdf5 itself: they end the
  * check (-2). */
-static int parse_type(const unsigned char *p, size_t n, int depth, size_t *used, struct type_info *t, char *why) {
+static int parse_type(const unsigned char *p, size_t n, int depth, size_t *used, struct type_info *t, char *why)
+{
     if (depth > MAX_TYPE_DEPTH)
         return snprintf(why, WHY_LEN, "datatype (types nested more than %d deep)", MAX_TYPE_DEPTH), -1;
     if (n < 8)
@@ -279,7 +311,8 @@ struct walk_ctx {
 };
 
 /* what: the part and why it is refused, "datatype (enum of ...)" */
-static int corrupt(const struct walk_ctx *c, const char *what) {
+static int corrupt(const struct walk_ctx *c, const char *what)
+{
     const struct wk_h5_object *o = c->obj;
     if (c->attr[0])
         return wk_fail(WK_EFORMAT, "'%s': %s: attribute '%s': corrupt %s", o->file, o->path, c->attr, what);
@@ -288,7 +321,8 @@ static int corrupt(const struct walk_ctx *c, const char *what) {
 
 /* Elements of the dataspace encoded in p[0..n), or -1 when it cannot be
  * read (left to libhdf5). */
-static int64_t space_elements(const struct wk_h5_object *o, const unsigned char *p, size_t n) {
+static int64_t space_elements(const struct wk_h5_object *o, const unsigned char *p, size_t n)
+{
     if (n < 4 || (p[0] != 1 && p[0] != 2))
         return -1;
     unsigned rank = p[1];
@@ -309,29 +343,19 @@ static int64_t space_elements(const struct wk_h5_object *o, const unsigned char 
 
 /* Each element of variable-length data (length, heap collection address,
  * object index) against its global heap object. */
-static int vlen_elements_sane(struct walk_ctx *c, const unsigned char *data, uint64_t count, uint64_t base_size) {
+static int vlen_elements_sane(struct walk_ctx *c, const unsigned char *data, uint64_t count, uint64_t base_size)
+{
     const struct wk_h5_object *o = c->obj;
     size_t elem = 8 + o->offsets;
     char why[WHY_LEN];
     for (uint64_t i = 0; i < count; i++) {
         const unsigned char *ref = data + i * elem;
-        uint64_t len = wk_h5_le(ref, 4), addr = wk_h5_le(ref + 4, o->offsets), idx = wk_h5_le(ref + 4 + o->offsets, 4);
-        if (len == 0 && addr == 0)
-            continue; /* empty: no heap object */
-        if (!c->heap) {
-            if (!(c->heap = malloc(sizeof *c->heap)))
-                return 0; /* unchecked: libhdf5 decides */
-            c->heap->addr = UINT64_MAX;
-        }
-        int loaded = 0;
-        if (addr > o->in->size - o->base)
-            loaded = -1;
-        else if (c->heap->addr != o->base + addr)
-            loaded = wk_h5_heap_load(c->heap, o->in, o->base + addr);
-        if (loaded == -2)
-            return 0;
-        uint64_t have = loaded == 0 && idx > 0 && idx <= 0xffff ? c->heap->size1[idx] : 0;
-        if (have == 0 || (base_size && len > UINT64_MAX / base_size) || have - 1 != len * base_size) {
+        uint64_t have;
+        int ok = wk_h5_vlen_element_ok(&c->heap, o->in, o->base, o->offsets, ref, base_size, &have);
+        if (ok < 0)
+            return 0; /* unchecked: libhdf5 decides */
+        if (!ok) {
+            uint64_t len = wk_h5_le(ref, 4);
             int n = snprintf(why, sizeof why, "variable-length data (element %llu holds %llu x %llu bytes but ",
                              (unsigned long long)i, (unsigned long long)len, (unsigned long long)base_size);
             if (have)
@@ -346,7 +370,8 @@ static int vlen_elements_sane(struct walk_ctx *c, const unsigned char *data, uin
 
 /* An attribute message: name, datatype, dataspace and data (version 1 pads
  * the first three to 8 bytes; version 3 adds an encoding byte). */
-static int check_attribute(struct walk_ctx *c, const unsigned char *p, size_t n) {
+static int check_attribute(struct walk_ctx *c, const unsigned char *p, size_t n)
+{
     if (n < 8 || p[0] < 1 || p[0] > 3)
         return 0; /* libhdf5 refuses the version */
     unsigned version = p[0], flags = version == 1 ? 0 : p[1];
@@ -392,14 +417,21 @@ struct chunks {
     int n;
 };
 
-static int corrupt_header(const struct wk_h5_object *o, uint64_t at, uint64_t len) {
+static int corrupt_header(const struct wk_h5_object *o, uint64_t at, uint64_t len)
+{
+    if (o->before_open)
+        return wk_fail(WK_EFORMAT,
+                       "'%s': corrupt HDF5 file (a chunk of the root group's object header claims %llu bytes at byte "
+                       "%llu of a %llu-byte file)",
+                       o->file, (unsigned long long)len, (unsigned long long)at, (unsigned long long)o->in->size);
     return wk_fail(WK_EFORMAT,
                    "'%s': %s: corrupt object header (a chunk claims %llu bytes "
                    "at byte %llu of a %llu-byte file)",
                    o->file, o->path, (unsigned long long)len, (unsigned long long)at, (unsigned long long)o->in->size);
 }
 
-static int queue_chunk(const struct wk_h5_object *o, struct chunks *q, const unsigned char *p, size_t n) {
+static int queue_chunk(const struct wk_h5_object *o, struct chunks *q, const unsigned char *p, size_t n)
+{
     if (n < (size_t)o->offsets + o->lengths)
         return 0;
     uint64_t addr = wk_h5_le(p, o->offsets), len = wk_h5_le(p + o->offsets, o->lengths);
@@ -413,14 +445,15 @@ static int queue_chunk(const struct wk_h5_object *o, struct chunks *q, const uns
 }
 
 static int check_message(struct walk_ctx *c, struct chunks *q, unsigned type, unsigned flags, const unsigned char *p,
-                         size_t n) {
+                         size_t n)
+{
     char why[WHY_LEN];
     struct type_info t;
     size_t used;
     c->attr[0] = 0;
     if (type == MSG_CONTINUATION)
         return queue_chunk(c->obj, q, p, n);
-    if (flags & MSG_FLAG_SHARED)
+    if (c->obj->before_open || (flags & MSG_FLAG_SHARED))
         return 0;
     if (type == MSG_DATATYPE && parse_type(p, n, 0, &used, &t, why) == -1)
         return corrupt(c, why);
@@ -434,7 +467,8 @@ static int check_message(struct walk_ctx *c, struct chunks *q, unsigned type, un
  * with type (1), size (2), flags (1) and, when the header tracks creation
  * order, 2 more. */
 static int check_messages(struct walk_ctx *c, struct chunks *q, const unsigned char *buf, size_t n, int v2,
-                          int track_order) {
+                          int track_order)
+{
     size_t head = v2 ? 4 + (track_order ? 2 : 0) : 8;
     for (size_t off = 0; n - off >= head;) {
         unsigned type = v2 ? buf[off] : (unsigned)wk_h5_le(buf + off, 2);
@@ -452,7 +486,8 @@ static int check_messages(struct walk_ctx *c, struct chunks *q, const unsigned c
 
 /* Reads chunk k of the header into *buf (grown as needed): 0, or -1 when
  * it cannot be read. */
-static int read_chunk(const struct wk_h5_object *o, const struct chunks *q, int k, unsigned char **buf, size_t *cap) {
+static int read_chunk(const struct wk_h5_object *o, const struct chunks *q, int k, unsigned char **buf, size_t *cap)
+{
     if (q->len[k] > *cap) {
         unsigned char *grown = realloc(*buf, (size_t)q->len[k]);
         if (!grown)
@@ -467,10 +502,12 @@ static int read_chunk(const struct wk_h5_object *o, const struct chunks *q, int 
  * byte 8; version 2 ("OHDR") a flags byte, optional times and attribute
  * phase change values, then the size in 1, 2, 4 or 8 bytes, and a 4-byte
  * checksum after the messages.  Returns 1 (v1), 2 (v2) or 0 (unknown). */
-static int first_chunk(const struct wk_h5_object *o, struct chunks *q, unsigned *flags) {
+static int first_chunk(const struct wk_h5_object *o, struct chunks *q, unsigned *flags)
+{
     unsigned char pre[6 + 16 + 4 + 8];
     uint64_t at = o->base + o->addr;
-    if (o->addr > o->in->size - o->base || o->in->size - at < 16 || wk_h5_input_read(o->in, at, pre, 16) < 0)
+    if (o->base > o->in->size || o->addr > o->in->size - o->base || o->in->size - at < 16 ||
+        wk_h5_input_read(o->in, at, pre, 16) < 0)
         return 0;
     uint64_t start, len;
     int version;
@@ -493,14 +530,15 @@ static int first_chunk(const struct wk_h5_object *o, struct chunks *q, unsigned 
         return 0;
     }
     if (len > o->in->size - start)
-        return corrupt_header(o, at, len);
+        return corrupt_header(o, at, 16 + len);
     q->start[0] = start;
     q->len[0] = len;
     q->n = 1;
     return version;
 }
 
-int wk_h5_object_check(const struct wk_h5_object *o, struct wk_h5_heap **heap) {
+int wk_h5_object_check(const struct wk_h5_object *o, struct wk_h5_heap **heap)
+{
     struct chunks q;
     unsigned flags = 0;
     int version = first_chunk(o, &q, &flags), rc = 0;

@@ -1195,37 +1195,28 @@ static int vlen_refs_sane(hid_t dset, size_t n, const struct where *w)
 {
     haddr_t off = H5Dget_offset(dset);
     struct wk_h5_input rf;
-    struct wk_h5_heap *hi;
+    struct wk_h5_heap *heap = NULL;
     unsigned char *refs;
     int rc = 0;
 
     if (off == HADDR_UNDEF || n == 0 || n > WK_MAX_ALLOC / 16 || open_raw_file(dset, &rf) < 0)
         return 0;
     refs = malloc(n * 16);
-    hi = malloc(sizeof *hi);
-    if (!refs || !hi || wk_h5_input_read(&rf, off, refs, n * 16) < 0)
+    if (!refs || wk_h5_input_read(&rf, off, refs, n * 16) < 0)
         goto done; /* unchecked: libhdf5 decides */
-    hi->addr = HADDR_UNDEF;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const unsigned char *ref = refs + i * 16;
-        uint64_t len = wk_h5_le(ref, 4);
-        hsize_t addr = wk_h5_le(ref + 4, 8);
-        uint64_t idx = wk_h5_le(ref + 12, 4);
-        if (len == 0 && addr == 0)
-            continue; /* an empty string: no heap object */
-        if (idx == 0 || idx > 0xffff || len > rf.size) {
+    for (size_t i = 0; i < n; i++) {
+        uint64_t held1;
+        int ok = wk_h5_vlen_element_ok(&heap, &rf, 0, 8, refs + i * 16, 1, &held1);
+        if (ok < 0)
+            break; /* unchecked: libhdf5 decides */
+        if (!ok) {
             rc = wk_fail(WK_EFORMAT, "'%s': %s[%zu]: corrupt string reference", w->file, w->path, i);
             break;
         }
-        int loaded = addr == hi->addr ? 0 : wk_h5_heap_load(hi, &rf, addr);
-        if (loaded == -2)
-            goto done; /* unchecked: libhdf5 decides */
-        if (loaded < 0 || hi->size1[idx] == 0 || hi->size1[idx] - 1 != len)
-            rc = wk_fail(WK_EFORMAT, "'%s': %s[%zu]: corrupt string reference", w->file, w->path, i);
     }
 done:
     free(refs);
-    free(hi);
+    free(heap);
     return rc;
 }
 

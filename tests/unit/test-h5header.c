@@ -18,7 +18,8 @@ struct image {
     size_t len;
 };
 
-static void put_attr(hid_t obj, const char *name, hid_t type, hid_t space, const void *data) {
+static void put_attr(hid_t obj, const char *name, hid_t type, hid_t space, const void *data)
+{
     hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     H5Awrite(a, type, data);
     H5Aclose(a);
@@ -26,7 +27,8 @@ static void put_attr(hid_t obj, const char *name, hid_t type, hid_t space, const
 
 /* /e (enum over uint8), /c (compound of two int32), and on the root the
  * attributes "note" (a string), "arr" (int16[3]) and "n" (7 int32). */
-static void build(hid_t fid) {
+static void build(hid_t fid)
+{
     hsize_t two = 2, seven = 7, three = 3;
     hid_t s2 = H5Screate_simple(1, &two, NULL), s7 = H5Screate_simple(1, &seven, NULL), s0 = H5Screate(H5S_SCALAR);
 
@@ -67,7 +69,8 @@ static void build(hid_t fid) {
 
 /* The bytes of the file build() writes: latest = version 2 headers;
  * userblock = 512 bytes before the superblock. */
-static struct image make_image(int latest, int userblock) {
+static struct image make_image(int latest, int userblock)
+{
     struct image im = {NULL, 0};
     char path[] = "/tmp/wk-test-h5header-XXXXXX";
     int fd = mkstemp(path);
@@ -100,7 +103,8 @@ static struct image make_image(int latest, int userblock) {
 
 /* Offset of the only occurrence of pat (n bytes) in im, or -1 when it
  * occurs zero or several times. */
-static long find_once(const struct image *im, const unsigned char *pat, size_t n) {
+static long find_once(const struct image *im, const unsigned char *pat, size_t n)
+{
     long at = -1;
     for (size_t i = 0; i + n <= im->len; i++)
         if (memcmp(im->buf + i, pat, n) == 0) {
@@ -113,7 +117,8 @@ static long find_once(const struct image *im, const unsigned char *pat, size_t n
 
 /* A datatype message header of class cls with these class bits and size
  * (any version). */
-static long find_type(const struct image *im, unsigned cls, unsigned bits, uint32_t size) {
+static long find_type(const struct image *im, unsigned cls, unsigned bits, uint32_t size)
+{
     long at = -1;
     for (size_t i = 0; i + 8 <= im->len; i++) {
         const unsigned char *p = im->buf + i;
@@ -128,14 +133,16 @@ static long find_type(const struct image *im, unsigned cls, unsigned bits, uint3
     return at;
 }
 
-static void put_le(unsigned char *p, uint64_t v, unsigned n) {
+static void put_le(unsigned char *p, uint64_t v, unsigned n)
+{
     for (unsigned i = 0; i < n; i++)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
 /* Opens the bytes as a file: the return code of wk_file_open_hdf5, the
  * messages in wk_test_msgs; path receives the name used. */
-static int open_bytes(const struct image *im, char *path, size_t path_len) {
+static int open_bytes(const struct image *im, char *path, size_t path_len)
+{
     snprintf(path, path_len, "/tmp/wk-test-h5header-open-XXXXXX");
     int fd = mkstemp(path);
     struct wk_file *f = NULL;
@@ -152,7 +159,8 @@ static int open_bytes(const struct image *im, char *path, size_t path_len) {
     return rc;
 }
 
-static void refused(const struct image *im, const char *what, const char *desc) {
+static void refused(const struct image *im, const char *what, const char *desc)
+{
     char path[64], want[512];
     int rc = open_bytes(im, path, sizeof path);
     snprintf(want, sizeof want, "'%s': %s", path, what);
@@ -161,14 +169,16 @@ static void refused(const struct image *im, const char *what, const char *desc) 
         printf("# rc %d, got: %s\n# want: %s\n", rc, wk_test_last_msg, want);
 }
 
-static void opens(const struct image *im, const char *desc) {
+static void opens(const struct image *im, const char *desc)
+{
     char path[64];
     int rc = open_bytes(im, path, sizeof path);
     ok(rc == 0 && wk_test_n_msgs == 0, desc);
 }
 
 /* Each damage on a fresh copy of im. */
-static void test_damage(const struct image *im, const char *kind) {
+static void test_damage(const struct image *im, const char *kind)
+{
     struct image c = {malloc(im->len), im->len};
     char desc[160];
     if (!c.buf)
@@ -243,7 +253,8 @@ static void test_damage(const struct image *im, const char *kind) {
     free(c.buf);
 }
 
-int main(void) {
+int main(void)
+{
     static const struct {
         int latest, userblock;
         const char *kind;
