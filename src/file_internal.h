@@ -92,6 +92,11 @@ int wk_h5_reads_chunks_itself(hid_t dcpl);
 int wk_h5_read_chunked(hid_t dset, hid_t dcpl, hid_t ftype, hid_t mtype, void *buf, const char *file,
                        const char *where);
 
+/* The base address of the input's superblock, which the file's addresses
+ * are relative to (512 after a user block); the superblock's offset when
+ * the field cannot be read (h5check.c). */
+uint64_t wk_h5_base_address(const struct wk_h5_input *in);
+
 /* len bytes of the input at off into buf: 0, or -1 when they are not all
  * inside it (h5check.c). */
 int wk_h5_input_read(const struct wk_h5_input *in, uint64_t off, void *buf, size_t len);

@@ -140,9 +140,7 @@ int wk_h5check_superblock(const struct wk_h5_input *in, const char *name)
     return 0; /* versions 2/3: checksummed */
 }
 
-/* The base address of the input's superblock (what its addresses are
- * relative to): the superblock's offset when the field cannot be read. */
-static uint64_t base_address(const struct wk_h5_input *in)
+uint64_t wk_h5_base_address(const struct wk_h5_input *in)
 {
     unsigned char sb[28 + 8];
     int64_t at = superblock_offset(in);
@@ -300,7 +298,7 @@ static void prepare_headers(struct walk *w, hid_t fid)
         H5Pclose(fcpl);
     if (offsets < 1 || offsets > 8 || lengths < 1 || lengths > 8 || wk_h5vfd_input(fid, &w->in) < 0)
         return;
-    w->obj = (struct wk_h5_object){&w->in, base_address(&w->in), (unsigned)offsets, (unsigned)lengths, 0, w->name,
+    w->obj = (struct wk_h5_object){&w->in, wk_h5_base_address(&w->in), (unsigned)offsets, (unsigned)lengths, 0, w->name,
                                    NULL, 0};
 }
 

@@ -1201,12 +1201,16 @@ static int vlen_refs_sane(hid_t dset, size_t n, const struct where *w)
 
     if (off == HADDR_UNDEF || n == 0 || n > WK_MAX_ALLOC / 16 || open_raw_file(dset, &rf) < 0)
         return 0;
+    /* H5Dget_offset gives the data's place in the file; the references'
+     * heap addresses are relative to the superblock's base (512 after a
+     * user block) */
+    uint64_t base = wk_h5_base_address(&rf);
     refs = malloc(n * 16);
     if (!refs || wk_h5_input_read(&rf, off, refs, n * 16) < 0)
         goto done; /* unchecked: libhdf5 decides */
     for (size_t i = 0; i < n; i++) {
         uint64_t held1;
-        int ok = wk_h5_vlen_element_ok(&heap, &rf, 0, 8, refs + i * 16, 1, &held1);
+        int ok = wk_h5_vlen_element_ok(&heap, &rf, base, 8, refs + i * 16, 1, &held1);
         if (ok < 0)
             break; /* unchecked: libhdf5 decides */
         if (!ok) {

@@ -25,8 +25,9 @@ static void put_attr(hid_t obj, const char *name, hid_t type, hid_t space, const
     H5Aclose(a);
 }
 
-/* /e (enum over uint8), /c (compound of two int32), and on the root the
- * attributes "note" (a string), "arr" (int16[3]) and "n" (7 int32). */
+/* /e (enum over uint8), /c (compound of two int32), /s (the strings "AB"
+ * and "CDE"), and on the root the attributes "note" (a string), "arr"
+ * (int16[3]) and "n" (7 int32). */
 static void build(hid_t fid)
 {
     hsize_t two = 2, seven = 7, three = 3;
@@ -50,8 +51,11 @@ static void build(hid_t fid)
 
     hid_t str = H5Tcopy(H5T_C_S1);
     H5Tset_size(str, H5T_VARIABLE);
-    const char *note = "hello";
+    const char *note = "hello", *names[2] = {"AB", "CDE"};
     put_attr(fid, "note", str, s0, &note);
+    d = H5Dcreate2(fid, "s", str, s2, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, names);
+    H5Dclose(d);
     hid_t arr = H5Tarray_create2(H5T_STD_I16LE, 1, &three);
     int16_t av[3] = {1, 2, 3};
     put_attr(fid, "arr", arr, s0, av);
@@ -176,6 +180,39 @@ static void opens(const struct image *im, const char *desc)
     ok(rc == 0 && wk_test_n_msgs == 0, desc);
 }
 
+/* Reads the strings of /s (their heap references are checked first, at
+ * addresses relative to the superblock's base): the return code, the
+ * messages in wk_test_msgs. */
+static int read_s(const struct image *im, size_t *n, char ***s)
+{
+    char path[] = "/tmp/wk-test-h5header-strings-XXXXXX";
+    int fd = mkstemp(path);
+    struct wk_file *f = NULL;
+    int rc = -100;
+    *n = 0;
+    *s = NULL;
+    if (fd >= 0 && write(fd, im->buf, im->len) == (ssize_t)im->len && close(fd) == 0) {
+        wk_test_msgs_capture();
+        rc = wk_file_open_hdf5(&f, path);
+        if (rc == 0)
+            rc = wk_h5_read_strings(wk_file_hid(f), "s", path, n, s);
+        wk_file_close(f);
+    }
+    if (fd >= 0)
+        unlink(path);
+    return rc;
+}
+
+static void strings_read(const struct image *im, const char *desc)
+{
+    char **s;
+    size_t n;
+    int rc = read_s(im, &n, &s);
+    ok(rc == 0 && n == 2 && strcmp(s[0], "AB") == 0 && strcmp(s[1], "CDE") == 0 && wk_test_n_msgs == 0, desc);
+    if (rc == 0)
+        wk_strv_free(s, n);
+}
+
 /* Each damage on a fresh copy of im. */
 static void test_damage(const struct image *im, const char *kind)
 {
@@ -234,6 +271,22 @@ static void test_damage(const struct image *im, const char *kind)
                 desc);
     }
 
+    /* the reference of the dataset string "AB": length 2, the same heap */
+    put_le(ref, 2, 4);
+    memcpy(c.buf, im->buf, im->len);
+    at = find_once(&c, ref, sizeof ref);
+    ok(at >= 0, "the dataset string's heap reference is found");
+    if (at >= 0) {
+        char **s;
+        size_t n;
+        put_le(c.buf + at, 3, 4);
+        snprintf(desc, sizeof desc, "%s: a dataset string longer than its heap object is refused", kind);
+        int rc = read_s(&c, &n, &s);
+        ok(rc == WK_EFORMAT && wk_test_one_msg_with("s[0]: corrupt string reference"), desc);
+        if (rc == 0)
+            wk_strv_free(s, n);
+    }
+
     /* the 7-element dataspace of "n" (its dimension and maximum, the only 7s) */
     unsigned char dims[16];
     put_le(dims, 7, 8);
@@ -270,6 +323,8 @@ int main(void)
             continue;
         snprintf(desc, sizeof desc, "%s: a sound file opens without a message", files[k].kind);
         opens(&im, desc);
+        snprintf(desc, sizeof desc, "%s: dataset strings read back", files[k].kind);
+        strings_read(&im, desc);
         if (!files[k].latest) /* version 2 headers carry checksums: libhdf5 refuses changed bytes itself */
             test_damage(&im, files[k].kind);
         free(im.buf);
