@@ -9,6 +9,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "bicluster_internal.h"
+#include "vector_internal.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_util.h"
 
@@ -73,48 +74,89 @@ void wk_bicluster_hdp_update(double *beta, double *pi, gsl_rng *rng, const int *
     free(n);
 }
 
-/* log N(x; b + A xprev, Q) for each state, given Cholesky factors of Q. */
-static double transition_loglik(const double *x, const double *xprev, const double *A, const double *b,
-                                const double *lq, double logdet, size_t D, double *diff)
+/* Per-state transition log-densities of every bin, as one pass of row
+ * updates over time: for state l, u_t = U_l (x_t - b_l - A_l x_{t-1}) with
+ * U_l = L_l^{-1} (Q_l = L_l L_l'), i.e. u = W_l z_t for
+ * W_l = U_l [I | -A_l | -b_l] and z_t = (x_t, x_{t-1}, 1); then
+ * loglik[l][t] = -(|u_t|^2 + log det Q_l + D log 2 pi) / 2 (t = 1..T-1).
+ * Z holds z_t by rows of length T - 1 (time contiguous), wl the D x (2D + 1)
+ * matrix of one state, row the D x (T - 1) product. */
+WK_VECTOR_CLONES static void transition_logliks(double *loglik, const double *Z, const double *wl, size_t D, size_t n,
+                                                double constant, double *row)
 {
+    size_t E = 2 * D + 1;
+    for (size_t t = 0; t < n; t++) loglik[t] = 0;
     for (size_t i = 0; i < D; i++) {
-        double v = x[i] - b[i];
-        for (size_t k = 0; k < D; k++) v -= A[i * D + k] * xprev[k];
-        diff[i] = v;
+        double *r = row;
+        for (size_t t = 0; t < n; t++) r[t] = 0;
+        for (size_t k = 0; k < E; k++) {
+            double w = wl[i * E + k];
+            const double *z = Z + k * n;
+#pragma omp simd
+            for (size_t t = 0; t < n; t++) r[t] += w * z[t];
+        }
+#pragma omp simd
+        for (size_t t = 0; t < n; t++) loglik[t] += r[t] * r[t];
     }
-    /* solve L u = diff; quadratic form = |u|^2 */
-    double q = 0;
+    for (size_t t = 0; t < n; t++) loglik[t] = -0.5 * (loglik[t] + constant);
+}
+
+/* W_l = L^{-1} [I | -A | -b] (D x (2D + 1)) from the Cholesky factor lq
+ * of Q_l. */
+static void whitened_dynamics(double *wl, const double *lq, const double *A, const double *b, size_t D)
+{
+    size_t E = 2 * D + 1;
     for (size_t i = 0; i < D; i++) {
-        double v = diff[i];
-        for (size_t k = 0; k < i; k++) v -= lq[i * D + k] * diff[k];
-        diff[i] = v / lq[i * D + i];
-        q += diff[i] * diff[i];
+        double *w = wl + i * E;
+        for (size_t k = 0; k < D; k++) {
+            w[k] = i == k ? 1.0 : 0.0;
+            w[D + k] = -A[i * D + k];
+        }
+        w[2 * D] = -b[i];
+        /* forward substitution: row i of L^{-1} M from the rows above */
+        for (size_t j = 0; j < i; j++) {
+            double lij = lq[i * D + j];
+            const double *wj = wl + j * E;
+            for (size_t k = 0; k < E; k++) w[k] -= lij * wj[k];
+        }
+        for (size_t k = 0; k < E; k++) w[k] /= lq[i * D + i];
     }
-    return -0.5 * (q + logdet + (double)D * log(2 * M_PI));
 }
 
 int wk_bc_update_states(struct wk_bc_chain *ch)
 {
-    size_t T = ch->data->T, L = ch->L, D = ch->D;
-    double *lq = wk_malloc_array(L * D, D * sizeof(double));
-    double *logdet = wk_malloc_array(L, sizeof(double));
+    size_t T = ch->data->T, L = ch->L, D = ch->D, E = 2 * D + 1, n = T > 0 ? T - 1 : 0;
+    double *lq = wk_malloc_array(D, D * sizeof(double));
+    double *wl = wk_malloc_array(D, E * sizeof(double));
+    double *Z = wk_malloc_array(E, (n + 1) * sizeof(double));
+    double *row = wk_malloc_array(n + 1, sizeof(double));
+    double *loglik = wk_malloc_array(L, (n + 1) * sizeof(double));
     double *alpha = wk_malloc_array(T * L, sizeof(double));
-    double *diff = wk_malloc_array(D + 1, sizeof(double));
     double *prob = wk_malloc_array(L, sizeof(double));
-    int rc = lq && logdet && alpha && diff && prob ? 0 : WK_ENOMEM;
+    int rc = lq && wl && Z && row && loglik && alpha && prob ? 0 : WK_ENOMEM;
+    for (size_t t = 0; !rc && t < n; t++) {
+        for (size_t k = 0; k < D; k++) {
+            Z[k * n + t] = ch->X[(t + 1) * D + k];
+            Z[(D + k) * n + t] = ch->X[t * D + k];
+        }
+        Z[2 * D * n + t] = 1.0;
+    }
     for (size_t l = 0; !rc && l < L; l++) {
-        memcpy(lq + l * D * D, ch->Q + l * D * D, D * D * sizeof(double));
-        rc = wk_bc_chol(lq + l * D * D, D);
-        if (rc < 0) rc = wk_fail(rc, "bicluster: state noise covariance is not positive definite");
-        else logdet[l] = wk_bc_chol_logdet(lq + l * D * D, D);
+        memcpy(lq, ch->Q + l * D * D, D * D * sizeof(double));
+        rc = wk_bc_chol(lq, D);
+        if (rc < 0) {
+            rc = wk_fail(rc, "bicluster: state noise covariance is not positive definite");
+            break;
+        }
+        whitened_dynamics(wl, lq, ch->A + l * D * D, ch->b + l * D, D);
+        transition_logliks(loglik + l * n, Z, wl, D, n, wk_bc_chol_logdet(lq, D) + (double)D * log(2 * M_PI), row);
     }
     /* forward: alpha[t][l] = p(xi_t = l | X_0..t), normalized */
     for (size_t l = 0; !rc && l < L; l++) alpha[l] = 1.0 / (double)L;
     for (size_t t = 1; !rc && t < T; t++) {
         double top = -INFINITY;
         for (size_t l = 0; l < L; l++) {
-            prob[l] = transition_loglik(ch->X + t * D, ch->X + (t - 1) * D, ch->A + l * D * D, ch->b + l * D,
-                                        lq + l * D * D, logdet[l], D, diff);
+            prob[l] = loglik[l * n + t - 1];
             if (prob[l] > top) top = prob[l];
         }
         double sum = 0;
@@ -150,9 +192,11 @@ int wk_bc_update_states(struct wk_bc_chain *ch)
     }
     if (!rc) wk_bicluster_hdp_update(ch->beta, ch->pi, ch->rng, ch->xi, T, L, ch->o.alpha, ch->o.gamma, ch->o.kappa);
     free(prob);
-    free(diff);
     free(alpha);
-    free(logdet);
+    free(loglik);
+    free(row);
+    free(Z);
+    free(wl);
     free(lq);
     return rc;
 }

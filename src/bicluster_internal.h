@@ -108,9 +108,10 @@ int wk_bc_update_labels(struct wk_bc_chain *ch);
  * of the negative Hessian (p x p). */
 double wk_bc_laplace(const struct wk_bc_chain *ch, size_t i, const double *block, size_t stride,
                      double *cstar, double *chol);
-/* Log-likelihood of neuron i's counts at log-means eta[T], dispersion r,
- * up to terms that depend on neither eta nor r. */
-double wk_bc_neuron_loglik(const double *y, const double *eta, size_t T, double r);
+/* Log-likelihood of neuron i's counts at log-means eta[T] (clamped to
+ * +-700; eta is overwritten), dispersion r, up to terms that depend on
+ * neither eta nor r. */
+double wk_bc_neuron_loglik(const double *y, double *eta, size_t T, double r);
 
 /* Relabel the current draw's clusters and states to the reference by the
  * Hungarian method (output labels only). */
@@ -120,9 +121,9 @@ int wk_bc_relabel(struct wk_bc_chain *ch, int *zout, int *xiout, int *cluster_ma
  * counts y[T] at dispersion r (sum over t of CRT(y_t, r) draws), and one
  * update of r ~ Gamma(1, 1) given counts y[T] at fixed means lam[T]: table
  * counts, a Gamma(1 + L, 1 - sum log(1 - p)) proposal and its
- * Metropolis-Hastings correction; returns the new r. */
+ * Metropolis-Hastings correction; returns the new r (work: T values). */
 double wk_bc_crt_tables(gsl_rng *rng, const double *y, size_t T, double r);
-double wk_bc_dispersion_step(gsl_rng *rng, const double *y, const double *lam, size_t T, double r);
+double wk_bc_dispersion_step(gsl_rng *rng, const double *y, const double *lam, size_t T, double r, double *work);
 
 /* The auxiliary cluster's baseline row (bicluster_labels.c): q, the
  * Laplace approximation of a baseline row m[T] given one neuron's counts

@@ -19,6 +19,7 @@
 #include "wormkit/wk_file.h"
 #include "wormkit/wk_mpi.h"
 #include "wormkit/wk_recording.h"
+#include "wormkit/wk_rng.h"
 #include "wormkit/wk_simulate.h"
 #include "wormkit/wk_util.h"
 
@@ -208,10 +209,13 @@ static int flush_chain(struct chain_out *co, int save_params)
     return 0;
 }
 
+#define LOG_FACTORIALS 32
+
 static double total_loglik(const struct wk_bc_chain *ch, double *eta)
 {
     size_t N = ch->data->N, T = ch->data->T, P = ch->P, p = P - 1;
-    double s = 0;
+    double s = 0, log_factorial[LOG_FACTORIALS];
+    for (size_t k = 0; k < LOG_FACTORIALS; k++) log_factorial[k] = lgamma((double)k + 1.0);
     for (size_t i = 0; i < N; i++) {
         const double *y = ch->data->y + i * T;
         for (size_t t = 0; t < T; t++) {
@@ -221,7 +225,10 @@ static double total_loglik(const struct wk_bc_chain *ch, double *eta)
             eta[t] = v;
         }
         s += wk_bc_neuron_loglik(y, eta, T, ch->r[i]);
-        for (size_t t = 0; t < T; t++) s -= lgamma(y[t] + 1.0);
+        for (size_t t = 0; t < T; t++) {
+            int small = y[t] >= 0 && y[t] < LOG_FACTORIALS && y[t] == floor(y[t]);
+            s -= small ? log_factorial[(size_t)y[t]] : lgamma(y[t] + 1.0);
+        }
     }
     return s;
 }
@@ -603,9 +610,9 @@ static void run_signature(char *buf, size_t len, const struct run *R, unsigned l
 {
     const struct wk_bicluster_options *o = R->o;
     snprintf(buf, len, "N=%zu T=%zu chains=%d p=%d L=%d thin=%ld init=%d poisson=%d a=%.17g g=%.17g k=%.17g "
-                       "rk=%.17g mg=%.17g params=%d seed=%lu",
+                       "rk=%.17g mg=%.17g params=%d seed=%lu rng=%s",
              R->N, R->T, o->chains, o->latent_dim, o->states, o->thin, o->init_clusters, o->poisson, o->alpha,
-             o->gamma, o->kappa, o->r_k, o->mfm_gamma, o->save_params, seed);
+             o->gamma, o->kappa, o->r_k, o->mfm_gamma, o->save_params, seed, wk_rng_xoshiro256->name);
 }
 
 /* Rank 0: check the checkpoint's identity, read every chain's state into

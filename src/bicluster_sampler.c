@@ -10,8 +10,10 @@
 #include <gsl/gsl_randist.h>
 
 #include "bicluster_internal.h"
+#include "vector_internal.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_pg.h"
+#include "wormkit/wk_rng.h"
 #include "wormkit/wk_util.h"
 
 #define POISSON_R 100.0     /* the Poisson option: NB with this fixed dispersion */
@@ -41,21 +43,40 @@ static void neuron_eta(const struct wk_bc_chain *ch, size_t i, double *eta)
     }
 }
 
-/* lgamma(y + r) - lgamma(r); zero and one counts (most bins) without
- * lgamma. */
-static double lgamma_ratio(double y, double r, double lgr)
+/* lgamma(y + r) - lgamma(r) for counts y < LGAMMA_TABLE, by the sum of
+ * log(r + k), k < y (within a few ulp of the lgamma difference). */
+#define LGAMMA_TABLE 32
+
+static void lgamma_ratios(double *table, double r)
 {
-    if (y == 0.0) return 0.0;
-    if (y == 1.0) return log(r);
-    return lgamma(y + r) - lgr;
+    table[0] = 0.0;
+    for (size_t k = 1; k < LGAMMA_TABLE; k++) table[k] = table[k - 1] + log(r + (double)(k - 1));
 }
 
-double wk_bc_neuron_loglik(const double *y, const double *eta, size_t T, double r)
+/* Log-means past +-700 are clamped there (wk_fast_exp's range). */
+WK_INLINE static double clamp_log_mean(double e)
 {
-    double s = 0, lgr = lgamma(r), rlogr = r * log(r);
+    return e < -700.0 ? -700.0 : e > 700.0 ? 700.0 : e;
+}
+
+/* eta[t] <- y_t eta_t - (r + y_t) log(r + e^eta_t), vectorized. */
+WK_VECTOR_CLONES static void nb_eta_terms(double *restrict eta, const double *restrict y, size_t T, double r)
+{
+#pragma omp simd
+    for (size_t t = 0; t < T; t++) eta[t] = clamp_log_mean(eta[t]);
+#pragma omp simd
+    for (size_t t = 0; t < T; t++) eta[t] = y[t] * eta[t] - (r + y[t]) * wk_fast_log(r + wk_fast_exp(eta[t]));
+}
+
+double wk_bc_neuron_loglik(const double *y, double *eta, size_t T, double r)
+{
+    double table[LGAMMA_TABLE], lgr = lgamma(r), rlogr = r * log(r), s = 0;
+    lgamma_ratios(table, r);
+    nb_eta_terms(eta, y, T, r);
     for (size_t t = 0; t < T; t++) {
-        double lam = exp(eta[t]);
-        s += lgamma_ratio(y[t], r, lgr) + rlogr + y[t] * eta[t] - (r + y[t]) * log(r + lam);
+        double yt = y[t];
+        double ratio = yt >= 0 && yt < LGAMMA_TABLE && yt == floor(yt) ? table[(size_t)yt] : lgamma(yt + r) - lgr;
+        s += ratio + rlogr + eta[t];
     }
     return s;
 }
@@ -161,7 +182,7 @@ int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, cons
     size_t N = data->N, T = data->T, p = (size_t)o->latent_dim;
     ch->P = p + 1;
     ch->L = (size_t)o->states;
-    ch->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    ch->rng = gsl_rng_alloc(wk_rng_xoshiro256);
     ch->z = wk_calloc(N, sizeof(int));
     ch->d = wk_calloc(N, sizeof(double));
     ch->c = wk_calloc(N * p + 1, sizeof(double));
@@ -342,12 +363,23 @@ double wk_bc_crt_tables(gsl_rng *rng, const double *y, size_t T, double r)
     return tables;
 }
 
-/* log p(r | L, lam, y) up to a constant, and rate(r) in *rate. */
-static double dispersion_target(const double *y, const double *lam, size_t T, double r, double tables, double *rate)
+/* l1p[t] = log(1 + lam_t / r), vectorized (absolute error about 1e-16:
+ * plenty for the Metropolis-Hastings ratio; means are at most e^700). */
+WK_VECTOR_CLONES static void log1p_ratios(double *restrict l1p, const double *restrict lam, size_t T, double r)
+{
+#pragma omp simd
+    for (size_t t = 0; t < T; t++) l1p[t] = wk_fast_log(1.0 + lam[t] / r);
+}
+
+/* log p(r | L, lam, y) up to a constant, and rate(r) in *rate (work: T
+ * values). */
+static double dispersion_target(const double *y, const double *lam, size_t T, double r, double tables, double *rate,
+                                double *work)
 {
     double logr = log(r), s = (DISPERSION_SHAPE + tables - 1) * logr - DISPERSION_RATE * r, b = DISPERSION_RATE;
+    log1p_ratios(work, lam, T, r);
     for (size_t t = 0; t < T; t++) {
-        double l1p = log1p(lam[t] / r); /* log(r + lam) = log r + l1p */
+        double l1p = work[t]; /* log(r + lam) = log r + l1p */
         b += l1p;
         s -= (r + y[t]) * l1p + y[t] * logr;
     }
@@ -355,29 +387,38 @@ static double dispersion_target(const double *y, const double *lam, size_t T, do
     return s;
 }
 
-double wk_bc_dispersion_step(gsl_rng *rng, const double *y, const double *lam, size_t T, double r)
+double wk_bc_dispersion_step(gsl_rng *rng, const double *y, const double *lam, size_t T, double r, double *work)
 {
     double tables = wk_bc_crt_tables(rng, y, T, r), shape = DISPERSION_SHAPE + tables;
     double rate, rate_new;
-    double now = dispersion_target(y, lam, T, r, tables, &rate);
+    double now = dispersion_target(y, lam, T, r, tables, &rate, work);
     double rn = gsl_ran_gamma(rng, shape, 1.0 / rate);
     if (!(rn > 1e-300)) return r;
-    double next = dispersion_target(y, lam, T, rn, tables, &rate_new);
+    double next = dispersion_target(y, lam, T, rn, tables, &rate_new, work);
     /* log q(r | rn) - log q(rn | r) for q(. | s) = Gamma(shape, rate(s)) */
     double back = shape * (log(rate_new) - log(rate)) + (shape - 1) * (log(r) - log(rn)) - rate_new * r + rate * rn;
     return log(gsl_rng_uniform_pos(rng)) < next - now + back ? rn : r;
+}
+
+/* lam[t] <- e^lam[t], the log-means clamped to +-700. */
+WK_VECTOR_CLONES static void means_of(double *lam, size_t T)
+{
+#pragma omp simd
+    for (size_t t = 0; t < T; t++) lam[t] = clamp_log_mean(lam[t]);
+#pragma omp simd
+    for (size_t t = 0; t < T; t++) lam[t] = wk_fast_exp(lam[t]);
 }
 
 int wk_bc_update_dispersion(struct wk_bc_chain *ch)
 {
     if (ch->o.poisson) return 0;
     size_t N = ch->data->N, T = ch->data->T;
-    double *lam = wk_malloc_array(T, sizeof(double));
+    double *lam = wk_malloc_array(2 * T, sizeof(double));
     if (!lam) return WK_ENOMEM;
     for (size_t i = 0; i < N; i++) {
         neuron_eta(ch, i, lam);
-        for (size_t t = 0; t < T; t++) lam[t] = exp(lam[t]);
-        ch->r[i] = wk_bc_dispersion_step(ch->rng, ch->data->y + i * T, lam, T, ch->r[i]);
+        means_of(lam, T);
+        ch->r[i] = wk_bc_dispersion_step(ch->rng, ch->data->y + i * T, lam, T, ch->r[i], lam + T);
     }
     free(lam);
     return 0;

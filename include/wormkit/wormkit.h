@@ -24,6 +24,7 @@
 #include "wk_events.h"
 #include "wk_glm.h"
 #include "wk_pg.h"
+#include "wk_rng.h"
 #include "wk_bicluster.h"
 #include "wk_affinity.h"
 #include "wk_ntf.h"

@@ -278,8 +278,10 @@ static void test_neuron_loglik(void)
             want += lgamma(y[t] + r) - lgamma(r) + r * log(r / (r + lam)) + y[t] * log(lam / (r + lam));
         }
         char what[96];
+        double work[sizeof eta / sizeof eta[0]];
+        memcpy(work, eta, sizeof work);
         snprintf(what, sizeof what, "negative binomial log-likelihood at r = %g", r);
-        near(wk_bc_neuron_loglik(y, eta, T, r), want, 1e-10 * fabs(want), what);
+        near(wk_bc_neuron_loglik(y, work, T, r), want, 1e-10 * fabs(want), what);
     }
 }
 
@@ -335,9 +337,10 @@ static void test_dispersion_step(gsl_rng *rng)
     double mean = m1 / m0, var = m2 / m0 - mean * mean;
     double r = 1.0, sum = 0, sum2 = 0, batch[BATCHES] = {0};
     long moved = 0;
-    for (int s = 0; s < 200; s++) r = wk_bc_dispersion_step(rng, y, lam, T, r);
+    double work[T];
+    for (int s = 0; s < 200; s++) r = wk_bc_dispersion_step(rng, y, lam, T, r, work);
     for (int s = 0; s < STEPS; s++) {
-        double rn = wk_bc_dispersion_step(rng, y, lam, T, r);
+        double rn = wk_bc_dispersion_step(rng, y, lam, T, r, work);
         moved += rn != r;
         r = rn;
         sum += r, sum2 += r * r;
