@@ -16,6 +16,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "rng_internal.h"
 #include "wormkit/wk_pg.h"
 
 #define PG_TRUNC 0.64
@@ -25,7 +26,7 @@
  * Polya-Gamma variate. */
 static inline double uniform(const gsl_rng *rng)
 {
-    return rng->type->get_double(rng->state);
+    return wk_rng_uniform_inline(rng);
 }
 
 static inline double uniform_pos(const gsl_rng *rng)
@@ -75,7 +76,8 @@ static void zig_init(void)
     }
 }
 
-/* 1 when the generator's words are 32 uniform bits (mt19937, the chains'). */
+/* 1 when the generator's words are 32 uniform bits (mt19937; xoshiro256**,
+ * the bicluster chains'). */
 static int full_words(const gsl_rng *rng)
 {
     return rng->type->min == 0 && rng->type->max == 0xffffffffUL;
@@ -85,7 +87,7 @@ static double half_normal(gsl_rng *rng)
 {
     if (!full_words(rng)) return fabs(gsl_ran_gaussian_ziggurat(rng, 1.0));
     for (;;) {
-        unsigned long word = rng->type->get(rng->state), j = word >> 8;
+        unsigned long word = wk_rng_get_inline(rng), j = word >> 8;
         int i = (int)(word & 0x7f);
         double x = (double)j * zig.w[i];
         if (j < zig.k[i]) return x;
