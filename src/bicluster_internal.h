@@ -4,6 +4,7 @@
 #define WK_BICLUSTER_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -61,6 +62,9 @@ struct wk_bc_chain {
     /* label references for relabelling the output */
     int *ref_z, *ref_xi;
     int have_ref;
+    /* threads for the per-neuron work of one sweep (not part of the state:
+     * draws do not depend on it) */
+    int threads;
     /* work of the latent update, kept between iterations (grown on demand) */
     double *scratch;
     size_t scratch_len;
@@ -81,6 +85,13 @@ int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, 
  * when kfix is 0 (bicluster_init.c). */
 int wk_bc_subspace_labels(int *z, size_t *K, const double *s, size_t N, size_t T, size_t dim, size_t kfix,
                           size_t kmax, gsl_rng *rng);
+
+/* A neuron's own random stream for one block of a sweep: xoshiro256**
+ * seeded from base (one draw of the chain's stream per block) and the
+ * neuron's index, so draws made in parallel do not depend on the thread
+ * count. */
+void wk_bc_neuron_stream(gsl_rng *r, uint64_t base, size_t i);
+uint64_t wk_bc_stream_base(gsl_rng *chain_rng);
 
 /* At least n doubles of the chain's scratch (contents not kept across
  * calls that grow it); NULL when out of memory. */
@@ -167,9 +178,10 @@ int wk_bc_ffbs_kernel(double *X, gsl_rng *rng, size_t T, size_t D, size_t B, con
  * tstride = 1, astride = T), NB dispersion r, prior c ~ N(0, I_p): returns
  * the log-likelihood (terms depending on eta only) plus the log prior at
  * cv; grad (p) and negh (p x p, full) receive its gradient and negative
- * Hessian in c. */
+ * Hessian in c.  Long passes run in segments on up to `threads` threads,
+ * with the same result for any number. */
 double wk_bc_laplace_pass(const double *y, size_t T, double d, double r, const double *block, size_t tstride,
-                          size_t astride, size_t p, const double *cv, double *grad, double *negh);
+                          size_t astride, size_t p, const double *cv, double *grad, double *negh, int threads);
 /* Per bin: grad of log p(y | d + m, r) + log G0(m) (m_0 ~ N(0, 1), steps of
  * precision prec) and v, the negative second derivative of the likelihood
  * part. */

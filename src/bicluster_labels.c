@@ -127,7 +127,7 @@ static void newton_pass(struct newton *nt, const struct wk_bc_chain *ch, size_t 
     double x[WK_BC_MAX_P] = {0}, g[WK_BC_MAX_P], h[WK_BC_MAX_P * WK_BC_MAX_P];
     for (size_t a = 0; a < p; a++) x[a] = nt->c[a] + nt->step[a];
     double f = wk_bc_laplace_pass(ch->data->y + i * T, T, ch->d[i], ch->r[i], b.x, b.tstride, b.astride, p, x, g,
-                                  h);
+                                  h, ch->threads);
     nt->passes++;
     if (p == 0) {
         nt->f = nt->value = f, nt->done = 1;

@@ -72,20 +72,27 @@ static const double ones[CHUNK] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 
+/* Lane sums of a pass over some bins: log-likelihood, gradient (p) and
+ * negative Hessian (p x p, lower triangle). */
+struct lanes {
+    double l[LANES], g[WK_BC_MAX_P][LANES], h[WK_BC_MAX_P * WK_BC_MAX_P][LANES];
+};
+
 /* The clones are static and called through plain functions (clang's
- * target_clones wants internal linkage). */
-WK_VECTOR_CLONES static double laplace_pass(const double *y, size_t T, double d, double r, const double *block,
-                                            size_t tstride, size_t astride, size_t p, const double *cv, double *grad,
-                                            double *negh)
+ * target_clones wants internal linkage).  Bins t_begin..t_end-1, t_begin
+ * a multiple of CHUNK. */
+WK_VECTOR_CLONES static void laplace_segment(struct lanes *acc, const double *y, size_t t_begin, size_t t_end,
+                                             double d, double r, const double *block, size_t tstride, size_t astride,
+                                             size_t p, const double *cv)
 {
     double buf[WK_BC_MAX_P + 1][CHUNK], ybuf[CHUNK], okbuf[CHUNK];
     double eta[CHUNK], s[CHUNK], v[CHUNK], l[CHUNK], sx[CHUNK];
-    double acc_l[LANES] = {0}, acc_g[WK_BC_MAX_P][LANES], acc_h[WK_BC_MAX_P * WK_BC_MAX_P][LANES];
     const double *x[WK_BC_MAX_P + 1], *yk, *ok;
-    memset(acc_g, 0, p * sizeof acc_g[0]);
-    memset(acc_h, 0, p * p * sizeof acc_h[0]);
-    for (size_t t0 = 0; t0 < T; t0 += CHUNK) {
-        size_t n = T - t0 < CHUNK ? T - t0 : CHUNK;
+    memset(acc->l, 0, sizeof acc->l);
+    memset(acc->g, 0, p * sizeof acc->g[0]);
+    memset(acc->h, 0, p * p * sizeof acc->h[0]);
+    for (size_t t0 = t_begin; t0 < t_end; t0 += CHUNK) {
+        size_t n = t_end - t0 < CHUNK ? t_end - t0 : CHUNK;
         if (tstride == 1 && n == CHUNK) { /* rows read in place */
             for (size_t a = 0; a <= p; a++) x[a] = block + a * astride + t0;
             yk = y + t0, ok = ones;
@@ -105,23 +112,15 @@ WK_VECTOR_CLONES static double laplace_pass(const double *y, size_t T, double d,
 #pragma omp simd
         for (size_t k = 0; k < CHUNK; k++) eta[k] = clamp_exp_arg(eta[k]);
         nb_terms(s, v, l, eta, yk, ok, r);
-        lane_sum(acc_l, l);
+        lane_sum(acc->l, l);
         for (size_t a = 0; a < p; a++) {
             const double *xa = x[1 + a];
-            lane_dot(acc_g[a], s, xa);
+            lane_dot(acc->g[a], s, xa);
 #pragma omp simd
             for (size_t k = 0; k < CHUNK; k++) sx[k] = v[k] * xa[k];
-            for (size_t b = 0; b <= a; b++) lane_dot(acc_h[a * p + b], sx, x[1 + b]);
+            for (size_t b = 0; b <= a; b++) lane_dot(acc->h[a * p + b], sx, x[1 + b]);
         }
     }
-    double ll = lanes_total(acc_l);
-    for (size_t a = 0; a < p; a++) {
-        grad[a] = lanes_total(acc_g[a]) - cv[a];
-        for (size_t b = 0; b <= a; b++) negh[a * p + b] = negh[b * p + a] = lanes_total(acc_h[a * p + b]);
-        negh[a * p + a] += 1.0;
-        ll -= 0.5 * cv[a] * cv[a];
-    }
-    return ll;
 }
 
 /* Gradient of log p(y | d + m, r) + log G0(m) and the curvature v of the
@@ -165,10 +164,43 @@ WK_VECTOR_CLONES static double log_sum(const double *x, size_t n)
     return lanes_total(acc) + tail;
 }
 
-double wk_bc_laplace_pass(const double *y, size_t T, double d, double r, const double *block, size_t tstride,
-                          size_t astride, size_t p, const double *cv, double *grad, double *negh)
+/* A pass is cut into segments of at least SEGMENT_BINS bins, at most
+ * MAX_SEGMENTS of them, fixed by T alone; their lane sums are added in
+ * segment order, so the result is the same whichever threads ran them. */
+#define SEGMENT_BINS (16 * CHUNK)
+#define MAX_SEGMENTS 16
+
+static void lanes_add(struct lanes *to, const struct lanes *from, size_t p)
 {
-    return laplace_pass(y, T, d, r, block, tstride, astride, p, cv, grad, negh);
+    for (size_t j = 0; j < LANES; j++) to->l[j] += from->l[j];
+    for (size_t a = 0; a < p; a++)
+        for (size_t j = 0; j < LANES; j++) to->g[a][j] += from->g[a][j];
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = 0; b <= a; b++)
+            for (size_t j = 0; j < LANES; j++) to->h[a * p + b][j] += from->h[a * p + b][j];
+}
+
+double wk_bc_laplace_pass(const double *y, size_t T, double d, double r, const double *block, size_t tstride,
+                          size_t astride, size_t p, const double *cv, double *grad, double *negh, int threads)
+{
+    size_t chunks = (T + CHUNK - 1) / CHUNK, per = (SEGMENT_BINS / CHUNK);
+    if (chunks > per * MAX_SEGMENTS) per = (chunks + MAX_SEGMENTS - 1) / MAX_SEGMENTS;
+    size_t nseg = chunks ? (chunks + per - 1) / per : 1;
+    struct lanes seg[MAX_SEGMENTS];
+#pragma omp parallel for schedule(static) num_threads(threads > 1 ? threads : 1) if (threads > 1 && nseg > 1)
+    for (size_t k = 0; k < nseg; k++) {
+        size_t begin = k * per * CHUNK, end = begin + per * CHUNK < T ? begin + per * CHUNK : T;
+        laplace_segment(&seg[k], y, begin, end, d, r, block, tstride, astride, p, cv);
+    }
+    for (size_t k = 1; k < nseg; k++) lanes_add(&seg[0], &seg[k], p);
+    double ll = lanes_total(seg[0].l);
+    for (size_t a = 0; a < p; a++) {
+        grad[a] = lanes_total(seg[0].g[a]) - cv[a];
+        for (size_t b = 0; b <= a; b++) negh[a * p + b] = negh[b * p + a] = lanes_total(seg[0].h[a * p + b]);
+        negh[a * p + a] += 1.0;
+        ll -= 0.5 * cv[a] * cv[a];
+    }
+    return ll;
 }
 
 void wk_bc_aux_terms(double *grad, double *v, const double *y, const double *m, size_t T, double d, double r,

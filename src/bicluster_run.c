@@ -287,13 +287,21 @@ static int advance_chain(struct run *R, int c, long until, int may_stop)
     return rc;
 }
 
-/* This rank's chains, in parallel threads; the agreed worst error. */
+/* This rank's chains, in parallel threads, the threads left over shared
+ * among them for their per-neuron work (nested); the agreed worst error. */
 static int advance_local(struct run *R, long until, int may_stop)
 {
     int rank = wk_mpi_rank(), size = wk_mpi_size();
     int local = R->o->chains > rank ? (R->o->chains - rank + size - 1) / size : 0;
+    int threads = omp_get_max_threads(), each = local > 0 && threads > local ? threads / local : 1;
+    for (int j = 0; j < local; j++) R->chain[rank + j * size].threads = each;
     int failed = 0;
-    #pragma omp parallel for schedule(static, 1) reduction(min : failed)
+    if (local == 1) {
+        failed = advance_chain(R, rank, until, may_stop);
+        return wk_mpi_agree_error(failed < 0 ? failed : 0);
+    }
+    if (each > 1) omp_set_max_active_levels(2);
+    #pragma omp parallel for schedule(static, 1) num_threads(local < threads ? local : threads) reduction(min : failed)
     for (int j = 0; j < local; j++) {
         int e = advance_chain(R, rank + j * size, until, may_stop);
         if (e < failed) failed = e;

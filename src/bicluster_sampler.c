@@ -194,6 +194,7 @@ int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, cons
     ch->logv = wk_calloc(N + 2, sizeof(double));
     ch->ref_z = wk_calloc(N, sizeof(int));
     ch->ref_xi = wk_calloc(T, sizeof(int));
+    ch->threads = 1;
     if (!ch->rng || !ch->z || !ch->d || !ch->c || !ch->r || !ch->xi || !ch->beta || !ch->pi || !ch->w ||
         !ch->logv || !ch->ref_z || !ch->ref_xi)
         return WK_ENOMEM;
@@ -276,35 +277,85 @@ static const struct wk_pg_shape *pg_shape_of(struct wk_pg_shape *cache, struct w
     return s;
 }
 
-int wk_bc_update_latents(struct wk_bc_chain *ch)
+uint64_t wk_bc_stream_base(gsl_rng *chain_rng)
 {
-    size_t N = ch->data->N, T = ch->data->T, P = ch->P, D = ch->D, p = p_of(ch);
-    /* J_t is block diagonal (a neuron informs its own cluster's block only) */
-    double *J = wk_bc_scratch(ch, T * D * P + T * D + T + wk_bc_ffbs_work_size(T, D, ch->L));
-    if (!J) return WK_ENOMEM;
-    double *h = J + T * D * P, *eta = h + T * D, *work = eta + T;
-    memset(J, 0, (T * D * P + T * D) * sizeof *J);
-    double hv[64];
+    uint64_t hi = gsl_rng_get(chain_rng), lo = gsl_rng_get(chain_rng);
+    return hi << 32 | lo;
+}
+
+void wk_bc_neuron_stream(gsl_rng *r, uint64_t base, size_t i)
+{
+    gsl_rng_set(r, (unsigned long)(base ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1))));
+}
+
+/* Neurons by cluster: order[start[j] .. start[j + 1]) are cluster j's, in
+ * index order. */
+static void neurons_by_cluster(const struct wk_bc_chain *ch, size_t *order, size_t *start)
+{
+    size_t N = ch->data->N, K = ch->K;
+    memset(start, 0, (K + 1) * sizeof *start);
+    for (size_t i = 0; i < N; i++) start[(size_t)ch->z[i] + 1]++;
+    for (size_t j = 0; j < K; j++) start[j + 1] += start[j];
+    size_t fill[WK_BC_MAX_K];
+    memcpy(fill, start, K * sizeof *fill);
+    for (size_t i = 0; i < N; i++) order[fill[ch->z[i]]++] = i;
+}
+
+/* Neuron i's Polya-Gamma draws (from r) and their information added to
+ * its cluster's blocks of J (T x D/P blocks P x P) and h (T x D). */
+static void neuron_information(struct wk_bc_chain *ch, size_t i, gsl_rng *r, double *J, double *h, double *eta)
+{
+    size_t T = ch->data->T, P = ch->P, D = ch->D, p = p_of(ch), j = (size_t)ch->z[i];
+    double rr = ch->r[i], logr = log(rr), hv[WK_BC_MAX_P + 1];
     struct wk_pg_shape shape[PG_SHAPES], other = {0};
-    for (size_t i = 0; i < N; i++) {
-        double r = ch->r[i], logr = log(r);
-        size_t j = (size_t)ch->z[i];
-        hv[0] = 1.0;
-        for (size_t k = 0; k < p; k++) hv[1 + k] = ch->c[i * p + k];
-        neuron_eta(ch, i, eta);
-        for (size_t k = 0; k < PG_SHAPES; k++) shape[k].b = -1.0; /* not set yet */
-        for (size_t t = 0; t < T; t++) {
-            double y = ch->data->y[i * T + t];
-            double w = wk_pg_draw_shape(ch->rng, pg_shape_of(shape, &other, y, r), eta[t] - logr);
-            ch->w[i * T + t] = w;
-            double lin = 0.5 * (y - r) - w * (ch->d[i] - logr);
-            double *Jt = J + t * D * P + j * P * P, *ht = h + t * D + j * P;
-            for (size_t a = 0; a < P; a++) {
-                ht[a] += lin * hv[a];
-                for (size_t bb = 0; bb < P; bb++) Jt[a * P + bb] += w * hv[a] * hv[bb];
-            }
+    hv[0] = 1.0;
+    for (size_t k = 0; k < p; k++) hv[1 + k] = ch->c[i * p + k];
+    neuron_eta(ch, i, eta);
+    for (size_t k = 0; k < PG_SHAPES; k++) shape[k].b = -1.0; /* not set yet */
+    for (size_t t = 0; t < T; t++) {
+        double y = ch->data->y[i * T + t];
+        double w = wk_pg_draw_shape(r, pg_shape_of(shape, &other, y, rr), eta[t] - logr);
+        ch->w[i * T + t] = w;
+        double lin = 0.5 * (y - rr) - w * (ch->d[i] - logr);
+        double *Jt = J + t * D * P + j * P * P, *ht = h + t * D + j * P;
+        for (size_t a = 0; a < P; a++) {
+            ht[a] += lin * hv[a];
+            for (size_t bb = 0; bb < P; bb++) Jt[a * P + bb] += w * hv[a] * hv[bb];
         }
     }
+}
+
+int wk_bc_update_latents(struct wk_bc_chain *ch)
+{
+    size_t N = ch->data->N, T = ch->data->T, P = ch->P, D = ch->D, K = ch->K;
+    /* J_t is block diagonal (a neuron informs its own cluster's block only) */
+    double *J = wk_bc_scratch(ch, T * D * P + T * D + wk_bc_ffbs_work_size(T, D, ch->L));
+    size_t *order = wk_malloc_array(N, sizeof *order), start[WK_BC_MAX_K + 1];
+    if (!J || !order) {
+        free(order);
+        return WK_ENOMEM;
+    }
+    double *h = J + T * D * P, *work = h + T * D;
+    memset(J, 0, (T * D * P + T * D) * sizeof *J);
+    neurons_by_cluster(ch, order, start);
+    uint64_t base = wk_bc_stream_base(ch->rng);
+    int failed = 0;
+    /* clusters in parallel: each block is summed by one thread, in neuron
+     * order, from the neurons' own streams */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ch->threads > 1 ? ch->threads : 1) reduction(| : failed)
+    for (size_t j = 0; j < K; j++) {
+        gsl_rng *r = gsl_rng_alloc(wk_rng_xoshiro256);
+        double *eta = wk_malloc_array(T, sizeof(double));
+        if (!r || !eta) failed = 1;
+        for (size_t k = start[j]; r && eta && k < start[j + 1]; k++) {
+            wk_bc_neuron_stream(r, base, order[k]);
+            neuron_information(ch, order[k], r, J, h, eta);
+        }
+        free(eta);
+        gsl_rng_free(r);
+    }
+    free(order);
+    if (failed) return WK_ENOMEM;
     return wk_bc_ffbs_blocks(ch->X, ch->rng, T, D, P, J, h, ch->A, ch->b, ch->Q, ch->xi, work);
 }
 

@@ -62,18 +62,35 @@ sweep_ms() {
     cat cpu1.txt cpu2.txt | awk -v d="$((n2 - n1))" 'NR == 1 {a = $1 + $2} NR == 2 {printf "%.2f", ($1 + $2 - a) * 1000 / d}'
 }
 
+# sweep_wall N1 N2 THREADS ARGS...: wall-clock s per iteration between N1
+# and N2 iterations of worm-bicluster ARGS on THREADS threads (one chain:
+# the threads work inside it)
+sweep_wall() {
+    n1=$1 n2=$2 th=$3
+    shift 3
+    bin=$1
+    shift
+    /usr/bin/time -f '%e' -o wall1.txt "$bin" -@ "$th" -n "$n1" -q "$@" -o sweep1.h5
+    /usr/bin/time -f '%e' -o wall2.txt "$bin" -@ "$th" -n "$n2" -q "$@" -o sweep2.h5
+    rm -f sweep1.h5
+    cat wall1.txt wall2.txt | awk -v d="$((n2 - n1))" 'NR == 1 {a = $1} NR == 2 {printf "%.2f", ($1 - a) / d}'
+}
+
 # full_size CLUSTERS K: a full-size worm (N 300, T 5000) simulated with
 # CLUSTERS (e.g. 30x10: 30 clusters of 10 neurons), fitted from K clusters;
-# CPU s per iteration over iterations 12..16 (after the 10-iteration
-# warm-up, so every step of the sweep runs) and K after each iteration.
+# CPU s per iteration on one thread and wall-clock s per iteration on all
+# cores, over iterations 12..16 (after the 10-iteration warm-up, so every
+# step of the sweep runs), and K after each iteration.
 full_size() {
     [ -x /usr/bin/time ] || { echo "full-size timing needs /usr/bin/time" >&2; return 0; }
     "$BIN/worm-simulate" bicluster -c "$1" -T 5000 -s "$SEED" -o "big$1.h5"
-    echo "full-size worm (N 300, T 5000, clusters $1, -k $2), CPU s per iteration, sweep only (iterations 12..16):"
-    echo "  this build                 $(sweep_ms 12 16 "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}') (target <= 1)"
+    cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+    echo "full-size worm (N 300, T 5000, clusters $1, -k $2), s per iteration, sweep only (iterations 12..16):"
+    echo "  this build, CPU, 1 thread  $(sweep_ms 12 16 "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
+    echo "  this build, wall, $cores threads $(sweep_wall 12 16 "$cores" "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5") (target <= 1)"
     echo "  clusters K after each of the 16 iterations: $(h5dump -d /results/bicluster/chain0/K sweep2.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' | tr -c '0-9\n' ' ' | tr -s ' \n' ' ')"
     if [ -n "${BASE:-}" ]; then
-        echo "  $BASE   $(sweep_ms 12 16 "$BASE" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
+        echo "  $BASE, CPU, 1 thread   $(sweep_ms 12 16 "$BASE" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
     fi
 }
 

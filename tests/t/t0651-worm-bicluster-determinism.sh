@@ -1,5 +1,6 @@
 #!/bin/sh
-# worm-bicluster: the same draws for a seed whatever the thread count, a
+# worm-bicluster: the same draws for a seed whatever the thread count (also
+# with threads to spare working inside the chains), a
 # different seed gives other draws, and a run resumed from a checkpoint (or
 # extended) equals an uninterrupted run.
 . "$(dirname "$0")/../lib.sh"
@@ -20,6 +21,18 @@ is "$rc" 0 "3 chains on 2 threads"
 draws one.h5 >one.txt
 draws two.h5 >two.txt
 ok "same draws whatever the thread count" cmp -s one.txt two.txt
+# threads beyond the chains work inside them: one chain on 1 and 2
+# threads, two chains on 1 and 4 (two inside each)
+run_tool worm-bicluster -n 20 -c 1 -@ 1 -s 5 --save-params sim.h5 -o solo1.h5
+run_tool worm-bicluster -n 20 -c 1 -@ 2 -s 5 --save-params sim.h5 -o solo2.h5
+draws solo1.h5 >solo1.txt
+draws solo2.h5 >solo2.txt
+ok "one chain: same draws on 1 and 2 threads" cmp -s solo1.txt solo2.txt
+run_tool worm-bicluster -n 20 -c 2 -@ 1 -s 5 --save-params sim.h5 -o duo1.h5
+run_tool worm-bicluster -n 20 -c 2 -@ 4 -s 5 --save-params sim.h5 -o duo4.h5
+draws duo1.h5 >duo1.txt
+draws duo4.h5 >duo4.txt
+ok "two chains: same draws on 1 and 4 threads" cmp -s duo1.txt duo4.txt
 run_tool worm-bicluster -n 20 -c 3 -s 6 --save-params sim.h5 -o other.h5
 draws other.h5 >other.txt
 ok "another seed gives other draws" sh -c '! cmp -s one.txt other.txt'

@@ -1,10 +1,12 @@
 #!/bin/sh
 # worm-bicluster recovers a small simulation: 2 clusters of 15 neurons,
-# p = 1, T = 200, two alternating states.  After 80 iterations (25%
-# burn-in): the maxPEAR neuron partition has ARI >= 0.95 with the truth, K = 2
-# in at least 95% of the kept draws (the subspace-clustering start finds
-# both clusters), and the state estimate beats the best
-# constant labelling (fewer mismatched bins than the minority state has).
+# p = 1, T = 200, two alternating states.  After 80 iterations of three
+# chains (25% burn-in; one chain in twenty holds an ambiguous neuron in the
+# wrong cluster for a hundred iterations or more, the pooled draws decide):
+# the maxPEAR neuron partition has ARI >= 0.95 with the truth, K = 2 in at
+# least 95% of the kept draws (the subspace-clustering start finds both
+# clusters), and the state estimate beats the best constant labelling
+# (fewer mismatched bins than the minority state has).
 . "$(dirname "$0")/../lib.sh"
 
 if [ ! -x "$WK_BIN/worm-bicluster" ] || [ ! -x "$WK_BIN/worm-simulate" ]; then
@@ -13,7 +15,7 @@ if [ ! -x "$WK_BIN/worm-bicluster" ] || [ ! -x "$WK_BIN/worm-simulate" ]; then
 fi
 cd "$TMP"
 worm-simulate bicluster -c 2x15 -p 1 -T 200 --duration 25 -s 4 -o sim.h5
-run_tool worm-bicluster -p 1 -n 80 -s 4 sim.h5 -o fit.h5
+run_tool worm-bicluster -p 1 -n 80 -c 3 -s 4 sim.h5 -o fit.h5
 is "$rc" 0 "sampler runs"
 run_tool worm-bicluster summarize fit.h5 -o sum.h5
 is "$rc" 0 "summarize runs"
@@ -33,7 +35,8 @@ ok "state ARI $sari > 0.1" awk -v a="$sari" 'BEGIN {exit !(a > 0.1)}'
 if [ -x "$WK_BIN/worm-compare" ]; then
     run_tool worm-compare --truth sim.h5 sum.h5
     is "$rc" 0 "worm-compare --truth scores the summary"
-    is "$(awk -F'\t' '$1 == "neuron_ari" {print $2}' "$out")" "$ari" "worm-compare: the same neuron ARI"
+    cari=$(awk -F'\t' '$1 == "neuron_ari" {print $2}' "$out")
+    ok "worm-compare: the same neuron ARI ($cari, $ari)" awk -v a="$cari" -v b="$ari" 'BEGIN {d = a - b; exit !(a != "" && d < 1e-6 && d > -1e-6)}'
     is "$(awk -F'\t' '$1 == "state_mismatched_bins" {print $2}' "$out")" "$wrong" "worm-compare: the same mismatched bins"
     is "$(awk -F'\t' '$1 == "clusters_true" {print $2}' "$out")" "2" "worm-compare: 2 true clusters"
 else
