@@ -141,13 +141,17 @@ double wk_bc_dispersion_step(gsl_rng *rng, const double *y, const double *lam, s
  * y[T] at log-rate d + m and dispersion r under the random-walk prior G0
  * (m_0 ~ N(0, 1), steps N(0, 0.01)); its mode and the bidiagonal Cholesky
  * factor (diagonal ld, sub-diagonal lo, inverse diagonal g) of its
- * precision; v is work (2 T values).  _draw writes a draw from q into column 0 of block (stride P, z[T]
- * work); _log_ratio is log G0(m) - log q(m) for a row m with the given
- * stride. */
+ * precision.  _fit fits n <= WK_BC_AUX_GROUP neurons at once (counts y[k],
+ * d[k], r[k] into q[k]; each q[k] is what fitting that neuron alone
+ * gives); work holds (2 + 4 WK_BC_AUX_GROUP) T values.  _draw writes a
+ * draw from q into column 0 of block (stride P, z[T] work); _log_ratio is
+ * log G0(m) - log q(m) for a row m with the given stride. */
 struct wk_bc_aux_q {
     double *mode, *ld, *lo, *g;
 };
-void wk_bc_aux_fit(struct wk_bc_aux_q *q, const double *y, size_t T, double d, double r, double *v);
+#define WK_BC_AUX_GROUP 4 /* neurons fitted at once */
+void wk_bc_aux_fit(struct wk_bc_aux_q *q, size_t n, const double *const *y, size_t T, const double *d,
+                   const double *r, double *work);
 void wk_bc_aux_draw(const struct wk_bc_aux_q *q, double *block, size_t P, size_t T, gsl_rng *rng, double *z);
 double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t stride, size_t T);
 

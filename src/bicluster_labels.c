@@ -4,6 +4,7 @@
  * (Neal's algorithm 8 with one auxiliary cluster), and the relabelling of
  * the output to a reference by the Hungarian method. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "bicluster_internal.h"
+#include "vector_internal.h"
 #include "wormkit/wk_error.h"
 #include "wormkit/wk_partition.h"
 #include "wormkit/wk_util.h"
@@ -214,26 +216,6 @@ static void draw_fresh_rows(double *rows, size_t T, size_t P, gsl_rng *rng)
 #define AUX_NEWTON_TOL 1e-3  /* (a deterministic rule: q stays a function of y_i, d_i, r_i) */
 #define AUX_MAX_STEP 2.0     /* largest Newton move of one bin's log rate */
 
-/* One Newton step's solve, x = H^{-1} x for H = diag(v) + the random
- * walk's precision (X_0 ~ N(0, 1), steps of precision prec: tridiagonal,
- * off-diagonal -prec), by H = L D L' with L unit lower bidiagonal: one
- * division per bin in the recurrence (no square root).  piv receives D,
- * inv its inverse. */
-static void aux_newton_solve(double *x, double *piv, double *inv, const double *v, size_t T, double prec)
-{
-    for (size_t t = 0; t < T; t++) piv[t] = v[t] + 2 * prec;
-    piv[0] += 1.0 - prec;
-    piv[T - 1] -= prec;
-    inv[0] = 1.0 / piv[0];
-    for (size_t t = 1; t < T; t++) {
-        piv[t] -= prec * prec * inv[t - 1];
-        x[t] += prec * inv[t - 1] * x[t - 1];
-        inv[t] = 1.0 / piv[t];
-    }
-    x[T - 1] *= inv[T - 1];
-    for (size_t t = T - 1; t-- > 0;) x[t] = (x[t] + prec * x[t + 1]) * inv[t];
-}
-
 /* q's bidiagonal Cholesky factor from the pivots D of L D L'. */
 static void aux_factor(struct wk_bc_aux_q *q, const double *piv, size_t T, double prec)
 {
@@ -244,32 +226,82 @@ static void aux_factor(struct wk_bc_aux_q *q, const double *piv, size_t T, doubl
     }
 }
 
-/* Newton iterations on log p(y | d + m, r) + log G0(m) from m = 0; leaves
- * the mode and the factor of the precision in q, the precision taken at
- * the last point before the mode (no bin more than AUX_NEWTON_TOL from it:
- * q need not be exact, only the same density for the draw and the ratio).
- * v is work (2 T values). */
-void wk_bc_aux_fit(struct wk_bc_aux_q *q, const double *y, size_t T, double d, double r, double *v)
+/* One Newton step's solve for each of WK_BC_AUX_GROUP neurons, x = H^{-1} x
+ * for H = diag(v) + the random walk's precision (X_0 ~ N(0, 1), steps of
+ * precision prec: tridiagonal, off-diagonal -prec), by H = L D L' with L
+ * unit lower bidiagonal: one division per bin in the recurrence (no square
+ * root); piv receives D, inv its inverse.  Arrays are T x WK_BC_AUX_GROUP,
+ * bins outer and neurons (lanes) inner, so the recurrences, whose
+ * divisions chain from bin to bin, overlap instead of waiting. */
+WK_VECTOR_CLONES static void aux_newton_solve_group(double *restrict x, double *restrict piv, double *restrict inv,
+                                                    const double *restrict v, size_t T, double prec)
 {
-    double prec = 1.0 / (AUX_STEP_SD * AUX_STEP_SD), *grad = v + T;
-    memset(q->mode, 0, T * sizeof(double));
-    for (int it = 0;; it++) {
-        wk_bc_aux_terms(grad, v, y, q->mode, T, d, r, prec);
-        aux_newton_solve(grad, q->ld, q->g, v, T, prec);
-        if (it == AUX_NEWTON_STEPS) break;
-        double largest = 0;
-        for (size_t t = 0; t < T; t++) {
-            double step = grad[t] < -AUX_MAX_STEP ? -AUX_MAX_STEP : grad[t] > AUX_MAX_STEP ? AUX_MAX_STEP : grad[t];
-            q->mode[t] += step;
-            if (fabs(step) > largest) largest = fabs(step);
-        }
-        if (largest < AUX_NEWTON_TOL) break;
+    const size_t G = WK_BC_AUX_GROUP;
+    for (size_t t = 0; t < T; t++)
+        for (size_t k = 0; k < G; k++) piv[t * G + k] = v[t * G + k] + 2 * prec;
+    for (size_t k = 0; k < G; k++) {
+        piv[k] += 1.0 - prec;
+        piv[(T - 1) * G + k] -= prec;
+        inv[k] = 1.0 / piv[k];
     }
-    aux_factor(q, q->ld, T, prec);
+    for (size_t t = 1; t < T; t++)
+#pragma omp simd
+        for (size_t k = 0; k < G; k++) {
+            piv[t * G + k] -= prec * prec * inv[(t - 1) * G + k];
+            x[t * G + k] += prec * inv[(t - 1) * G + k] * x[(t - 1) * G + k];
+            inv[t * G + k] = 1.0 / piv[t * G + k];
+        }
+    for (size_t k = 0; k < G; k++) x[(T - 1) * G + k] *= inv[(T - 1) * G + k];
+    for (size_t t = T - 1; t-- > 0;)
+#pragma omp simd
+        for (size_t k = 0; k < G; k++) x[t * G + k] = (x[t * G + k] + prec * x[(t + 1) * G + k]) * inv[t * G + k];
 }
 
-/* log G0(m) - log q(m) for the baseline row m (stride apart), dropping the
- * 2 pi terms common to both. */
+/* One Newton step of lane k from the group's solve: the mode moves
+ * (each bin by at most AUX_MAX_STEP); 1 when it moved no bin by
+ * AUX_NEWTON_TOL or more. */
+static int aux_step(struct wk_bc_aux_q *q, const double *xg, size_t k, size_t T)
+{
+    const size_t G = WK_BC_AUX_GROUP;
+    double largest = 0;
+    for (size_t t = 0; t < T; t++) {
+        double g = xg[t * G + k];
+        double step = g < -AUX_MAX_STEP ? -AUX_MAX_STEP : g > AUX_MAX_STEP ? AUX_MAX_STEP : g;
+        q->mode[t] += step;
+        if (fabs(step) > largest) largest = fabs(step);
+    }
+    return largest < AUX_NEWTON_TOL;
+}
+
+void wk_bc_aux_fit(struct wk_bc_aux_q *q, size_t n, const double *const *y, size_t T, const double *d,
+                   const double *r, double *work)
+{
+    const size_t G = WK_BC_AUX_GROUP;
+    double prec = 1.0 / (AUX_STEP_SD * AUX_STEP_SD);
+    double *grad = work, *v = grad + T, *xg = v + T, *vg = xg + G * T, *piv = vg + G * T, *inv = piv + G * T;
+    int active[WK_BC_AUX_GROUP] = {0}, left = (int)n;
+    for (size_t k = 0; k < n; k++) memset(q[k].mode, 0, T * sizeof(double)), active[k] = 1;
+    memset(xg, 0, 2 * G * T * sizeof(double)); /* padding lanes solve 0 = 0 */
+    for (size_t t = 0; t < T; t++)
+        for (size_t k = n; k < G; k++) vg[t * G + k] = 1.0;
+    for (int it = 0; left > 0; it++) {
+        for (size_t k = 0; k < n; k++) {
+            if (!active[k]) continue;
+            wk_bc_aux_terms(grad, v, y[k], q[k].mode, T, d[k], r[k], prec);
+            for (size_t t = 0; t < T; t++) xg[t * G + k] = grad[t], vg[t * G + k] = v[t];
+        }
+        aux_newton_solve_group(xg, piv, inv, vg, T, prec);
+        for (size_t k = 0; k < n; k++) {
+            if (!active[k] || (it < AUX_NEWTON_STEPS && !aux_step(&q[k], xg, k, T))) continue;
+            /* done: q's factor from the precision of this step's point */
+            for (size_t t = 0; t < T; t++) grad[t] = piv[t * G + k];
+            aux_factor(&q[k], grad, T, prec);
+            active[k] = 0;
+            left--;
+        }
+    }
+}
+
 double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t stride, size_t T)
 {
     double s = -0.5 * m[0] * m[0] - (double)(T - 1) * log(AUX_STEP_SD);
@@ -346,11 +378,29 @@ static size_t kmax_of(const struct wk_bc_chain *ch)
  * the clusters change); a fresh cluster's block is drawn into rows (P x T)
  * and copied into fresh (T x P, the chain's layout) only when opened. */
 struct sweep {
-    double *cols, *rows, *fresh, *work; /* work: 6 T */
+    double *cols, *rows, *fresh, *work; /* work: (2 + 4 WK_BC_AUX_GROUP) T */
     double xmax[WK_BC_MAX_K];          /* block_view.xmax of each cluster */
-    struct wk_bc_aux_q q;
+    double *qbuf;                      /* 4 WK_BC_AUX_GROUP T: the rows of q[] */
+    struct wk_bc_aux_q q[WK_BC_AUX_GROUP]; /* the auxiliary fits of neurons q_first.. */
+    size_t q_first;                    /* (SIZE_MAX: none yet) */
     size_t count[WK_BC_MAX_K + 1];     /* neurons per cluster */
 };
+
+/* Neuron i's q: the neurons are fitted WK_BC_AUX_GROUP at a time (q
+ * depends on y, d and r only, which the label update leaves alone). */
+static const struct wk_bc_aux_q *aux_of(struct sweep *sw, const struct wk_bc_chain *ch, size_t i)
+{
+    size_t N = ch->data->N, T = ch->data->T, first = i - i % WK_BC_AUX_GROUP;
+    if (sw->q_first != first) {
+        size_t n = WK_BC_AUX_GROUP;
+        if (first + n > N) n = N - first;
+        const double *y[WK_BC_AUX_GROUP];
+        for (size_t k = 0; k < n; k++) y[k] = ch->data->y + (first + k) * T;
+        wk_bc_aux_fit(sw->q, n, y, T, ch->d + first, ch->r + first, sw->work);
+        sw->q_first = first;
+    }
+    return &sw->q[i - first];
+}
 
 /* The largest norm over bins of the factor rows 1..P-1 of a block with
  * rows contiguous in time (rounded up a little). */
@@ -466,13 +516,13 @@ static int update_one(struct sweep *sw, struct wk_bc_chain *ch, size_t i)
     open[K] = t + 1 <= kmax_of(ch) && (singleton || ch->iteration >= WK_BC_OPEN_WARMUP);
     view[K] = singleton ? cluster_view(sw, ch, j0) : (struct block_view){sw->rows, 1, T, 0};
     if (open[K]) {
-        wk_bc_aux_fit(&sw->q, ch->data->y + i * T, T, ch->d[i], ch->r[i], sw->work);
+        const struct wk_bc_aux_q *q = aux_of(sw, ch, i);
         if (!singleton) {
             draw_fresh_rows(sw->rows, T, P, ch->rng);
-            wk_bc_aux_draw(&sw->q, sw->rows, 1, T, ch->rng, sw->work);
+            wk_bc_aux_draw(q, sw->rows, 1, T, ch->rng, sw->work);
             view[K].xmax = factor_norm_max(sw->rows, T, P);
         }
-        prior[K] = log(g) + ch->logv[t + 1] - ch->logv[t] + wk_bc_aux_log_ratio(&sw->q, view[K].x, 1, T);
+        prior[K] = log(g) + ch->logv[t + 1] - ch->logv[t] + wk_bc_aux_log_ratio(q, view[K].x, 1, T);
     }
     /* Newton starts: the current loadings, except for a fresh block (prior
      * draws of the factor rows: the prior mean) */
@@ -499,15 +549,19 @@ int wk_bc_update_labels(struct wk_bc_chain *ch)
     struct sweep sw = {0};
     sw.rows = wk_malloc_array(T, P * sizeof(double));
     sw.fresh = wk_malloc_array(T, P * sizeof(double));
-    sw.work = wk_malloc_array(6 * T, sizeof(double));
-    int rc = sw.rows && sw.fresh && sw.work ? transpose_blocks(&sw, ch) : WK_ENOMEM;
+    sw.work = wk_malloc_array(2 + 4 * WK_BC_AUX_GROUP, T * sizeof(double));
+    sw.qbuf = wk_malloc_array(4 * WK_BC_AUX_GROUP, T * sizeof(double));
+    sw.q_first = SIZE_MAX;
+    int rc = sw.rows && sw.fresh && sw.work && sw.qbuf ? transpose_blocks(&sw, ch) : WK_ENOMEM;
     if (!rc) {
-        struct wk_bc_aux_q q = {sw.work + 2 * T, sw.work + 3 * T, sw.work + 4 * T, sw.work + 5 * T};
-        sw.q = q;
+        for (size_t k = 0; k < WK_BC_AUX_GROUP; k++) {
+            double *b = sw.qbuf + 4 * k * T;
+            sw.q[k] = (struct wk_bc_aux_q){b, b + T, b + 2 * T, b + 3 * T};
+        }
         for (size_t i = 0; i < N; i++) sw.count[ch->z[i]]++;
     }
     for (size_t i = 0; !rc && i < N; i++) rc = update_one(&sw, ch, i);
-    free(sw.cols), free(sw.rows), free(sw.fresh), free(sw.work);
+    free(sw.cols), free(sw.rows), free(sw.fresh), free(sw.work), free(sw.qbuf);
     return rc;
 }
 

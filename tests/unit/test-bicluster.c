@@ -362,11 +362,12 @@ static void test_aux_baseline(gsl_rng *rng)
 {
     enum { T = 4, DRAWS = 200000 };
     const double y[2][T] = {{2, 0, 5, 1}, {0, 0, 0, 0}}, d[2] = {0.3, -3.0};
-    double work[6 * T], row[T];
+    double work[(6 + 4 * WK_BC_AUX_GROUP) * T], row[T], r = 3.0;
     struct wk_bc_aux_q q = {work, work + T, work + 2 * T, work + 3 * T};
     for (int c = 0; c < 2; c++) {
         double w1 = 0, w2 = 0, wm = 0, wm2 = 0, wd = 0;
-        wk_bc_aux_fit(&q, y[c], T, d[c], 3.0, work + 4 * T);
+        const double *yc = y[c];
+        wk_bc_aux_fit(&q, 1, &yc, T, &d[c], &r, work + 4 * T);
         for (int s = 0; s < DRAWS; s++) {
             wk_bc_aux_draw(&q, row, 1, T, rng, work + 4 * T);
             double w = exp(wk_bc_aux_log_ratio(&q, row, 1, T));
