@@ -415,11 +415,16 @@ double wk_bc_crt_tables(gsl_rng *rng, const double *y, size_t T, double r)
 }
 
 /* l1p[t] = log(1 + lam_t / r), vectorized (absolute error about 1e-16:
- * plenty for the Metropolis-Hastings ratio; means are at most e^700). */
+ * plenty for the Metropolis-Hastings ratio).  The ratio is capped at 1e300
+ * (wk_fast_log has no infinity: a tiny proposed r must still give a
+ * hopeless target, not garbage). */
 WK_VECTOR_CLONES static void log1p_ratios(double *restrict l1p, const double *restrict lam, size_t T, double r)
 {
 #pragma omp simd
-    for (size_t t = 0; t < T; t++) l1p[t] = wk_fast_log(1.0 + lam[t] / r);
+    for (size_t t = 0; t < T; t++) {
+        double x = lam[t] / r;
+        l1p[t] = wk_fast_log(1.0 + (x < 1e300 ? x : 1e300));
+    }
 }
 
 /* log p(r | L, lam, y) up to a constant, and rate(r) in *rate (work: T
