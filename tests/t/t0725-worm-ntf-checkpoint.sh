@@ -26,14 +26,26 @@ wait_for() {
     while [ ! -e "$1" ] && [ $_i -lt 400 ]; do sleep 0.05; _i=$((_i + 1)); done
 }
 
-cd cut
-$FIT 2>../stop.err &
-pid=$!
-wait_for ck.h5
-kill -TERM "$pid"
-rc=0
-wait "$pid" 2>/dev/null || rc=$?
-cd ..
+# interrupt SIG DIR ERR CMD...: CMD run in DIR (stderr to ERR) is sent SIG
+# once, after its first checkpoint shows the handlers are in place; the
+# exit status is left in rc.  A background job of a non-interactive shell
+# starts with SIGINT ignored (and the tools keep an ignored signal
+# ignored), so perl restores the default before exec.  (timeout -s INT is
+# no use: it signals the child and then its whole process group, and the
+# documented answer to a second signal is to end at once, without the
+# message.)
+interrupt() {
+    _sig=$1 _dir=$2 _err=$3
+    shift 3
+    (cd "$_dir" && exec perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or exit 127' "$@") 2>"$_err" &
+    pid=$!
+    wait_for "$_dir/ck.h5"
+    kill -"$_sig" "$pid"
+    rc=0
+    wait "$pid" 2>/dev/null || rc=$?
+}
+
+interrupt TERM cut stop.err $FIT
 is "$rc" 143 "SIGTERM: ends by the signal (status 143)"
 ok "SIGTERM: no output file" test ! -e cut/out.h5
 ok "SIGTERM: no temporary file left" sh -c '[ -z "$(ls -A cut | grep -v "^sim.h5$" | grep -v "^ck.h5$")" ]'
@@ -73,23 +85,11 @@ ok "sweep: message" grep -q "^worm-ntf: stopped by signal 15 at iteration" sweep
 is "$?" 0 "sweep resumed"
 ok "resumed sweep = uninterrupted sweep, byte for byte" cmp sweepcut/out.h5 sweep/out.h5
 
-# SIGINT, sent once, after the first checkpoint shows the handlers are in
-# place.  A background job of a non-interactive shell starts with SIGINT
-# ignored (and the tools keep an ignored signal ignored), so perl restores
-# the default before exec.  (timeout -s INT is no use here: it signals the
-# child and then its whole process group, and the documented answer to a
-# second signal is to end at once, without the message.)
+# SIGINT
 mkdir int
 cp sim.h5 int/
-cd int
-perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or exit 127' worm-ntf -r 2 --from-traces --tol 0 --max-iter 20000 \
-    --checkpoint ck.h5 --checkpoint-every 3 -o out.h5 sim.h5 2>../int.err &
-pid=$!
-wait_for ck.h5
-kill -INT "$pid"
-rc=0
-wait "$pid" 2>/dev/null || rc=$?
-cd ..
+interrupt INT int int.err worm-ntf -r 2 --from-traces --tol 0 --max-iter 20000 --checkpoint ck.h5 \
+    --checkpoint-every 3 -o out.h5 sim.h5
 is "$rc" 130 "SIGINT: ends by the signal (status 130)"
 ok "SIGINT: message" grep -q "^worm-ntf: stopped by signal 2 at iteration [0-9]*; checkpoint 'ck.h5' saved" int.err
 ok "SIGINT: no output, checkpoint saved" sh -c 'test ! -e int/out.h5 && test -s int/ck.h5'
