@@ -302,6 +302,8 @@ void wk_bc_aux_fit(struct wk_bc_aux_q *q, size_t n, const double *const *y, size
     }
 }
 
+/* log G0(m) - log q(m) for the baseline row m (stride apart), dropping the
+ * 2 pi terms common to both. */
 double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t stride, size_t T)
 {
     double s = -0.5 * m[0] * m[0] - (double)(T - 1) * log(AUX_STEP_SD);
