@@ -4,7 +4,6 @@
 #define WK_BICLUSTER_INTERNAL_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -85,13 +84,6 @@ int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, 
  * when kfix is 0 (bicluster_init.c). */
 int wk_bc_subspace_labels(int *z, size_t *K, const double *s, size_t N, size_t T, size_t dim, size_t kfix,
                           size_t kmax, gsl_rng *rng);
-
-/* A neuron's own random stream for one block of a sweep: xoshiro256**
- * seeded from base (one draw of the chain's stream per block) and the
- * neuron's index, so draws made in parallel do not depend on the thread
- * count. */
-void wk_bc_neuron_stream(gsl_rng *r, uint64_t base, size_t i);
-uint64_t wk_bc_stream_base(gsl_rng *chain_rng);
 
 /* At least n doubles of the chain's scratch (contents not kept across
  * calls that grow it); NULL when out of memory. */

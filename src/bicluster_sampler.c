@@ -3,6 +3,7 @@
  * per-neuron parameters (Polya-Gamma augmentation, latent trajectories,
  * loadings, dispersion, the identifiability projection). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,13 +278,17 @@ static const struct wk_pg_shape *pg_shape_of(struct wk_pg_shape *cache, struct w
     return s;
 }
 
-uint64_t wk_bc_stream_base(gsl_rng *chain_rng)
+/* A neuron's own random stream for one block of a sweep: xoshiro256**
+ * seeded from base (one draw of the chain's stream per block) and the
+ * neuron's index, so draws made in parallel do not depend on the thread
+ * count. */
+static uint64_t stream_base(gsl_rng *chain_rng)
 {
     uint64_t hi = gsl_rng_get(chain_rng), lo = gsl_rng_get(chain_rng);
     return hi << 32 | lo;
 }
 
-void wk_bc_neuron_stream(gsl_rng *r, uint64_t base, size_t i)
+static void neuron_stream(gsl_rng *r, uint64_t base, size_t i)
 {
     gsl_rng_set(r, (unsigned long)(base ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1))));
 }
@@ -338,7 +343,7 @@ int wk_bc_update_latents(struct wk_bc_chain *ch)
     double *h = J + T * D * P, *work = h + T * D;
     memset(J, 0, (T * D * P + T * D) * sizeof *J);
     neurons_by_cluster(ch, order, start);
-    uint64_t base = wk_bc_stream_base(ch->rng);
+    uint64_t base = stream_base(ch->rng);
     int failed = 0;
     /* clusters in parallel: each block is summed by one thread, in neuron
      * order, from the neurons' own streams */
@@ -348,7 +353,7 @@ int wk_bc_update_latents(struct wk_bc_chain *ch)
         double *eta = wk_malloc_array(T, sizeof(double));
         if (!r || !eta) failed = 1;
         for (size_t k = start[j]; r && eta && k < start[j + 1]; k++) {
-            wk_bc_neuron_stream(r, base, order[k]);
+            neuron_stream(r, base, order[k]);
             neuron_information(ch, order[k], r, J, h, eta);
         }
         free(eta);
