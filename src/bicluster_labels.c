@@ -18,8 +18,14 @@
 #include "wormkit/wk_util.h"
 
 #define AUX_STEP_SD 0.1 /* random-walk prior of a fresh cluster's block (sqrt of the prior noise scale) */
-#define NEWTON_PASSES 16 /* at most (typically 2 to 4); stop when a step is below NEWTON_TOL */
+#define NEWTON_PASSES 40 /* at most (typically 2 to 4); stop when a step is below NEWTON_TOL */
 #define NEWTON_TOL 1e-4  /* the mode is then within ~1e-8, the value within ~1e-5 nats (see struct newton) */
+/* Largest change of a bin's log rate in one Newton step (bounded by
+ * |step| xmax).  Under factor rows that drift far (a fresh block's random
+ * walk over thousands of bins), from the prior mean or from loadings fitted
+ * under another cluster, full steps overshoot by hundreds of nats again
+ * and again and the fit ran out of passes. */
+#define NEWTON_ETA_STEP 24.0
 
 int wk_bicluster_mfm_logv(double *logv, size_t n, size_t kmax, double r, double g)
 {
@@ -50,11 +56,14 @@ int wk_bicluster_mfm_logv(double *logv, size_t n, size_t kmax, double r, double 
  * 0, I) with the value folded into the passes: each pass gives f, its
  * gradient g and negative Hessian H at a point; a point that does not
  * raise f halves the step to it (f is concave, so this converges from any
- * start, e.g. a neuron's loadings under another cluster).  Once the step
- * H^{-1} g from the last accepted point c is below NEWTON_TOL, the mode is
- * c + step and f there is f(c) + g'step / 2 (the error is of third order
- * in the step), with logdet H taken at c (an error of order |step| times
- * the relative change of H per unit of c, below 1e-5 nats). */
+ * start, e.g. a neuron's loadings under another cluster), and no step moves
+ * a log rate by more than NEWTON_ETA_STEP.  Once the step H^{-1} g from the
+ * last accepted point c is below NEWTON_TOL, the mode is c + step and f
+ * there is f(c) + g'step / 2 (the error is of third order in the step),
+ * with logdet H taken at c (an error of order |step| times the relative
+ * change of H per unit of c: below 1e-5 nats for rows of order 1, 1e-3 for
+ * rows of order 40).  A fit still moving after NEWTON_PASSES takes the
+ * Laplace value at its best point, below the true one. */
 struct newton {
     double c[WK_BC_MAX_P];    /* the last accepted point, then the mode */
     double grad[WK_BC_MAX_P]; /* at c */
@@ -66,6 +75,19 @@ struct newton {
     double value;             /* the Laplace value once done; -INFINITY when H failed */
     int passes, done;
 };
+
+/* The largest norm over bins of the factor rows 1..P-1 of a block, bin t
+ * of row a at x[t * tstride + a * astride] (rounded up a little). */
+static double factor_norm_max(const double *x, size_t tstride, size_t astride, size_t T, size_t P)
+{
+    double top = 0;
+    for (size_t t = 0; t < T; t++) {
+        double n2 = 0;
+        for (size_t a = 1; a < P; a++) n2 += x[t * tstride + a * astride] * x[t * tstride + a * astride];
+        if (n2 > top) top = n2;
+    }
+    return sqrt(top) * (1 + 1e-12);
+}
 
 static void newton_start(struct newton *nt, const double *start, size_t p)
 {
@@ -158,10 +180,16 @@ static void newton_pass(struct newton *nt, const struct wk_bc_chain *ch, size_t 
     double size = 0, gain = 0;
     for (size_t a = 0; a < p; a++) size += nt->step[a] * nt->step[a], gain += g[a] * nt->step[a];
     nt->guess = f + 0.5 * gain - 0.5 * wk_bc_chol_logdet(h, p);
-    if (size < NEWTON_TOL * NEWTON_TOL || nt->passes >= NEWTON_PASSES) {
+    if (size < NEWTON_TOL * NEWTON_TOL) {
         for (size_t a = 0; a < p; a++) nt->c[a] += nt->step[a];
         nt->value = nt->guess;
         nt->done = 1;
+    } else if (nt->passes >= NEWTON_PASSES) { /* not converged: the Laplace value at the best point, not a guess */
+        nt->value = f - 0.5 * wk_bc_chol_logdet(h, p);
+        nt->done = 1;
+    } else if (isfinite(b.xmax) && sqrt(size) * b.xmax > NEWTON_ETA_STEP) {
+        double shrink = NEWTON_ETA_STEP / (sqrt(size) * b.xmax);
+        for (size_t a = 0; a < p; a++) nt->step[a] *= shrink;
     }
 }
 
@@ -171,7 +199,7 @@ double wk_bc_laplace_from(const struct wk_bc_chain *ch, size_t i, const double *
     size_t p = ch->P - 1;
     struct newton nt;
     newton_start(&nt, start, p);
-    struct block_view b = {block, stride, 1, INFINITY};
+    struct block_view b = {block, stride, 1, factor_norm_max(block, stride, 1, ch->data->T, ch->P)};
     while (!nt.done) newton_pass(&nt, ch, i, b);
     memcpy(cstar, nt.c, p * sizeof(double));
     memcpy(chol, nt.chol, p * p * sizeof(double));
@@ -404,19 +432,6 @@ static const struct wk_bc_aux_q *aux_of(struct sweep *sw, const struct wk_bc_cha
     return &sw->q[i - first];
 }
 
-/* The largest norm over bins of the factor rows 1..P-1 of a block with
- * rows contiguous in time (rounded up a little). */
-static double factor_norm_max(const double *rows, size_t T, size_t P)
-{
-    double top = 0;
-    for (size_t t = 0; t < T; t++) {
-        double n2 = 0;
-        for (size_t a = 1; a < P; a++) n2 += rows[a * T + t] * rows[a * T + t];
-        if (n2 > top) top = n2;
-    }
-    return sqrt(top) * (1 + 1e-12);
-}
-
 static int transpose_blocks(struct sweep *sw, const struct wk_bc_chain *ch)
 {
     size_t T = ch->data->T, D = ch->D;
@@ -425,7 +440,7 @@ static int transpose_blocks(struct sweep *sw, const struct wk_bc_chain *ch)
     sw->cols = cols;
     for (size_t t = 0; t < T; t++)
         for (size_t k = 0; k < D; k++) cols[k * T + t] = ch->X[t * D + k];
-    for (size_t j = 0; j < ch->K; j++) sw->xmax[j] = factor_norm_max(cols + j * ch->P * T, T, ch->P);
+    for (size_t j = 0; j < ch->K; j++) sw->xmax[j] = factor_norm_max(cols + j * ch->P * T, 1, T, T, ch->P);
     return 0;
 }
 
@@ -522,7 +537,7 @@ static int update_one(struct sweep *sw, struct wk_bc_chain *ch, size_t i)
         if (!singleton) {
             draw_fresh_rows(sw->rows, T, P, ch->rng);
             wk_bc_aux_draw(q, sw->rows, 1, T, ch->rng, sw->work);
-            view[K].xmax = factor_norm_max(sw->rows, T, P);
+            view[K].xmax = factor_norm_max(sw->rows, 1, T, T, P);
         }
         prior[K] = log(g) + ch->logv[t + 1] - ch->logv[t] + wk_bc_aux_log_ratio(q, view[K].x, 1, T);
     }
