@@ -140,7 +140,7 @@ static double *standardized_rows(const struct wk_bc_data *data)
  * min(kmax, 8)). */
 static int initial_labels(struct wk_bc_chain *ch, size_t K, size_t kmax)
 {
-    size_t N = ch->data->N, T = ch->data->T, top = kmax < 8 ? kmax : 8;
+    size_t N = ch->data->N, T = ch->data->T, top = K > 0 ? K : kmax < 8 ? kmax : 8;
     double *s = standardized_rows(ch->data);
     if (!s) return WK_ENOMEM;
     int rc = wk_bc_subspace_labels(ch->z, &ch->K, s, N, T, 2 * ch->P, K, top, ch->rng);

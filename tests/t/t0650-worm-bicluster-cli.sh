@@ -38,6 +38,13 @@ ok "simulation is determined by the seed" cmp -s a.txt b.txt
 h5dump -d /recordings/sim1/traces sim.h5 | sed -n '/DATA {/,$p' | tr -c '0-9.\n' ' ' | tr ' ' '\n' | grep -c '\.' >frac.txt || true
 is "$(cat frac.txt)" "0" "counts are integers"
 
+# --- -k K starts from K clusters, beyond the eigengap's cap of 8 ---
+run_tool worm-simulate bicluster -c 12x8 -T 100 -s 3 -o k12.h5
+run_tool worm-bicluster -q -n 1 -k 12 k12.h5 -o k12fit.h5
+is "$rc" 0 "-k 12 runs"
+run_tool h5dump -d /results/bicluster/chain0/K k12fit.h5
+ok "-k 12: 12 clusters after the first sweep" grep -q "(0): 12$" "$out"
+
 # --- bad input: traces that are not counts ---
 run_tool worm-simulate traces -w 1 -T 30 -n 4 -u 0 -o traces.h5
 expect_fail 1 "non-count traces" worm-bicluster -n 2 traces.h5 -o out.h5
