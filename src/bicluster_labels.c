@@ -541,11 +541,12 @@ static int update_one(struct sweep *sw, struct wk_bc_chain *ch, size_t i)
         }
         prior[K] = log(g) + ch->logv[t + 1] - ch->logv[t] + wk_bc_aux_log_ratio(q, view[K].x, 1, T);
     }
-    /* Newton starts: the current loadings, except for a fresh block (prior
-     * draws of the factor rows: the prior mean) */
+    /* Newton starts: the current loadings under the neuron's own block, the
+     * prior mean under any other (loadings fitted to one block are far off
+     * under another: the first bound is then looser and the fit longer) */
     for (size_t j = 0; j <= K; j++) {
         if (!open[j]) continue;
-        newton_start(&fit[j], j == K && !singleton ? zero : ch->c + i * p, p);
+        newton_start(&fit[j], j == j0 || (j == K && singleton) ? ch->c + i * p : zero, p);
         newton_pass(&fit[j], ch, i, view[j]);
     }
     finish_fits(fit, logw, prior, open, view, ch, i);
