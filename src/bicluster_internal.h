@@ -78,6 +78,27 @@ int wk_bc_chain_sweep(struct wk_bc_chain *ch);
  * index of new cluster j, or -1 for a new cluster. */
 int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, const double *new_block);
 
+/* The label update's prior G0 of a cluster's block: independent random
+ * walks, x_0 ~ N(0, I), steps N(0, WK_BC_G0_STEP_SD^2 I). */
+#define WK_BC_G0_STEP_SD 0.1
+/* The most clusters the chain may hold (N / 2, and the latent dimension's cap). */
+size_t wk_bc_kmax(const struct wk_bc_chain *ch);
+/* Remove empty cluster j (its block and dynamics rows; labels above j shift down). */
+int wk_bc_drop_cluster(struct wk_bc_chain *ch, size_t j);
+/* Append a cluster with block (T x P); its dynamics start at the identity. */
+int wk_bc_add_cluster(struct wk_bc_chain *ch, const double *block);
+/* tries split-merge attempts on the clusters given this sweep's Polya-Gamma
+ * draws (bicluster_splitmerge.c). */
+int wk_bc_split_merge(struct wk_bc_chain *ch, int tries);
+/* log of the integral over a block (P rows, T bins) of G0 times exp(sum_t
+ * h_t'x_t - x_t'J_t x_t / 2) with J = J + J2, h = h + h2 (J2, h2 may be
+ * NULL; J [T][P][P], h [T][P]); the posterior information of each bin goes
+ * to keep_lam, keep_nu unless NULL.  -INFINITY when a precision fails. */
+double wk_bc_block_log_marginal(const double *J, const double *h, const double *J2, const double *h2, size_t T,
+                                size_t P, double *keep_lam, double *keep_nu);
+/* A block (T x P) drawn from the posterior kept by wk_bc_block_log_marginal. */
+int wk_bc_block_draw(double *block, const double *lam_all, const double *nu_all, size_t T, size_t P, gsl_rng *rng);
+
 /* Initial labels z[N] and their number K by sparse subspace clustering of
  * the rows s (N x T): each row pursued on dim others, spectral clustering
  * of the affinity into kfix clusters, or by the eigengap into at most kmax

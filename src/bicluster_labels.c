@@ -17,7 +17,6 @@
 #include "wormkit/wk_partition.h"
 #include "wormkit/wk_util.h"
 
-#define AUX_STEP_SD 0.1 /* random-walk prior of a fresh cluster's block (sqrt of the prior noise scale) */
 #define NEWTON_PASSES 40 /* at most (typically 2 to 4); stop when a step is below NEWTON_TOL */
 #define NEWTON_TOL 1e-4  /* the mode is then within ~1e-8, the value within ~1e-5 nats (see struct newton) */
 /* Largest change of a bin's log rate in one Newton step (bounded by
@@ -215,14 +214,14 @@ double wk_bc_laplace(const struct wk_bc_chain *ch, size_t i, const double *block
 
 /* A fresh cluster's factor rows 1..P-1 (rows of T bins, contiguous) from
  * the prior's mean dynamics: X_0 ~ N(0, I), then a random walk with noise
- * AUX_STEP_SD^2 I (row 0, the baseline, is drawn from q by
+ * WK_BC_G0_STEP_SD^2 I (row 0, the baseline, is drawn from q by
  * wk_bc_aux_draw). */
 static void draw_fresh_rows(double *rows, size_t T, size_t P, gsl_rng *rng)
 {
     for (size_t a = 1; a < P; a++) {
         double *x = rows + a * T;
         x[0] = gsl_ran_gaussian_ziggurat(rng, 1.0);
-        for (size_t t = 1; t < T; t++) x[t] = x[t - 1] + gsl_ran_gaussian_ziggurat(rng, AUX_STEP_SD);
+        for (size_t t = 1; t < T; t++) x[t] = x[t - 1] + gsl_ran_gaussian_ziggurat(rng, WK_BC_G0_STEP_SD);
     }
 }
 
@@ -305,7 +304,7 @@ void wk_bc_aux_fit(struct wk_bc_aux_q *q, size_t n, const double *const *y, size
                    const double *r, double *work)
 {
     const size_t G = WK_BC_AUX_GROUP;
-    double prec = 1.0 / (AUX_STEP_SD * AUX_STEP_SD);
+    double prec = 1.0 / (WK_BC_G0_STEP_SD * WK_BC_G0_STEP_SD);
     double *grad = work, *v = grad + T, *xg = v + T, *vg = xg + G * T, *piv = vg + G * T, *inv = piv + G * T;
     int active[WK_BC_AUX_GROUP] = {0}, left = (int)n;
     for (size_t k = 0; k < n; k++) memset(q[k].mode, 0, T * sizeof(double)), active[k] = 1;
@@ -334,9 +333,9 @@ void wk_bc_aux_fit(struct wk_bc_aux_q *q, size_t n, const double *const *y, size
  * 2 pi terms common to both. */
 double wk_bc_aux_log_ratio(const struct wk_bc_aux_q *q, const double *m, size_t stride, size_t T)
 {
-    double s = -0.5 * m[0] * m[0] - (double)(T - 1) * log(AUX_STEP_SD);
+    double s = -0.5 * m[0] * m[0] - (double)(T - 1) * log(WK_BC_G0_STEP_SD);
     for (size_t t = 1; t < T; t++) {
-        double step = (m[t * stride] - m[(t - 1) * stride]) / AUX_STEP_SD;
+        double step = (m[t * stride] - m[(t - 1) * stride]) / WK_BC_G0_STEP_SD;
         s -= 0.5 * step * step;
     }
     for (size_t t = 0; t < T; t++) {
@@ -371,7 +370,7 @@ static size_t pick(gsl_rng *rng, const double *logw, size_t n)
 }
 
 /* Remove empty cluster j (its block and dynamics rows). */
-static int drop_cluster(struct wk_bc_chain *ch, size_t j)
+int wk_bc_drop_cluster(struct wk_bc_chain *ch, size_t j)
 {
     int keep[WK_BC_MAX_K];
     size_t m = 0;
@@ -382,7 +381,7 @@ static int drop_cluster(struct wk_bc_chain *ch, size_t j)
     return wk_bc_resize_clusters(ch, keep, m, NULL);
 }
 
-static int add_cluster(struct wk_bc_chain *ch, const double *block)
+int wk_bc_add_cluster(struct wk_bc_chain *ch, const double *block)
 {
     int keep[WK_BC_MAX_K + 1];
     for (size_t k = 0; k < ch->K; k++) keep[k] = (int)k;
@@ -390,7 +389,7 @@ static int add_cluster(struct wk_bc_chain *ch, const double *block)
     return wk_bc_resize_clusters(ch, keep, ch->K + 1, block);
 }
 
-static size_t kmax_of(const struct wk_bc_chain *ch)
+size_t wk_bc_kmax(const struct wk_bc_chain *ch)
 {
     size_t kmax = ch->data->N / 2 > 0 ? ch->data->N / 2 : 1;
     size_t cap = (WK_BC_MAX_K * 8 - 1) / ch->P;
@@ -498,14 +497,14 @@ static int move_neuron(struct sweep *sw, struct wk_bc_chain *ch, size_t i, size_
     if (choice == K) {
         for (size_t t = 0; t < T; t++)
             for (size_t a = 0; a < P; a++) sw->fresh[t * P + a] = sw->rows[a * T + t];
-        rc = add_cluster(ch, sw->fresh);
+        rc = wk_bc_add_cluster(ch, sw->fresh);
         if (rc < 0) return rc;
         count[K] = 0;
     }
     ch->z[i] = (int)choice;
     count[choice]++;
     if (count[j0] == 0) {
-        rc = drop_cluster(ch, j0);
+        rc = wk_bc_drop_cluster(ch, j0);
         memmove(count + j0, count + j0 + 1, (ch->K - j0) * sizeof *count);
     }
     return rc < 0 ? rc : transpose_blocks(sw, ch);
@@ -530,7 +529,7 @@ static int update_one(struct sweep *sw, struct wk_bc_chain *ch, size_t i)
     }
     /* the auxiliary cluster K: the neuron's own cluster when it is alone in
      * it, else a fresh block */
-    open[K] = t + 1 <= kmax_of(ch) && (singleton || ch->iteration >= WK_BC_OPEN_WARMUP);
+    open[K] = t + 1 <= wk_bc_kmax(ch) && (singleton || ch->iteration >= WK_BC_OPEN_WARMUP);
     view[K] = singleton ? cluster_view(sw, ch, j0) : (struct block_view){sw->rows, 1, T, 0};
     if (open[K]) {
         const struct wk_bc_aux_q *q = aux_of(sw, ch, i);

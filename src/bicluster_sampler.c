@@ -608,6 +608,7 @@ int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, 
 int wk_bc_chain_sweep(struct wk_bc_chain *ch)
 {
     int rc = wk_bc_update_latents(ch);
+    if (!rc && ch->iteration >= WK_BC_OPEN_WARMUP) rc = wk_bc_split_merge(ch, ch->o.split_merge);
     if (!rc) rc = wk_bc_project(ch);
     if (!rc) rc = wk_bc_update_dynamics(ch);
     if (!rc && ch->iteration >= STATE_WARMUP) rc = wk_bc_update_states(ch);

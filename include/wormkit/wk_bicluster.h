@@ -32,6 +32,7 @@ struct wk_bicluster_options {
     double alpha, gamma, kappa; /* HDP-HMM concentration, top level, stickiness (5, 5, 10) */
     double r_k;           /* MFM: K ~ Geometric(r_k) (0.2) */
     double mfm_gamma;     /* MFM: weights ~ Dir_K(mfm_gamma) (1) */
+    int split_merge;      /* split-merge attempts per iteration (0: none) */
     int save_params;      /* also stream d, c, r and the latents X */
     const char *recording;/* recording id; NULL: the first */
     const char *checkpoint; /* checkpoint file, NULL: none */

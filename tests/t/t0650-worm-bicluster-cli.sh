@@ -18,6 +18,7 @@ expect_fail 2 "--iterations 0" worm-bicluster -n 0 x.h5
 ok "--iterations 0: value named" grep -q "invalid --iterations '0'" "$err"
 expect_fail 2 "--latent-dim 9" worm-bicluster -p 9 x.h5
 expect_fail 2 "--rk 1" worm-bicluster --rk 1 x.h5
+expect_fail 2 "--split-merge -1" worm-bicluster --split-merge -1 x.h5
 expect_fail 2 "two inputs" worm-bicluster a.h5 b.h5
 expect_fail 2 "simulate: bad --clusters" worm-simulate bicluster --clusters 10,,x
 expect_fail 2 "simulate: over 300 neurons" worm-simulate bicluster --clusters 4x80

@@ -1,8 +1,8 @@
 #!/bin/sh
 # worm-bicluster: the same draws for a seed whatever the thread count (also
-# with threads to spare working inside the chains), a
-# different seed gives other draws, and a run resumed from a checkpoint (or
-# extended) equals an uninterrupted run.
+# with threads to spare working inside the chains, and with split-merge
+# moves), a different seed gives other draws, and a run resumed from a
+# checkpoint (or extended) equals an uninterrupted run.
 . "$(dirname "$0")/../lib.sh"
 
 if [ ! -x "$WK_BIN/worm-bicluster" ] || [ ! -x "$WK_BIN/worm-simulate" ]; then
@@ -50,6 +50,26 @@ ok "resumed chain equals the uninterrupted chain" cmp -s c2.txt r2.txt
 h5dump -g /results/bicluster/chain0 one.h5 | sed 1d >c0.txt
 h5dump -g /results/bicluster/chain0 resumed.h5 | sed 1d >r0.txt
 ok "resumed chain 0 equals the uninterrupted chain 0" cmp -s c0.txt r0.txt
+
+# with split-merge moves: the same for any thread count, other draws than
+# without, resumable, and a checkpoint without them is refused
+run_tool worm-bicluster -n 20 -c 2 -@ 1 -s 5 --split-merge 3 sim.h5 -o sm1.h5
+is "$rc" 0 "--split-merge 3 runs"
+run_tool worm-bicluster -n 20 -c 2 -@ 4 -s 5 --split-merge 3 sim.h5 -o sm4.h5
+draws sm1.h5 >sm1.txt
+draws sm4.h5 >sm4.txt
+ok "split-merge: same draws on 1 and 4 threads" cmp -s sm1.txt sm4.txt
+run_tool worm-bicluster -n 20 -c 2 -@ 1 -s 5 sim.h5 -o sm0.h5
+draws sm0.h5 >sm0.txt
+ok "split-merge moves change the draws" sh -c '! cmp -s sm0.txt sm1.txt'
+run_tool worm-bicluster -n 10 -c 2 -s 5 --split-merge 3 --checkpoint smck.h5 sim.h5 -o smpart.h5
+run_tool worm-bicluster -n 20 -c 2 -s 5 --split-merge 3 --checkpoint smck.h5 sim.h5 -o smres.h5
+is "$rc" 0 "split-merge: resumed to 20 iterations"
+h5dump -g /results/bicluster/chain1 sm1.h5 | sed 1d >smc1.txt
+h5dump -g /results/bicluster/chain1 smres.h5 | sed 1d >smr1.txt
+ok "split-merge: resumed chain equals the uninterrupted chain" cmp -s smc1.txt smr1.txt
+expect_fail 1 "checkpoint without split-merge" worm-bicluster -n 20 -c 2 -s 5 --checkpoint smck.h5 sim.h5 -o bad.h5
+ok "split-merge checkpoint mismatch: message" grep -q "checkpoint of a different run" "$err"
 
 # a checkpoint of another run is refused
 expect_fail 1 "checkpoint of another seed" worm-bicluster -n 20 -c 3 -s 7 --save-params --checkpoint ck.h5 sim.h5 -o bad.h5
