@@ -10,6 +10,7 @@
 #   BASE=/path/to/old/worm-bicluster ... # also time another build on the same data
 #   PERITER=1 ...                        # only the per-iteration timings (no 10,000-iteration run)
 #   KSTART=1 ...                         # start from 1 cluster (worm-bicluster -k): does K recover?
+#   SPLITMERGE=1 ...                     # with worm-bicluster --split-merge 1
 #
 # Prints each target figure: the share of kept draws with the modal K and
 # that K, the neuron ARI of the maxPEAR estimate, the mismatched state bins
@@ -110,12 +111,13 @@ if [ "${PERITER:-0}" = 1 ]; then
     echo "outputs in $OUT"
     exit 0
 fi
-ms=$(cpu_ms "$ITER" "$BIN/worm-bicluster" -@ 1 -n "$ITER" -s "$SEED" ${KSTART:+-k "$KSTART"} -q sim.h5 -o fit.h5)
+ms=$(cpu_ms "$ITER" "$BIN/worm-bicluster" -@ 1 -n "$ITER" -s "$SEED" ${KSTART:+-k "$KSTART"} \
+    ${SPLITMERGE:+--split-merge "$SPLITMERGE"} -q sim.h5 -o fit.h5)
 "$BIN/worm-bicluster" summarize fit.h5 -o summary.h5
 hist=$(h5dump -d /results/bicluster/summary/K_histogram summary.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' |
        tr -c '0-9\n' ' ' | tr -s ' ' '\n' | grep -v '^$')
 modal=$(echo "$hist" | awk '$1 > top {top = $1; k = NR - 1} {s += $1} END {printf "%d %.3f", k, (s ? top / s : 0)}')
-echo "iterations                 $ITER (25% burn-in), seed $SEED${KSTART:+, started from $KSTART clusters}"
+echo "iterations                 $ITER (25% burn-in), seed $SEED${KSTART:+, started from $KSTART clusters}${SPLITMERGE:+, --split-merge $SPLITMERGE}"
 echo "modal K, share of draws    K = ${modal% *} in ${modal#* } of the kept draws (target: K = 3 in >= 0.80)"
 echo "neuron ARI (maxPEAR)       $(attr truth_ari_neurons) (target >= 0.9)"
 echo "state ARI (maxPEAR)        $(attr truth_ari_states)"
