@@ -4,7 +4,8 @@
  *   for p = 0, 1, 2, 3, T not a multiple of the chunk, rates from e^-40 to
  *   e^40 and clamped beyond;
  * - wk_bc_aux_terms against the same reference with the random-walk prior;
- * - the Laplace marginal against a fully converged libm Newton reference,
+ * - the Laplace marginal against a fully converged libm Newton reference
+ *   (steps halved until f rises),
  *   from the prior mean and from a far start (warm starts change nothing
  *   beyond the tolerance), and under factor rows that drift far (a fresh
  *   cluster's block), where full Newton steps overshoot;
@@ -123,20 +124,40 @@ static void test_aux_terms(gsl_rng *rng)
     near(err, 0, 1e-12, "auxiliary baseline terms equal the libm reference");
 }
 
-/* The Laplace value by libm Newton iterations run to machine precision. */
-static double reference_laplace(const double *y, double d, double r, const double *block, size_t p, double *mode)
+/* The Laplace value by Newton's method with step halving until f rises,
+ * run to machine precision from c = 0 (converges for any concave f). */
+static double reference_laplace(const double *y, double d, double r, const double *block, size_t p,
+                                       double *mode)
 {
-    double c[PMAX] = {0}, g[PMAX], h[PMAX * PMAX];
-    for (int it = 0; it < 60; it++) {
-        reference_pass(y, d, r, block, p, c, g, h);
+    double c[PMAX] = {0}, g[PMAX], h[PMAX * PMAX], trial[PMAX], tg[PMAX], th[PMAX * PMAX];
+    double f = reference_pass(y, d, r, block, p, c, g, h);
+    for (int it = 0; it < 400; it++) {
         if (wk_bc_chol(h, p) < 0) return NAN;
         wk_bc_chol_solve(h, p, g);
-        for (size_t a = 0; a < p; a++) c[a] += g[a];
+        double scale = 1, ft = -INFINITY;
+        for (int half = 0; half < 60 && !(ft >= f); half++, scale *= 0.5) {
+            for (size_t a = 0; a < p; a++) trial[a] = c[a] + scale * g[a];
+            ft = reference_pass(y, d, r, block, p, trial, tg, th);
+        }
+        if (!(ft >= f)) break;
+        memcpy(c, trial, sizeof c), memcpy(g, tg, sizeof g), memcpy(h, th, sizeof h);
+        f = ft;
     }
-    double ll = reference_pass(y, d, r, block, p, c, g, h);
+    reference_pass(y, d, r, block, p, c, g, h);
     wk_bc_chol(h, p);
     memcpy(mode, c, p * sizeof(double));
-    return ll - 0.5 * wk_bc_chol_logdet(h, p);
+    return f - 0.5 * wk_bc_chol_logdet(h, p);
+}
+
+/* A chain of one neuron with baseline *d and dispersion *r over data. */
+static struct wk_bc_chain one_neuron_chain(const struct wk_bc_data *data, double *d, double *r)
+{
+    struct wk_bc_chain ch;
+    memset(&ch, 0, sizeof ch);
+    ch.data = data;
+    ch.d = d;
+    ch.r = r;
+    return ch;
 }
 
 static void test_laplace(gsl_rng *rng)
@@ -144,11 +165,7 @@ static void test_laplace(gsl_rng *rng)
     static double block[T * STRIDE], y[T];
     double d = 0.2, r = 6.0;
     struct wk_bc_data data = {1, T, y};
-    struct wk_bc_chain ch;
-    memset(&ch, 0, sizeof ch);
-    ch.data = &data;
-    ch.d = &d;
-    ch.r = &r;
+    struct wk_bc_chain ch = one_neuron_chain(&data, &d, &r);
     fill(block, y, rng, 1.5);
     for (size_t p = 0; p <= PMAX; p++) {
         /* the loadings that made the counts: a sharp mode away from 0 */
@@ -241,31 +258,6 @@ static void test_segments(gsl_rng *rng)
     ok(rel(ll[0], want) < 1e-12, "5,000 bins in segments: the log-likelihood of a plain sum");
 }
 
-/* The Laplace value by Newton's method with step halving until f rises,
- * run to machine precision from c = 0 (converges for any concave f). */
-static double damped_reference_laplace(const double *y, double d, double r, const double *block, size_t p,
-                                       double *mode)
-{
-    double c[PMAX] = {0}, g[PMAX], h[PMAX * PMAX], trial[PMAX], tg[PMAX], th[PMAX * PMAX];
-    double f = reference_pass(y, d, r, block, p, c, g, h);
-    for (int it = 0; it < 400; it++) {
-        if (wk_bc_chol(h, p) < 0) return NAN;
-        wk_bc_chol_solve(h, p, g);
-        double scale = 1, ft = -INFINITY;
-        for (int half = 0; half < 60 && !(ft >= f); half++, scale *= 0.5) {
-            for (size_t a = 0; a < p; a++) trial[a] = c[a] + scale * g[a];
-            ft = reference_pass(y, d, r, block, p, trial, tg, th);
-        }
-        if (!(ft >= f)) break;
-        memcpy(c, trial, sizeof c), memcpy(g, tg, sizeof g), memcpy(h, th, sizeof h);
-        f = ft;
-    }
-    reference_pass(y, d, r, block, p, c, g, h);
-    wk_bc_chol(h, p);
-    memcpy(mode, c, p * sizeof(double));
-    return f - 0.5 * wk_bc_chol_logdet(h, p);
-}
-
 /* Blocks as the label update meets them on long recordings: factor rows
  * that drift far (a random walk, here up to ~40), counts that owe them
  * nothing, Newton started from loadings fitted under another cluster.
@@ -278,11 +270,7 @@ static void test_laplace_drifting_block(gsl_rng *rng)
     static double block[T * STRIDE], y[T];
     double d = 0.3, r = 10.0;
     struct wk_bc_data data = {1, T, y};
-    struct wk_bc_chain ch;
-    memset(&ch, 0, sizeof ch);
-    ch.data = &data;
-    ch.d = &d;
-    ch.r = &r;
+    struct wk_bc_chain ch = one_neuron_chain(&data, &d, &r);
     for (size_t p = 1; p <= PMAX; p++) {
         memset(block, 0, sizeof block);
         for (size_t a = 1; a <= p; a++) {
@@ -296,14 +284,14 @@ static void test_laplace_drifting_block(gsl_rng *rng)
         }
         ch.P = p + 1;
         double mode[PMAX], cst[WK_BC_MAX_P], chol[WK_BC_MAX_P * WK_BC_MAX_P];
-        double want = damped_reference_laplace(y, d, r, block, p, mode);
+        double want = reference_laplace(y, d, r, block, p, mode);
         const double start[PMAX] = {-1.0, 1.0, 0.7}; /* loadings fitted under another cluster */
         double got = wk_bc_laplace_from(&ch, 0, block, STRIDE, start, cst, chol), err = 0;
         for (size_t a = 0; a < p; a++) err = fmax(err, fabs(cst[a] - mode[a]));
         char what[120];
-        snprintf(what, sizeof what, "drifting block: Laplace value equals the damped reference (p %zu)", p);
+        snprintf(what, sizeof what, "drifting block: Laplace value equals the converged reference (p %zu)", p);
         near(got, want, 1e-3, what); /* logdet H one step (< 1e-4) before the mode, where eta moves by xmax 1e-4 */
-        snprintf(what, sizeof what, "drifting block: Laplace mode equals the damped reference (p %zu)", p);
+        snprintf(what, sizeof what, "drifting block: Laplace mode equals the converged reference (p %zu)", p);
         near(err, 0, 1e-5, what);
     }
 }
