@@ -781,13 +781,14 @@ static int sample(struct run *R, struct wk_file *out, const struct wk_cli *cli, 
     return rc;
 }
 
-static int init_chains(struct run *R, const struct wk_cli *cli)
+static int init_chains(struct run *R, const struct wk_cli *cli, int resuming)
 {
     const struct wk_bicluster_options *o = R->o;
     int rc = 0;
     for (int c = 0; !rc && c < o->chains; c++) {
         if (chain_is_local(c)) {
-            rc = wk_bc_chain_init(&R->chain[c], &R->in.data, o, wk_sim_stream_seed(cli->seed, (unsigned long)c));
+            rc = wk_bc_chain_init(&R->chain[c], &R->in.data, o, wk_sim_stream_seed(cli->seed, (unsigned long)c),
+                                  resuming);
             if (!rc && !R->shape.rng) R->shape.rng = gsl_rng_size(R->chain[c].rng);
         }
         if (!rc && (chain_is_local(c) || wk_mpi_rank() == 0)) rc = alloc_buffers(&R->out[c], R);
@@ -802,9 +803,9 @@ static int run_chains(struct run *R, struct wk_file *out, const struct wk_cli *c
     char signature[512];
     run_signature(signature, sizeof signature, R, cli->seed);
     R->shape = (struct shape){R->N, R->T, (size_t)o->states, R->P, 0};
-    int rc = init_chains(R, cli);
     int resumed = root && o->checkpoint && access(o->checkpoint, F_OK) == 0;
-    if (!rc) rc = wk_mpi_bcast(&resumed, sizeof resumed, 0);
+    int rc = wk_mpi_bcast(&resumed, sizeof resumed, 0);
+    if (!rc) rc = init_chains(R, cli, resumed);
     if (!rc && resumed) rc = resume(R, out, o->checkpoint, signature);
     if (!rc && root) rc = setup_output(R, out, resumed, signature, cli->seed);
     rc = wk_mpi_agree_error(rc);

@@ -175,7 +175,7 @@ static int initial_states(struct wk_bc_chain *ch)
 }
 
 int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, const struct wk_bicluster_options *o,
-                     unsigned long seed)
+                     unsigned long seed, int resuming)
 {
     memset(ch, 0, sizeof *ch);
     ch->data = data;
@@ -205,7 +205,10 @@ int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, cons
     int rc = wk_bicluster_mfm_logv(ch->logv, N, kmax, o->r_k, o->mfm_gamma);
     size_t K0 = o->init_clusters > 0 ? (size_t)o->init_clusters : 0;
     if (K0 > kmax) K0 = kmax;
-    if (!rc) rc = initial_labels(ch, K0, kmax);
+    if (!rc && resuming)
+        ch->K = 1; /* the checkpoint brings the clusters: no subspace clustering */
+    else if (!rc)
+        rc = initial_labels(ch, K0, kmax);
     ch->D = ch->K * ch->P;
     if (!rc) rc = alloc_dynamics(ch);
     if (rc < 0) return rc;
