@@ -80,6 +80,20 @@ int wk_bc_chain_sweep(struct wk_bc_chain *ch);
  * index of new cluster j, or -1 for a new cluster. */
 int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, const double *new_block);
 
+/* One bin of a neuron's Polya-Gamma pseudo-observation added to its
+ * block's information (J P x P, h P): with psi = d + a'x - log r, the
+ * augmented likelihood exp(kappa psi - w psi^2 / 2), kappa = (y - r) / 2,
+ * gives J += w a a', h += (kappa - w (d - log r)) a, a = (1, c). */
+static inline void wk_bc_add_pseudo_obs(double *J, double *h, const double *a, size_t P, double y, double r,
+                                        double logr, double d, double w)
+{
+    double lin = 0.5 * (y - r) - w * (d - logr);
+    for (size_t u = 0; u < P; u++) {
+        h[u] += lin * a[u];
+        for (size_t v = 0; v < P; v++) J[u * P + v] += w * a[u] * a[v];
+    }
+}
+
 /* The label update's prior G0 of a cluster's block: independent random
  * walks, x_0 ~ N(0, I), steps N(0, WK_BC_G0_STEP_SD^2 I). */
 #define WK_BC_G0_STEP_SD 0.1

@@ -324,12 +324,7 @@ static void neuron_information(struct wk_bc_chain *ch, size_t i, gsl_rng *r, dou
         double y = ch->data->y[i * T + t];
         double w = wk_pg_draw_shape(r, pg_shape_of(shape, &other, y, rr), eta[t] - logr);
         ch->w[i * T + t] = w;
-        double lin = 0.5 * (y - rr) - w * (ch->d[i] - logr);
-        double *Jt = J + t * D * P + j * P * P, *ht = h + t * D + j * P;
-        for (size_t a = 0; a < P; a++) {
-            ht[a] += lin * hv[a];
-            for (size_t bb = 0; bb < P; bb++) Jt[a * P + bb] += w * hv[a] * hv[bb];
-        }
+        wk_bc_add_pseudo_obs(J + t * D * P + j * P * P, h + t * D + j * P, hv, P, y, rr, logr, ch->d[i], w);
     }
 }
 

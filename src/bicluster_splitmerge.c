@@ -73,14 +73,8 @@ static void add_neuron(const struct wk_bc_chain *ch, size_t i, double *J, double
     for (size_t k = 0; k < p; k++)
         a[1 + k] = ch->c[i * p + k];
     const double *y = ch->data->y + i * T, *w = ch->w + i * T;
-    for (size_t t = 0; t < T; t++) {
-        double lin = 0.5 * (y[t] - r) - w[t] * (d - logr);
-        for (size_t u = 0; u < P; u++) {
-            h[t * P + u] += lin * a[u];
-            for (size_t v = 0; v < P; v++)
-                J[t * P * P + u * P + v] += w[t] * a[u] * a[v];
-        }
-    }
+    for (size_t t = 0; t < T; t++)
+        wk_bc_add_pseudo_obs(J + t * P * P, h + t * P, a, P, y[t], r, logr, d, w[t]);
 }
 
 /* Kernels of the filter for a P known at compile time (always inlined
