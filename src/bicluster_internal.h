@@ -94,6 +94,13 @@ static inline void wk_bc_add_pseudo_obs(double *J, double *h, const double *a, s
     }
 }
 
+/* The starting states: 1 where a sticky two-state segmentation of the
+ * population's deviation from its usual rates is high, 0 elsewhere. */
+int wk_bc_initial_states(int *xi, const struct wk_bc_data *data);
+/* Sticky two-level segmentation of f[0..T): hard EM of two Gaussian levels
+ * with the Viterbi path, from a split at the mean; label 1 is the higher. */
+int wk_bc_segment_two(int *lab, const double *f, size_t T);
+
 /* The label update's prior G0 of a cluster's block: independent random
  * walks, x_0 ~ N(0, I), steps N(0, WK_BC_G0_STEP_SD^2 I). */
 #define WK_BC_G0_STEP_SD 0.1

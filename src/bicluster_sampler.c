@@ -148,30 +148,14 @@ static int initial_labels(struct wk_bc_chain *ch, size_t K, size_t kmax)
     return rc;
 }
 
-/* Initial states: two, split at the mean of the population's squared
- * standardized log-rate deviation over a 9-bin window (active dynamics
- * move the rates far from their means; quiet ones do not).  Starting from
- * many random segments lets each segment keep a state of its own. */
+/* Initial states: two, by the segmentation of bicluster_segment.c. */
 static int initial_states(struct wk_bc_chain *ch)
 {
-    size_t N = ch->data->N, T = ch->data->T;
-    double *s = standardized_rows(ch->data), *f = wk_calloc(T, sizeof(double));
-    if (!s || !f) {
-        free(s), free(f);
-        return WK_ENOMEM;
+    if (ch->L < 2) {
+        memset(ch->xi, 0, ch->data->T * sizeof *ch->xi);
+        return 0;
     }
-    double mean = 0;
-    for (size_t t = 0; t < T; t++) {
-        size_t n = 0;
-        for (long u = (long)t - 4; u <= (long)t + 4; u++)
-            if (u >= 0 && u < (long)T)
-                for (size_t i = 0; i < N; i++) f[t] += s[i * T + (size_t)u] * s[i * T + (size_t)u], n++;
-        f[t] /= (double)n;
-        mean += f[t] / (double)T;
-    }
-    for (size_t t = 0; t < T; t++) ch->xi[t] = ch->L > 1 && f[t] > mean;
-    free(s), free(f);
-    return 0;
+    return wk_bc_initial_states(ch->xi, ch->data);
 }
 
 int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, const struct wk_bicluster_options *o,
