@@ -347,6 +347,9 @@ static int truth_agreement(hid_t out, hid_t root, const char *file, const char *
         rc = wk_h5_set_attr_double(out, "truth_ari_neurons", wk_partition_ari(tz, neurons, N));
         if (!rc) rc = wk_h5_set_attr_double(out, "truth_ari_states", wk_partition_ari(ts, states, T));
         if (!rc) rc = wk_h5_set_attr_long(out, "truth_state_mismatches", (long)llround((1 - acc) * (double)T));
+        double purity = k <= WK_BC_MAX_K * 8 ? wk_partition_purity(ts, states, T, k) : NAN;
+        if (!rc)
+            rc = wk_h5_set_attr_long(out, "truth_state_majority_mismatches", (long)llround((1 - purity) * (double)T));
     }
     free(tz), free(ts);
     return rc;

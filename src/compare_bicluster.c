@@ -38,7 +38,9 @@ static size_t count_labels(const int *a, size_t n)
     return distinct;
 }
 
-static double match_accuracy(const int *truth, const int *est, size_t n)
+/* Accuracy after the best one-to-one relabelling, and purity (each
+ * estimated label read as its majority true label). */
+static double match_accuracy(const int *truth, const int *est, size_t n, double *purity)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -47,6 +49,7 @@ static double match_accuracy(const int *truth, const int *est, size_t n)
     }
     int *map = wk_calloc(k, sizeof(int));
     double acc = map ? wk_partition_match(map, truth, est, n, k) : NAN;
+    *purity = map ? wk_partition_purity(truth, est, n, k) : NAN;
     free(map);
     return acc;
 }
@@ -82,7 +85,7 @@ int wk_compare_bicluster(struct wk_compare_result *r, const char *fit_file, cons
     if (!rc) rc = read_labels(hf, "/results/bicluster/summary/neuron_maxpear", fit_file, N, &zn);
     if (!rc) rc = read_labels(hf, "/results/bicluster/summary/state_maxpear", fit_file, T, &xs);
     if (!rc) {
-        double acc = match_accuracy(ts, xs, T);
+        double purity, acc = match_accuracy(ts, xs, T, &purity);
         wk_compare_result_add(r, "neuron_ari", wk_partition_ari(tz, zn, N));
         wk_compare_result_add(r, "neuron_nmi", wk_partition_nmi(tz, zn, N));
         wk_compare_result_add(r, "clusters_true", (double)count_labels(tz, N));
@@ -90,6 +93,7 @@ int wk_compare_bicluster(struct wk_compare_result *r, const char *fit_file, cons
         wk_compare_result_add(r, "state_ari", wk_partition_ari(ts, xs, T));
         wk_compare_result_add(r, "state_accuracy", acc);
         wk_compare_result_add(r, "state_mismatched_bins", round((1 - acc) * (double)T));
+        wk_compare_result_add(r, "state_majority_mismatched_bins", round((1 - purity) * (double)T));
         wk_compare_result_add(r, "states_true", (double)count_labels(ts, T));
         wk_compare_result_add(r, "states_estimated", (double)count_labels(xs, T));
     }

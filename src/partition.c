@@ -214,3 +214,28 @@ double wk_partition_match(int *map, const int *truth, const int *est, size_t n, 
     free(cost);
     return matched / (double)n;
 }
+
+double wk_partition_purity(const int *truth, const int *est, size_t n, size_t k)
+{
+    size_t *count = wk_calloc(k * k, sizeof *count), agree = 0;
+    if (!count || n == 0) {
+        free(count);
+        return wk_nan();
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (truth[i] < 0 || est[i] < 0 || (size_t)truth[i] >= k || (size_t)est[i] >= k) {
+            free(count);
+            wk_log(WK_LOG_ERROR, "label purity: label outside 0..%zu", k - 1);
+            return wk_nan();
+        }
+        count[(size_t)est[i] * k + (size_t)truth[i]]++;
+    }
+    for (size_t e = 0; e < k; e++) {
+        size_t top = 0;
+        for (size_t t = 0; t < k; t++)
+            if (count[e * k + t] > top) top = count[e * k + t];
+        agree += top;
+    }
+    free(count);
+    return (double)agree / (double)n;
+}

@@ -122,6 +122,7 @@ echo "modal K, share of draws    K = ${modal% *} in ${modal#* } of the kept draw
 echo "neuron ARI (maxPEAR)       $(attr truth_ari_neurons) (target >= 0.9)"
 echo "state ARI (maxPEAR)        $(attr truth_ari_states)"
 echo "mismatched state bins      $(attr truth_state_mismatches) of 500 (target <= 25)"
+echo "  each state as its majority $(attr truth_state_majority_mismatches) (estimated states that split a true one are not counted)"
 echo "CPU ms per iteration       $ms (one thread; target <= 10)"
 echo "speed-up over reference    $(echo "$ms" | awk '{printf "%.0fx", 2000 / $1}') (reference ~2000 ms; target 200x)"
 if [ -n "${BASE:-}" ]; then

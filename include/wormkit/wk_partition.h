@@ -27,4 +27,11 @@ int wk_hungarian(int *assignment, const double *cost, size_t n_rows, size_t n_co
  * on failure.  k is the larger of the two label counts. */
 double wk_partition_match(int *map, const int *truth, const int *est, size_t n, size_t k);
 
+/* Purity: each label of `est` (values 0..k-1) mapped to the `truth` label
+ * (values 0..k-1) most of its items have, several est labels possibly to
+ * the same truth label; the fraction of items equal after that mapping.
+ * Unlike wk_partition_match it does not count an estimate that splits a
+ * true block into several labels as wrong.  NaN on failure. */
+double wk_partition_purity(const int *truth, const int *est, size_t n, size_t k);
+
 #endif

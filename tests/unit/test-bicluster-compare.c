@@ -76,6 +76,10 @@ int main(void)
     near(metric(&r, "state_ari"), summary_attr(sum, "truth_ari_states"), 1e-12, "state ARI agrees with the summary");
     near(metric(&r, "state_mismatched_bins"), summary_attr(sum, "truth_state_mismatches"), 0,
          "mismatched bins agree with the summary");
+    near(metric(&r, "state_majority_mismatched_bins"), summary_attr(sum, "truth_state_majority_mismatches"), 0,
+         "majority-mapped mismatched bins agree with the summary");
+    ok(metric(&r, "state_majority_mismatched_bins") <= metric(&r, "state_mismatched_bins"),
+       "majority mapping never counts more bins wrong than one-to-one matching");
     near(metric(&r, "clusters_true"), 2, 0, "two true clusters");
     near(metric(&r, "states_true"), 2, 0, "two true states");
     near(metric(&r, "state_accuracy"), 1 - metric(&r, "state_mismatched_bins") / 60.0, 0.5 / 60,

@@ -62,11 +62,27 @@ static void test_match(void)
     ok(map[2] == 0 && map[0] == 1 && map[1] == 2, "match: the label map");
 }
 
+static void test_purity(void)
+{
+    /* true block 1 split over est labels 1 and 2: one-to-one matching counts
+     * one half wrong (and est 3, a second label of block 0), purity none */
+    int truth[] = {0, 0, 0, 1, 1, 1, 1, 0};
+    int est[] = {0, 0, 3, 1, 1, 2, 2, 0};
+    int map[4];
+    near(wk_partition_match(map, truth, est, 8, 4), 5.0 / 8, 1e-15, "purity case: one-to-one counts the split");
+    near(wk_partition_purity(truth, est, 8, 4), 1.0, 1e-15, "purity: a split block is not wrong");
+    int mixed[] = {0, 0, 0, 0, 1, 1, 0, 0};
+    near(wk_partition_purity(truth, mixed, 8, 2), 6.0 / 8, 1e-15, "purity: each label votes for its majority");
+    int bad[] = {0, 5};
+    ok(isnan(wk_partition_purity(truth, bad, 2, 2)), "purity: a label outside 0..k-1 gives NaN");
+}
+
 int main(void)
 {
     test_ari();
     test_nmi();
     test_hungarian();
     test_match();
+    test_purity();
     return wk_test_done();
 }
