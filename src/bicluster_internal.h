@@ -69,10 +69,11 @@ struct wk_bc_chain {
     size_t scratch_len;
 };
 
-/* A chain at its start; with resuming, a chain of one cluster for a
- * checkpoint to overwrite (the initial clustering is skipped). */
+/* A chain at its start, from k_start clusters (0: as many as the eigengap
+ * says); with resuming, a chain of one cluster for a checkpoint to
+ * overwrite (the initial clustering is skipped). */
 int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, const struct wk_bicluster_options *o,
-                     unsigned long seed, int resuming);
+                     int k_start, unsigned long seed, int resuming);
 void wk_bc_chain_free(struct wk_bc_chain *ch);
 /* One Gibbs sweep. */
 int wk_bc_chain_sweep(struct wk_bc_chain *ch);

@@ -617,10 +617,14 @@ static int write_checkpoint(const struct run *R, struct wk_file *out, const char
 static void run_signature(char *buf, size_t len, const struct run *R, unsigned long seed)
 {
     const struct wk_bicluster_options *o = R->o;
-    snprintf(buf, len, "N=%zu T=%zu chains=%d p=%d L=%d thin=%ld init=%d poisson=%d a=%.17g g=%.17g k=%.17g "
+    /* one start K (or none) keeps the form of older checkpoints: init=K */
+    char init[WK_BICLUSTER_MAX_STARTS * 4 + 2] = "0";
+    for (int k = 0, used = 0; k < o->n_init_clusters; k++)
+        used += snprintf(init + used, sizeof init - (size_t)used, "%s%d", k ? "," : "", o->init_clusters[k]);
+    snprintf(buf, len, "N=%zu T=%zu chains=%d p=%d L=%d thin=%ld init=%s poisson=%d a=%.17g g=%.17g k=%.17g "
                        "rk=%.17g mg=%.17g params=%d seed=%lu rng=%s",
-             R->N, R->T, o->chains, o->latent_dim, o->states, o->thin, o->init_clusters, o->poisson, o->alpha,
-             o->gamma, o->kappa, o->r_k, o->mfm_gamma, o->save_params, seed, wk_rng_xoshiro256->name);
+             R->N, R->T, o->chains, o->latent_dim, o->states, o->thin, init, o->poisson, o->alpha, o->gamma,
+             o->kappa, o->r_k, o->mfm_gamma, o->save_params, seed, wk_rng_xoshiro256->name);
     size_t used = strlen(buf);
     if (o->split_merge > 0 && used < len) snprintf(buf + used, len - used, " sm=%d", o->split_merge);
 }
@@ -781,14 +785,20 @@ static int sample(struct run *R, struct wk_file *out, const struct wk_cli *cli, 
     return rc;
 }
 
+/* Clusters at the start of chain c (0: by the eigengap). */
+static int start_clusters(const struct wk_bicluster_options *o, int c)
+{
+    return o->n_init_clusters > 0 ? o->init_clusters[c % o->n_init_clusters] : 0;
+}
+
 static int init_chains(struct run *R, const struct wk_cli *cli, int resuming)
 {
     const struct wk_bicluster_options *o = R->o;
     int rc = 0;
     for (int c = 0; !rc && c < o->chains; c++) {
         if (chain_is_local(c)) {
-            rc = wk_bc_chain_init(&R->chain[c], &R->in.data, o, wk_sim_stream_seed(cli->seed, (unsigned long)c),
-                                  resuming);
+            rc = wk_bc_chain_init(&R->chain[c], &R->in.data, o, start_clusters(o, c),
+                                  wk_sim_stream_seed(cli->seed, (unsigned long)c), resuming);
             if (!rc && !R->shape.rng) R->shape.rng = gsl_rng_size(R->chain[c].rng);
         }
         if (!rc && (chain_is_local(c) || wk_mpi_rank() == 0)) rc = alloc_buffers(&R->out[c], R);

@@ -159,7 +159,7 @@ static int initial_states(struct wk_bc_chain *ch)
 }
 
 int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, const struct wk_bicluster_options *o,
-                     unsigned long seed, int resuming)
+                     int k_start, unsigned long seed, int resuming)
 {
     memset(ch, 0, sizeof *ch);
     ch->data = data;
@@ -187,7 +187,7 @@ int wk_bc_chain_init(struct wk_bc_chain *ch, const struct wk_bc_data *data, cons
     size_t kmax = N / 2 > 0 ? N / 2 : 1;
     if (kmax > WK_BC_MAX_K) kmax = WK_BC_MAX_K;
     int rc = wk_bicluster_mfm_logv(ch->logv, N, kmax, o->r_k, o->mfm_gamma);
-    size_t K0 = o->init_clusters > 0 ? (size_t)o->init_clusters : 0;
+    size_t K0 = k_start > 0 ? (size_t)k_start : 0;
     if (K0 > kmax) K0 = kmax;
     if (!rc && resuming)
         ch->K = 1; /* the checkpoint brings the clusters: no subspace clustering */

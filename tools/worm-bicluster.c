@@ -25,8 +25,9 @@ static const struct wk_tool TOOL = {
     "                         MPI build, spread over the ranks (default 1)\n"
     "  -p, --latent-dim P     latent factors per neuron cluster (default 2)\n"
     "  -L, --states L         truncation of the sticky HDP-HMM (default 10)\n"
-    "  -k, --init-clusters K  clusters at the start (default: by the eigengap of a\n"
-    "                         subspace-clustering affinity, at most 8)\n"
+    "  -k, --init-clusters K[,K...]  clusters at the start (default: by the\n"
+    "                         eigengap of a subspace-clustering affinity, at most\n"
+    "                         8); with several, chain c starts from the (c mod n)-th\n"
     "  -r, --recording ID     recording to analyse (default the first)\n"
     "      --poisson          Poisson observations (NB with dispersion 100)\n"
     "      --alpha A          HDP-HMM transition concentration (default 5)\n"
@@ -52,6 +53,29 @@ static int int_option(const char *arg, long lo, long hi, const char *what, int *
     return 0;
 }
 
+/* -k K[,K...]: chain c starts from the (c mod n)-th of the n values */
+static int init_clusters_option(const char *arg, struct wk_bicluster_options *o)
+{
+    o->n_init_clusters = 0;
+    for (const char *s = arg;; s++) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        char item[16];
+        long v;
+        if (o->n_init_clusters == WK_BICLUSTER_MAX_STARTS || len >= sizeof item) {
+            wk_cli_usage_error("invalid --init-clusters '%s' (at most %d counts between 1 and 64, comma-separated)",
+                               arg, WK_BICLUSTER_MAX_STARTS);
+            return WK_EUSAGE;
+        }
+        memcpy(item, s, len);
+        item[len] = '\0';
+        if (wk_parse_long(item, 1, 64, "--init-clusters", &v) < 0) return WK_EUSAGE;
+        o->init_clusters[o->n_init_clusters++] = (int)v;
+        if (!comma) return 0;
+        s = comma;
+    }
+}
+
 static int handle_option(int key, const char *arg, void *ctx)
 {
     struct wk_bicluster_options *o = ctx;
@@ -62,7 +86,7 @@ static int handle_option(int key, const char *arg, void *ctx)
     case 'c': return int_option(arg, 1, 1024, "--chains", &o->chains);
     case 'p': return int_option(arg, 0, 7, "--latent-dim", &o->latent_dim);
     case 'L': return int_option(arg, 1, 200, "--states", &o->states);
-    case 'k': return int_option(arg, 1, 64, "--init-clusters", &o->init_clusters);
+    case 'k': return init_clusters_option(arg, o);
     case 'r': o->recording = arg; return 0;
     case OPT_POISSON: o->poisson = 1; return 0;
     case OPT_ALPHA: return wk_parse_double(arg, 1e-6, 1e6, "--alpha", &o->alpha);

@@ -20,6 +20,8 @@
 #include "wk_cli.h"
 #include "wk_file.h"
 
+#define WK_BICLUSTER_MAX_STARTS 16 /* values of --init-clusters */
+
 struct wk_bicluster_options {
     long iterations;      /* total iterations per chain (default 1000) */
     long burnin;          /* iterations discarded by summaries; -1: 25% (default) */
@@ -27,7 +29,10 @@ struct wk_bicluster_options {
     int chains;           /* independent chains, run in parallel threads (1) */
     int latent_dim;       /* p (2) */
     int states;           /* truncation L of the HDP-HMM (10) */
-    int init_clusters;    /* clusters at the start; 0: by the eigengap of a subspace affinity, <= min(N/2, 8) */
+    /* clusters at the start of chain c: init_clusters[c % n_init_clusters];
+     * none (n_init_clusters 0): by the eigengap of a subspace affinity, <= min(N/2, 8) */
+    int init_clusters[WK_BICLUSTER_MAX_STARTS];
+    int n_init_clusters;
     int poisson;          /* Poisson observations instead of negative binomial */
     double alpha, gamma, kappa; /* HDP-HMM concentration, top level, stickiness (5, 5, 10) */
     double r_k;           /* MFM: K ~ Geometric(r_k) (0.2) */
@@ -54,7 +59,9 @@ int wk_bicluster_summarize(struct wk_file *output, const char *input, long burni
  * of worm-simulate bicluster (truth_file may be the fit itself, which keeps
  * /results/simulate): neuron_ari, neuron_nmi, clusters_true,
  * clusters_estimated, state_ari, state_accuracy (after the best one-to-one
- * relabelling), state_mismatched_bins, states_true, states_estimated. */
+ * relabelling), state_mismatched_bins, state_majority_mismatched_bins (each
+ * estimated state read as its majority true state), states_true,
+ * states_estimated. */
 struct wk_compare_result;
 int wk_compare_bicluster(struct wk_compare_result *r, const char *fit_file, const char *truth_file);
 /* 1 when spec names an HDF5 file holding a worm-simulate bicluster truth

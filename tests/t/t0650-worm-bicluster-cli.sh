@@ -46,6 +46,22 @@ is "$rc" 0 "-k 12 runs"
 run_tool h5dump -d /results/bicluster/chain0/K k12fit.h5
 ok "-k 12: 12 clusters after the first sweep" grep -q "(0): 12$" "$out"
 
+# --- -k K,K...: chain c starts from the (c mod n)-th count ---
+run_tool worm-bicluster -q -n 1 -c 3 -k 12,10 k12.h5 -o kfit.h5
+is "$rc" 0 "-k 12,10 with 3 chains runs"
+for c in 0:12 1:10 2:12; do
+    run_tool h5dump -d "/results/bicluster/chain${c%:*}/K" kfit.h5
+    ok "-k 12,10: chain ${c%:*} starts from ${c#*:} clusters" grep -q "(0): ${c#*:}$" "$out"
+done
+run_tool h5dump -a /results/bicluster/signature kfit.h5
+ok "-k 12,10: the counts are part of the run's signature" grep -q "init=12,10 " "$out"
+expect_fail 2 "-k 2,,3" worm-bicluster -k 2,,3 k12.h5
+expect_fail 2 "-k 2,3," worm-bicluster -k 2,3, k12.h5
+expect_fail 2 "-k 0,3" worm-bicluster -k 0,3 k12.h5
+ok "-k 0,3: the bad count named" grep -q "invalid --init-clusters '0' (must be between 1 and 64)" "$err"
+expect_fail 2 "-k with 17 counts" worm-bicluster -k 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17 k12.h5
+ok "-k with 17 counts: the limit named" grep -q "at most 16 counts" "$err"
+
 # --- bad input: traces that are not counts ---
 run_tool worm-simulate traces -w 1 -T 30 -n 4 -u 0 -o traces.h5
 expect_fail 1 "non-count traces" worm-bicluster -n 2 traces.h5 -o out.h5

@@ -71,6 +71,18 @@ ok "split-merge: resumed chain equals the uninterrupted chain" cmp -s smc1.txt s
 expect_fail 1 "checkpoint without split-merge" worm-bicluster -n 20 -c 2 -s 5 --checkpoint smck.h5 sim.h5 -o bad.h5
 ok "split-merge checkpoint mismatch: message" grep -q "checkpoint of a different run" "$err"
 
+# chains started from other cluster counts make another run
+run_tool worm-bicluster -n 10 -c 2 -s 5 -k 3,2 --checkpoint kck.h5 sim.h5 -o kpart.h5
+is "$rc" 0 "a run with -k 3,2 and a checkpoint"
+expect_fail 1 "its checkpoint with -k 2,3" worm-bicluster -n 20 -c 2 -s 5 -k 2,3 --checkpoint kck.h5 sim.h5 -o bad.h5
+ok "-k mismatch: message" grep -q "checkpoint of a different run" "$err"
+run_tool worm-bicluster -n 20 -c 2 -s 5 -k 3,2 --checkpoint kck.h5 sim.h5 -o kres.h5
+is "$rc" 0 "resumed with the same -k 3,2"
+run_tool worm-bicluster -n 20 -c 2 -s 5 -k 3,2 sim.h5 -o kfull.h5
+draws kres.h5 | grep -v -e 'checkpoint' >kres.txt
+draws kfull.h5 | grep -v -e 'checkpoint' >kfull.txt
+ok "-k 3,2: resumed equals uninterrupted" cmp -s kres.txt kfull.txt
+
 # a checkpoint of another run is refused
 expect_fail 1 "checkpoint of another seed" worm-bicluster -n 20 -c 3 -s 7 --save-params --checkpoint ck.h5 sim.h5 -o bad.h5
 ok "checkpoint mismatch: message" grep -q "checkpoint of a different run" "$err"
