@@ -109,19 +109,6 @@ void wk_affinity_pair_of(size_t n, size_t p, size_t *i, size_t *j)
     *j = row + 1 + (p - start);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n-1] (sorted in place), n >= 1. */
-static double median_sorted_inplace(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* 1.4826 x the MAD of the finite values of x[i * stride], or 0 when it is
  * 0, undefined or there is no finite value; v: scratch for n values. */
 static double mad_spread(const double *x, size_t n, size_t stride, double *v)
@@ -130,9 +117,9 @@ static double mad_spread(const double *x, size_t n, size_t stride, double *v)
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i * stride])) v[m++] = x[i * stride];
     if (m == 0) return 0.0;
-    double med = median_sorted_inplace(v, m);
+    double med = wk_median_inplace(v, m);
     for (size_t i = 0; i < m; i++) v[i] = fabs(v[i] - med);
-    double mad = median_sorted_inplace(v, m);
+    double mad = wk_median_inplace(v, m);
     return mad > 0 && isfinite(mad) ? WK_AFFINITY_MAD_SCALE * mad : 0.0;
 }
 

@@ -30,19 +30,6 @@ static void moving_average(double *out, const double *in, size_t T, size_t half)
     }
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* median of v[0..n) (v is sorted in place) */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, compare_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* dev[t]: mean over neurons of |r_it - median_i| / (1.4826 MAD_i), r the
  * moving average of log(1 + y); neurons without spread add nothing. */
 static int population_deviation(double *dev, const struct wk_bc_data *data)
@@ -59,9 +46,9 @@ static int population_deviation(double *dev, const struct wk_bc_data *data)
         for (size_t t = 0; t < T; t++) logy[t] = log1p(data->y[i * T + t]);
         moving_average(r, logy, T, SMOOTH_HALF);
         memcpy(sorted, r, T * sizeof *r);
-        double level = median(sorted, T);
+        double level = wk_median_inplace(sorted, T);
         for (size_t t = 0; t < T; t++) sorted[t] = fabs(r[t] - level);
-        double spread = MAD_TO_SD * median(sorted, T);
+        double spread = MAD_TO_SD * wk_median_inplace(sorted, T);
         if (!(spread > 0)) continue;
         for (size_t t = 0; t < T; t++) dev[t] += fabs(r[t] - level) / spread / (double)N;
     }

@@ -105,12 +105,6 @@ void wk_plot_cmap_rgb(enum wk_plot_cmap cmap, double t, double rgb[3])
     else interpolate(viridis, sizeof viridis / sizeof viridis[0], t, rgb);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Linear-interpolated quantile of sorted v[n]. */
 static double quantile(const double *v, size_t n, double q)
 {
@@ -129,7 +123,7 @@ int wk_plot_range(double *lo, double *hi, const double *z, size_t n, int robust,
         if (isfinite(z[i])) v[m++] = z[i];
     double a = 0, b = 0;
     if (m) {
-        qsort(v, m, sizeof *v, cmp_double);
+        wk_sort_doubles(v, m);
         a = robust ? quantile(v, m, 0.01) : v[0];
         b = robust ? quantile(v, m, 0.99) : v[m - 1];
     }

@@ -417,12 +417,6 @@ void wk_recording_update_present(struct wk_recording *rec)
     }
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double wk_recording_median_dt(const struct wk_recording *rec)
 {
     size_t n;
@@ -436,8 +430,7 @@ double wk_recording_median_dt(const struct wk_recording *rec)
         return wk_nan();
     for (size_t i = 0; i < n; i++)
         d[i] = rec->time[i + 1] - rec->time[i];
-    qsort(d, n, sizeof *d, compare_double);
-    median = n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+    median = wk_median_inplace(d, n);
     free(d);
     return median;
 }

@@ -89,21 +89,13 @@ double wk_resampler_input_dt(const struct wk_resampler *r)
     return r->dt_in;
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median of the intervals (numpy.median: mean of the middle two). */
 static int median_interval(const double *time, size_t n, double *out)
 {
     double *d = wk_malloc_array(n - 1, sizeof *d);
     if (!d) return WK_ENOMEM;
     for (size_t i = 0; i + 1 < n; i++) d[i] = time[i + 1] - time[i];
-    qsort(d, n - 1, sizeof *d, compare_double);
-    size_t m = n - 1;
-    *out = m % 2 ? d[m / 2] : 0.5 * (d[m / 2 - 1] + d[m / 2]);
+    *out = wk_median_inplace(d, n - 1);
     free(d);
     return 0;
 }

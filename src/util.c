@@ -122,3 +122,21 @@ double wk_nan(void)
 {
     return (double)NAN;
 }
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void wk_sort_doubles(double *v, size_t n)
+{
+    if (n > 1) qsort(v, n, sizeof *v, compare_doubles);
+}
+
+double wk_median_inplace(double *v, size_t n)
+{
+    if (n == 0) return wk_nan();
+    wk_sort_doubles(v, n);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}

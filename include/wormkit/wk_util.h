@@ -26,6 +26,12 @@ char *wk_path_stem(const char *path);
  * control characters turned into '_'. */
 void wk_sanitize_name(char *s);
 
+/* Sort v[0..n) ascending (qsort; NaNs are not ordered). */
+void wk_sort_doubles(double *v, size_t n);
+/* Median of v[0..n) (the mean of the middle two when n is even), sorting v
+ * in place; NaN when n is 0. */
+double wk_median_inplace(double *v, size_t n);
+
 /* Quiet NaN as float/double. */
 float wk_nanf(void);
 double wk_nan(void);

@@ -129,5 +129,12 @@ int main(void)
     sanitized_is("caf\xc3\xa9", "caf\xc3\xa9");
     wk_sanitize_name(NULL);
     ok(1, "wk_sanitize_name(NULL) is a no-op");
+
+    double odd[] = {3, -1, 2, 8, 0}, even[] = {4, 1, 3, 2}, one[] = {7};
+    near(wk_median_inplace(odd, 5), 2, 0, "median of 5 values");
+    ok(odd[0] == -1 && odd[4] == 8, "median sorts in place");
+    near(wk_median_inplace(even, 4), 2.5, 0, "median of 4 values: mean of the middle two");
+    near(wk_median_inplace(one, 1), 7, 0, "median of one value");
+    ok(isnan(wk_median_inplace(one, 0)), "median of no value is NaN");
     return wk_test_done();
 }
