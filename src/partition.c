@@ -190,22 +190,27 @@ done:
     return rc;
 }
 
+/* counts[e][t] (k x k): items with est label e and truth label t; NULL when
+ * n is 0, a label is outside 0..k-1 (logged, naming `what`) or memory ran out. */
+static double *contingency(const int *truth, const int *est, size_t n, size_t k, const char *what)
+{
+    double *counts = n ? wk_calloc(k * k, sizeof *counts) : NULL;
+    for (size_t i = 0; counts && i < n; i++) {
+        if (truth[i] < 0 || est[i] < 0 || (size_t)truth[i] >= k || (size_t)est[i] >= k) {
+            free(counts);
+            wk_log(WK_LOG_ERROR, "%s: label outside 0..%zu", what, k - 1);
+            return NULL;
+        }
+        counts[(size_t)est[i] * k + (size_t)truth[i]] += 1;
+    }
+    return counts;
+}
+
 double wk_partition_match(int *map, const int *truth, const int *est, size_t n, size_t k)
 {
-    double *cost = wk_calloc(k * k, sizeof *cost), matched = 0;
-
-    if (!cost || n == 0) {
-        free(cost);
-        return wk_nan();
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (truth[i] < 0 || est[i] < 0 || (size_t)truth[i] >= k || (size_t)est[i] >= k) {
-            free(cost);
-            wk_log(WK_LOG_ERROR, "label matching: label outside 0..%zu", k - 1);
-            return wk_nan();
-        }
-        cost[(size_t)est[i] * k + (size_t)truth[i]] -= 1;
-    }
+    double *cost = contingency(truth, est, n, k, "label matching"), matched = 0;
+    if (!cost) return wk_nan();
+    for (size_t i = 0; i < k * k; i++) cost[i] = -cost[i];
     if (wk_hungarian(map, cost, k, k) < 0) {
         free(cost);
         return wk_nan();
@@ -217,25 +222,14 @@ double wk_partition_match(int *map, const int *truth, const int *est, size_t n, 
 
 double wk_partition_purity(const int *truth, const int *est, size_t n, size_t k)
 {
-    size_t *count = wk_calloc(k * k, sizeof *count), agree = 0;
-    if (!count || n == 0) {
-        free(count);
-        return wk_nan();
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (truth[i] < 0 || est[i] < 0 || (size_t)truth[i] >= k || (size_t)est[i] >= k) {
-            free(count);
-            wk_log(WK_LOG_ERROR, "label purity: label outside 0..%zu", k - 1);
-            return wk_nan();
-        }
-        count[(size_t)est[i] * k + (size_t)truth[i]]++;
-    }
+    double *counts = contingency(truth, est, n, k, "label purity"), agree = 0;
+    if (!counts) return wk_nan();
     for (size_t e = 0; e < k; e++) {
-        size_t top = 0;
+        double top = 0;
         for (size_t t = 0; t < k; t++)
-            if (count[e * k + t] > top) top = count[e * k + t];
+            if (counts[e * k + t] > top) top = counts[e * k + t];
         agree += top;
     }
-    free(count);
-    return (double)agree / (double)n;
+    free(counts);
+    return agree / (double)n;
 }
