@@ -4,11 +4,11 @@
  * Moves of one neuron at a time rarely change K: a cluster that holds two
  * groups splits only if one neuron at a time leaves for a fresh block that
  * fits it alone, and a fresh block fitted to one neuron wins by too little.
- * This move proposes a whole split or merge (Jain & Neal 2004, with the
- * sequential allocation of Dahl 2003) on the Polya-Gamma augmented model,
- * given the draws w of this sweep and the loadings, baselines and
- * dispersions: neuron i then informs its cluster's block x_t (P rows) by
- * exp(h_it' x_t - x_t' J_it x_t / 2), J_it = w_it a_i a_i', h_it =
+ * This move proposes a whole split or merge (Jain & Neal 2004, with a
+ * sequential allocation after Dahl 2003, see allocate()) on the
+ * Polya-Gamma augmented model, given the draws w of this sweep and the
+ * loadings, baselines and dispersions: neuron i then informs its cluster's
+ * block x_t (P rows) by exp(h_it' x_t - x_t' J_it x_t / 2), J_it = w_it a_i a_i', h_it =
  * ((y_it - r_i) / 2 - w_it (d_i - log r_i)) a_i, a_i = (1, c_i).  Under the
  * block prior of the label update, G0 (independent random walks: x_0 ~
  * N(0, I), steps N(0, WK_BC_G0_STEP_SD^2 I)), the blocks of the clusters
@@ -39,26 +39,27 @@
 struct sm_work {
     size_t T, P;
     double *J[2], *h[2]; /* [T][P][P], [T][P] */
-    double *Jx, *hx;     /* one neuron's terms */
+    double *mean[2];     /* [T][P]: each side's block estimate for the allocation */
     double *lam, *nu;    /* the filter's posterior at every bin */
 };
 
 static void sm_free(struct sm_work *w)
 {
     for (int s = 0; s < 2; s++)
-        free(w->J[s]), free(w->h[s]);
-    free(w->Jx), free(w->hx), free(w->lam), free(w->nu);
+        free(w->J[s]), free(w->h[s]), free(w->mean[s]);
+    free(w->lam), free(w->nu);
 }
 
 static int sm_alloc(struct sm_work *w, size_t T, size_t P)
 {
     memset(w, 0, sizeof *w);
     w->T = T, w->P = P;
-    for (int s = 0; s < 2; s++)
+    for (int s = 0; s < 2; s++) {
         w->J[s] = wk_calloc(T * P, P * sizeof(double)), w->h[s] = wk_calloc(T, P * sizeof(double));
-    w->Jx = wk_calloc(T * P, P * sizeof(double)), w->hx = wk_calloc(T, P * sizeof(double));
+        w->mean[s] = wk_malloc_array(T, P * sizeof(double));
+    }
     w->lam = wk_malloc_array(T * P, P * sizeof(double)), w->nu = wk_malloc_array(T, P * sizeof(double));
-    if (w->J[0] && w->J[1] && w->h[0] && w->h[1] && w->Jx && w->hx && w->lam && w->nu)
+    if (w->J[0] && w->J[1] && w->h[0] && w->h[1] && w->mean[0] && w->mean[1] && w->lam && w->nu)
         return 0;
     sm_free(w);
     return WK_ENOMEM;
@@ -211,7 +212,8 @@ double wk_bc_block_log_marginal(const double *J, const double *h, const double *
     }
 }
 
-/* A block (T x P) from the posterior kept by wk_bc_block_log_marginal. */
+/* A block (T x P) from the posterior kept by wk_bc_block_log_marginal; its
+ * mean when rng is NULL. */
 int wk_bc_block_draw(double *block, const double *lam_all, const double *nu_all, size_t T, size_t P, gsl_rng *rng)
 {
     const double s2 = WK_BC_G0_STEP_SD * WK_BC_G0_STEP_SD;
@@ -225,7 +227,8 @@ int wk_bc_block_draw(double *block, const double *lam_all, const double *nu_all,
         if (wk_bc_chol(lam, P) < 0)
             return wk_fail(WK_ENUMERIC, "bicluster: split-merge block precision is not positive definite");
         wk_bc_chol_solve(lam, P, m);
-        wk_bc_chol_draw_precision(m, lam, P, rng);
+        if (rng)
+            wk_bc_chol_draw_precision(m, lam, P, rng);
         memcpy(block + t * P, m, P * sizeof(double));
     }
     return 0;
@@ -240,37 +243,62 @@ static double split_prior(const struct wk_bc_chain *ch, size_t K, size_t n0, siz
            lgamma((double)(n0 + n1) + g) - lgamma(g);
 }
 
+/* Side s's block estimate: the posterior mean under G0 given its neurons. */
+static int side_mean(struct sm_work *w, int s)
+{
+    if (wk_bc_block_log_marginal(w->J[s], w->h[s], NULL, NULL, w->T, w->P, w->lam, w->nu) == -INFINITY)
+        return WK_ENUMERIC;
+    return wk_bc_block_draw(w->mean[s], w->lam, w->nu, w->T, w->P, NULL);
+}
+
+/* log of neuron i's pseudo-observations at a block (T x P). */
+static double at_block(const struct wk_bc_chain *ch, size_t i, const double *block)
+{
+    size_t T = ch->data->T, P = ch->P, p = P - 1;
+    double r = ch->r[i], logr = log(r), d = ch->d[i], sum = 0;
+    const double *y = ch->data->y + i * T, *w = ch->w + i * T, *c = ch->c + i * p;
+    for (size_t t = 0; t < T; t++) {
+        double psi = block[t * P];
+        for (size_t k = 0; k < p; k++)
+            psi += c[k] * block[t * P + 1 + k];
+        sum += (0.5 * (y[t] - r) - w[t] * (d - logr)) * psi - 0.5 * w[t] * psi * psi;
+    }
+    return sum;
+}
+
 /* The sequential allocation of the members S (in this order) to the sides
  * started by the two launch neurons, each to side s with probability
- * proportional to (count[s] + g) M(side + member) / M(side): drawn into
- * chosen[], or, when forced, the sides already in chosen[] scored.
- * Returns log q(allocation); logm[] and count[] follow the sides. */
+ * proportional to (count[s] + g) times the likelihood of the member's
+ * pseudo-observations at side s's block estimate: drawn into chosen[],
+ * or, when forced, the sides already in chosen[] scored.  An estimate is
+ * the posterior mean given the side's neurons, refreshed whenever the side
+ * has doubled since (the exact marginal ratios of Dahl's allocation would
+ * need two filters per member; any allocation rule keeps the move exact,
+ * as its probability enters the acceptance ratio).  Returns log
+ * q(allocation), NaN when an estimate failed; count[] follows the sides. */
 static double allocate(const struct wk_bc_chain *ch, struct sm_work *w, const size_t *S, size_t n, int *chosen,
-                       int forced, double *logm, size_t *count)
+                       int forced, size_t *count)
 {
-    size_t T = w->T, P = w->P;
     double g = ch->o.mfm_gamma, logq = 0;
+    size_t refreshed[2] = {0, 0};
     for (size_t k = 0; k < n; k++) {
-        memset(w->Jx, 0, T * P * P * sizeof(double));
-        memset(w->hx, 0, T * P * sizeof(double));
-        add_neuron(ch, S[k], w->Jx, w->hx);
-        double with[2], lw[2];
+        double lw[2];
         for (int s = 0; s < 2; s++) {
-            with[s] = wk_bc_block_log_marginal(w->J[s], w->h[s], w->Jx, w->hx, T, P, NULL, NULL);
-            lw[s] = log((double)count[s] + g) + with[s] - logm[s];
+            if (count[s] >= 2 * refreshed[s]) {
+                if (side_mean(w, s) < 0)
+                    return NAN;
+                refreshed[s] = count[s];
+            }
+            lw[s] = log((double)count[s] + g) + at_block(ch, S[k], w->mean[s]);
         }
         double top = lw[0] > lw[1] ? lw[0] : lw[1];
-        if (top == -INFINITY)
-            return -INFINITY;
+        if (!isfinite(top))
+            return NAN;
         double p0 = exp(lw[0] - top) / (exp(lw[0] - top) + exp(lw[1] - top));
         int s = forced ? chosen[k] : gsl_rng_uniform(ch->rng) < p0 ? 0 : 1;
         chosen[k] = s;
         logq += log(s == 0 ? p0 : 1.0 - p0);
-        for (size_t t = 0; t < T * P * P; t++)
-            w->J[s][t] += w->Jx[t];
-        for (size_t t = 0; t < T * P; t++)
-            w->h[s][t] += w->hx[t];
-        logm[s] = with[s];
+        add_neuron(ch, S[k], w->J[s], w->h[s]);
         count[s]++;
     }
     return logq;
@@ -352,11 +380,12 @@ static int attempt(struct wk_bc_chain *ch, struct sm_work *w, size_t *S, int *ch
         memset(w->h[s], 0, w->T * w->P * sizeof(double));
         add_neuron(ch, s == 0 ? i : k, w->J[s], w->h[s]);
     }
-    double logm[2];
     size_t count[2] = {1, 1};
+    double logq = allocate(ch, w, S, n, chosen, !split, count), logm[2];
+    if (isnan(logq))
+        return 0; /* a side's estimate failed: the move is not proposed */
     for (int s = 0; s < 2; s++)
         logm[s] = wk_bc_block_log_marginal(w->J[s], w->h[s], NULL, NULL, w->T, w->P, NULL, NULL);
-    double logq = allocate(ch, w, S, n, chosen, !split, logm, count);
     double merged = wk_bc_block_log_marginal(w->J[0], w->h[0], w->J[1], w->h[1], w->T, w->P, NULL, NULL);
     size_t Kmerged = split ? K : K - 1;
     double log_split = split_prior(ch, Kmerged, count[0], count[1]) + logm[0] + logm[1] - merged - logq;
