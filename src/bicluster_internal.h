@@ -85,16 +85,23 @@ int wk_bc_resize_clusters(struct wk_bc_chain *ch, const int *keep, size_t newK, 
  * block's information (J P x P, h P): with psi = d + a'x - log r, the
  * augmented likelihood exp(kappa psi - w psi^2 / 2), kappa = (y - r) / 2,
  * gives J += w a a', h += (kappa - w (d - log r)) a, a = (1, c). */
+static inline double wk_bc_pseudo_lin(double y, double r, double logr, double d, double w)
+{
+    return 0.5 * (y - r) - w * (d - logr);
+}
+
 static inline void wk_bc_add_pseudo_obs(double *J, double *h, const double *a, size_t P, double y, double r,
                                         double logr, double d, double w)
 {
-    double lin = 0.5 * (y - r) - w * (d - logr);
+    double lin = wk_bc_pseudo_lin(y, r, logr, d, w);
     for (size_t u = 0; u < P; u++) {
         h[u] += lin * a[u];
         for (size_t v = 0; v < P; v++) J[u * P + v] += w * a[u] * a[v];
     }
 }
 
+/* out[t] = mean of in[u] over |u - t| <= half within 0..T-1 */
+void wk_bc_centred_mean(double *out, const double *in, size_t T, size_t half);
 /* The starting states: 1 where a sticky two-state segmentation of the
  * population's deviation from its usual rates is high, 0 elsewhere. */
 int wk_bc_initial_states(int *xi, const struct wk_bc_data *data);

@@ -115,23 +115,22 @@ static int alloc_dynamics(struct wk_bc_chain *ch)
 static double *standardized_rows(const struct wk_bc_data *data)
 {
     size_t N = data->N, T = data->T;
-    double *s = wk_malloc_array(N * T, sizeof(double));
-    if (!s) return NULL;
+    double *s = wk_malloc_array(N * T, sizeof(double)), *logy = wk_malloc_array(T, sizeof(double));
+    if (!s || !logy) {
+        free(s), free(logy);
+        return NULL;
+    }
     for (size_t i = 0; i < N; i++) {
         double *row = s + i * T, mean = 0, ss = 0;
-        for (size_t t = 0; t < T; t++) {
-            double v = 0;
-            int n = 0;
-            for (long u = (long)t - 2; u <= (long)t + 2; u++)
-                if (u >= 0 && u < (long)T) v += log1p(data->y[i * T + (size_t)u]), n++;
-            row[t] = v / n;
-            mean += row[t];
-        }
+        for (size_t t = 0; t < T; t++) logy[t] = log1p(data->y[i * T + t]);
+        wk_bc_centred_mean(row, logy, T, 2);
+        for (size_t t = 0; t < T; t++) mean += row[t];
         mean /= (double)T;
         for (size_t t = 0; t < T; t++) ss += (row[t] - mean) * (row[t] - mean);
         double sd = ss > 0 ? sqrt(ss / (double)T) : 1.0;
         for (size_t t = 0; t < T; t++) row[t] = (row[t] - mean) / sd;
     }
+    free(logy);
     return s;
 }
 
@@ -363,11 +362,7 @@ int wk_bc_update_loadings(struct wk_bc_chain *ch)
             double w = ch->w[i * T + t], y = ch->data->y[i * T + t];
             u[0] = 1.0;
             for (size_t k = 0; k < p; k++) u[1 + k] = x[1 + k];
-            double lin = 0.5 * (y - r) - w * (x[0] - logr);
-            for (size_t a = 0; a < P; a++) {
-                info[a] += lin * u[a];
-                for (size_t bb = 0; bb < P; bb++) prec[a * P + bb] += w * u[a] * u[bb];
-            }
+            wk_bc_add_pseudo_obs(prec, info, u, P, y, r, logr, x[0], w);
         }
         int rc = wk_bc_chol(prec, P);
         if (rc < 0) return wk_fail(rc, "bicluster: loading precision of neuron %zu is not positive definite", i);

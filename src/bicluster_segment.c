@@ -19,8 +19,7 @@
 #define STAY 0.99      /* the segmentation's chance of keeping its level */
 #define SEGMENT_ROUNDS 50
 
-/* out[t] = mean of in[u] over |u - t| <= half within 0..T-1 */
-static void moving_average(double *out, const double *in, size_t T, size_t half)
+void wk_bc_centred_mean(double *out, const double *in, size_t T, size_t half)
 {
     for (size_t t = 0; t < T; t++) {
         size_t lo = t > half ? t - half : 0, hi = t + half < T ? t + half : T - 1;
@@ -44,7 +43,7 @@ static int population_deviation(double *dev, const struct wk_bc_data *data)
     memset(dev, 0, T * sizeof *dev);
     for (size_t i = 0; i < N; i++) {
         for (size_t t = 0; t < T; t++) logy[t] = log1p(data->y[i * T + t]);
-        moving_average(r, logy, T, SMOOTH_HALF);
+        wk_bc_centred_mean(r, logy, T, SMOOTH_HALF);
         memcpy(sorted, r, T * sizeof *r);
         double level = wk_median_inplace(sorted, T);
         for (size_t t = 0; t < T; t++) sorted[t] = fabs(r[t] - level);
@@ -53,7 +52,7 @@ static int population_deviation(double *dev, const struct wk_bc_data *data)
         for (size_t t = 0; t < T; t++) dev[t] += fabs(r[t] - level) / spread / (double)N;
     }
     memcpy(logy, dev, T * sizeof *dev);
-    moving_average(dev, logy, T, SMOOTH_HALF);
+    wk_bc_centred_mean(dev, logy, T, SMOOTH_HALF);
     free(logy), free(r), free(sorted);
     return 0;
 }

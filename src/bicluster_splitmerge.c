@@ -261,7 +261,7 @@ static double at_block(const struct wk_bc_chain *ch, size_t i, const double *blo
         double psi = block[t * P];
         for (size_t k = 0; k < p; k++)
             psi += c[k] * block[t * P + 1 + k];
-        sum += (0.5 * (y[t] - r) - w[t] * (d - logr)) * psi - 0.5 * w[t] * psi * psi;
+        sum += wk_bc_pseudo_lin(y[t], r, logr, d, w[t]) * psi - 0.5 * w[t] * psi * psi;
     }
     return sum;
 }
