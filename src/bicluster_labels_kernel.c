@@ -25,12 +25,20 @@ WK_INLINE static double clamp_exp_arg(double x) { return x < EXP_LO ? EXP_LO : x
 WK_INLINE static void nb_terms(double *restrict s, double *restrict v, double *restrict l, const double *restrict eta,
                                const double *restrict y, const double *restrict ok, double r)
 {
+    /* three loops, not one: a vector's exp and log are long chains of
+     * dependent steps, and short loop bodies let the processor run several
+     * vectors' chains at once (the same operations, so the same bits) */
+    double lam[CHUNK], logden[CHUNK];
+#pragma omp simd
+    for (size_t k = 0; k < CHUNK; k++) lam[k] = wk_fast_exp(eta[k]);
+#pragma omp simd
+    for (size_t k = 0; k < CHUNK; k++) logden[k] = wk_fast_log(r + lam[k]);
 #pragma omp simd
     for (size_t k = 0; k < CHUNK; k++) {
-        double lam = wk_fast_exp(eta[k]), den = r + lam, inv = 1.0 / den, share = lam * inv;
+        double inv = 1.0 / (r + lam[k]), share = lam[k] * inv;
         s[k] = ok[k] * (r * (y[k] * inv - share));
         v[k] = ok[k] * (r * (y[k] + r) * share * inv);
-        l[k] = ok[k] * (y[k] * eta[k] - (y[k] + r) * wk_fast_log(den));
+        l[k] = ok[k] * (y[k] * eta[k] - (y[k] + r) * logden[k]);
     }
 }
 
