@@ -96,22 +96,38 @@ static void newton_start(struct newton *nt, const double *start, size_t p)
     nt->passes = nt->done = 0;
 }
 
+/* The root sigma > 0 of (1 - u) sigma = 1 - e^-sigma (0 < u < 1), from
+ * above: the left side minus the right is convex, so Newton's method from
+ * 1 / (1 - u) (where it is positive) stays above the root, and every
+ * iterate is an upper bound. */
+static double radius_bound(double u)
+{
+    double s = 1.0 / (1.0 - u);
+    for (int k = 0; k < 60; k++) {
+        double e = exp(-s), g = (1.0 - u) * s - 1.0 + e, step = g / ((1.0 - u) - e);
+        if (!(step > 1e-12 * s)) break;
+        s -= step;
+    }
+    return s;
+}
+
 /* An upper bound on the Laplace value max f - logdet(H(c*)) / 2 from f,
  * its gradient g and the factor L of H = L L' at one point c, given xmax
  * >= |x_t| (the factor rows at every bin).  f is the concave
  * log-likelihood plus the N(0, I) log prior, so:
  * - everywhere H >= I: f(c') <= f(c) + g'(c' - c) - |c' - c|^2 / 2, so max
  *   f <= f(c) + |g|^2 / 2, and logdet H >= 0;
- * - in the ellipsoid E = {c': (c' - c)'H(c' - c) <= rho^2} each eta_t
- *   moves by at most rho xmax / sqrt(lambda_min(H)) =: rho w (and
- *   lambda_min(H) >= 1 / trace H^{-1}); the NB curvature v(eta) = r (y +
- *   r) lam / (r + lam)^2 has |d log v / d eta| <= 1, so in E, with kappa =
- *   e^{-rho w} <= 1, H(c') >= I + kappa (H - I) >= kappa H.  With n^2 =
- *   g'H^{-1}g: on the boundary of E, f(c') <= f(c) + n rho - kappa rho^2 /
- *   2 < f(c) when n < kappa rho / 2; then (f concave) the maximizer c* is
- *   in E, f(c*) <= f(c) + n^2 / (2 kappa) and logdet H(c*) >= logdet H +
- *   p log kappa.
- * The smaller of the two, the second at the smallest workable radius. */
+ * - with w = L'(c' - c), each eta_t moves by at most a |w|, a = xmax
+ *   sqrt(trace H^-1) (>= |L^-1 x_t|); the NB curvature v(eta) = r (y + r)
+ *   lam / (r + lam)^2 has |d log v / d eta| <= 1, so along the segment the
+ *   likelihood's curvature falls at most by e^{-s a |w|}, and Taylor's
+ *   remainder gives f(c') <= f(c) + n |w| - |w|^2 phi(a |w|), n^2 =
+ *   g'H^-1 g, phi(s) = (s - 1 + e^-s) / s^2.  With u = n a < 1 its maximum
+ *   is n^2 (u + (1 - u) log(1 - u)) / u^2 (between n^2 / 2 and n^2), and
+ *   f(c*) >= f(c) puts c* where sigma = a |w| <= sigma0, the root of (1 -
+ *   u) sigma = 1 - e^-sigma; there H(c*) >= e^-sigma0 H, so logdet H(c*)
+ *   >= logdet H - p sigma0.
+ * The smaller of the two. */
 double wk_bc_laplace_bound(double f, const double *grad, const double *chol, size_t p, double xmax)
 {
     double s2 = 0, n2 = 0, trace = 0, step[WK_BC_MAX_P], inv[WK_BC_MAX_P * WK_BC_MAX_P];
@@ -122,19 +138,14 @@ double wk_bc_laplace_bound(double f, const double *grad, const double *chol, siz
     wk_bc_chol_solve(chol, p, step);
     wk_bc_chol_inverse(inv, chol, p);
     for (size_t a = 0; a < p; a++) n2 += grad[a] * step[a], trace += inv[a * p + a];
-    /* rho = k n: eta moves by at most k u, kappa = e^{-k u}; the condition
-     * n < kappa rho / 2 is k kappa > 2, met for some k only when u < 1 /
-     * (2e); the bound grows with k, so the smallest such k of a grid */
-    double u = sqrt(n2) * xmax * sqrt(trace), logdet = wk_bc_chol_logdet(chol, p);
-    if (!(u < 0.18393972058572117)) return bound;
-    for (double k = 2.05; k < 40; k *= 1.1) {
-        double kappa = exp(-k * u);
-        if (k * kappa > 2) {
-            double b = f + 0.5 * n2 / kappa - 0.5 * (logdet - (double)p * k * u);
-            return b < bound ? b : bound;
-        }
-    }
-    return bound;
+    double u = sqrt(n2) * xmax * sqrt(trace);
+    if (!(u < 1.0)) return bound;
+    /* the rise's factor, by its series (all terms positive, the tail
+     * bounded by u^2 / 12) where the closed form would cancel */
+    double rise = u < 1e-3 ? 0.5 + u / 6.0 + u * u / 6.0 : (u + (1.0 - u) * log1p(-u)) / (u * u);
+    double logdet = wk_bc_chol_logdet(chol, p) - (double)p * radius_bound(u);
+    double b = f + n2 * rise - 0.5 * (logdet > 0 ? logdet : 0.0);
+    return b < bound ? b : bound;
 }
 
 /* A block (p + 1 rows over T bins) as wk_bc_laplace_pass reads it. */
