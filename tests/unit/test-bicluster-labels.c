@@ -13,7 +13,8 @@
  *   gives the same bits as over a row-major block;
  * - wk_bc_log_sum against libm;
  * - the upper bound used to skip clusters (wk_bc_laplace_bound) is at least
- *   the Laplace value from any c, and close to it near the mode. */
+ *   the Laplace value from any c, and close to it near the mode and a
+ *   little further out. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,22 +203,28 @@ static void test_laplace(gsl_rng *rng)
             xmax = fmax(xmax, sqrt(n2));
         }
         int held = 1;
-        double slack_near = 0;
-        for (int k = 0; k < 400; k++) {
-            double c[PMAX], g[PMAX], h[PMAX * PMAX], sd = k < 200 ? 3.0 : 0.002;
+        double slack_near = 0, slack_mid = 0;
+        for (int k = 0; k < 600; k++) {
+            double c[PMAX], g[PMAX], h[PMAX * PMAX], sd = k < 200 ? 3.0 : k < 400 ? 0.002 : 0.03;
             for (size_t a = 0; a < p; a++) c[a] = mode[a] + gsl_ran_gaussian(rng, sd);
             double f = wk_bc_laplace_pass(y, T, d, r, block, STRIDE, 1, p, c, g, h, 1);
             if (p > 0 && wk_bc_chol(h, p) < 0) held = 0;
             double b = wk_bc_laplace_bound(f, g, h, p, xmax);
             held &= b >= want;
-            if (k >= 200) slack_near = fmax(slack_near, b - want);
+            if (k >= 200 && k < 400) slack_near = fmax(slack_near, b - want);
+            if (k >= 400) slack_mid = fmax(slack_mid, b - want);
         }
         char what[120];
-        snprintf(what, sizeof what, "the skipping bound holds from 400 points far from and near the mode (p %zu)", p);
+        snprintf(what, sizeof what, "the skipping bound holds from 600 points at sd 3, 0.002 and 0.03 about the mode (p %zu)", p);
         ok(held, what);
         snprintf(what, sizeof what, "0.002 from the mode the bound is within 1 nat of the Laplace value (p %zu)", p);
         near(slack_near, 0.5, 0.5, what);
-        printf("# p %zu: bound slack 0.002 from the mode %.3g nats\n", p, slack_near);
+        /* a Newton decrement of a few nats: the bound before this one
+         * (valid only for a decrement below ~1/50 of this) was 42 and 54
+         * nats above at p 2 and 3 */
+        snprintf(what, sizeof what, "0.03 from the mode the bound is within 5 nats of the Laplace value (p %zu)", p);
+        near(slack_mid, 2.5, 2.5, what);
+        printf("# p %zu: bound slack 0.002 from the mode %.3g nats, 0.03 from it %.3g\n", p, slack_near, slack_mid);
     }
 }
 
