@@ -7,6 +7,7 @@
 #   ITER=1000 sh bench/bicluster/run.sh  # a shorter run
 #   SEED=2 ...                           # another simulation and chain seed
 #   BIG=1 ...                            # also time full-size worms (N 300, T 5000; 30 and 10 clusters)
+#   BIGN=40 ...                          # ... over iterations 12..40 instead of 12..24
 #   BASE=/path/to/old/worm-bicluster ... # also time another build on the same data
 #   PERITER=1 ...                        # only the per-iteration timings (no 10,000-iteration run)
 #   KSTART=1 ...                         # start from 1 cluster (worm-bicluster -k): does K recover?
@@ -80,18 +81,21 @@ sweep_wall() {
 # full_size CLUSTERS K: a full-size worm (N 300, T 5000) simulated with
 # CLUSTERS (e.g. 30x10: 30 clusters of 10 neurons), fitted from K clusters;
 # CPU s per iteration on one thread and wall-clock s per iteration on all
-# cores, over iterations 12..16 (after the 10-iteration warm-up, so every
-# step of the sweep runs), and K after each iteration.
+# cores, over iterations 12..BIGN (default 24; after the 10-iteration
+# warm-up, so every step of the sweep runs; fewer than 12 iterations gave
+# figures that moved by half from run to run on a shared machine), and K
+# after each iteration.
 full_size() {
+    big_n=${BIGN:-24}
     [ -x /usr/bin/time ] || { echo "full-size timing needs /usr/bin/time" >&2; return 0; }
     "$BIN/worm-simulate" bicluster -c "$1" -T 5000 -s "$SEED" -o "big$1.h5"
     cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-    echo "full-size worm (N 300, T 5000, clusters $1, -k $2), s per iteration, sweep only (iterations 12..16):"
-    echo "  this build, CPU, 1 thread  $(sweep_ms 12 16 "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
-    echo "  this build, wall, $cores threads $(sweep_wall 12 16 "$cores" "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5") (target <= 1)"
-    echo "  clusters K after each of the 16 iterations: $(h5dump -d /results/bicluster/chain0/K sweep2.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' | tr -c '0-9\n' ' ' | tr -s ' \n' ' ')"
+    echo "full-size worm (N 300, T 5000, clusters $1, -k $2), s per iteration, sweep only (iterations 12..$big_n):"
+    echo "  this build, CPU, 1 thread  $(sweep_ms 12 "$big_n" "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
+    echo "  this build, wall, $cores threads $(sweep_wall 12 "$big_n" "$cores" "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5") (target <= 1)"
+    echo "  clusters K after each of the $big_n iterations: $(h5dump -d /results/bicluster/chain0/K sweep2.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' | tr -c '0-9\n' ' ' | tr -s ' \n' ' ')"
     if [ -n "${BASE:-}" ]; then
-        echo "  $BASE, CPU, 1 thread   $(sweep_ms 12 16 "$BASE" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
+        echo "  $BASE, CPU, 1 thread   $(sweep_ms 12 "$big_n" "$BASE" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
     fi
 }
 
