@@ -123,17 +123,47 @@ static void whitened_dynamics(double *wl, const double *lq, const double *A, con
     }
 }
 
+/* loglik[l * n + t] for every state l: states in parallel, each with
+ * buffers of its own (the same bits for any thread count). */
+static int state_logliks(double *loglik, const struct wk_bc_chain *ch, const double *Z, size_t n)
+{
+    size_t L = ch->L, D = ch->D, E = 2 * D + 1;
+    int nomem = 0, singular = 0;
+#pragma omp parallel num_threads(ch->threads > 1 ? ch->threads : 1) reduction(| : nomem, singular)
+    {
+        double *lq = wk_malloc_array(D, D * sizeof(double));
+        double *wl = wk_malloc_array(D, E * sizeof(double));
+        double *row = wk_malloc_array(n + 1, sizeof(double));
+        if (!lq || !wl || !row) nomem = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t l = 0; l < L; l++) {
+            if (!lq || !wl || !row) continue;
+            memcpy(lq, ch->Q + l * D * D, D * D * sizeof(double));
+            if (wk_bc_chol(lq, D) < 0) {
+                singular = 1;
+                continue;
+            }
+            whitened_dynamics(wl, lq, ch->A + l * D * D, ch->b + l * D, D);
+            transition_logliks(loglik + l * n, Z, wl, D, n, wk_bc_chol_logdet(lq, D) + (double)D * log(2 * M_PI),
+                               row);
+        }
+        free(row);
+        free(wl);
+        free(lq);
+    }
+    if (nomem) return WK_ENOMEM;
+    if (singular) return wk_fail(WK_ENUMERIC, "bicluster: state noise covariance is not positive definite");
+    return 0;
+}
+
 int wk_bc_update_states(struct wk_bc_chain *ch)
 {
     size_t T = ch->data->T, L = ch->L, D = ch->D, E = 2 * D + 1, n = T > 0 ? T - 1 : 0;
-    double *lq = wk_malloc_array(D, D * sizeof(double));
-    double *wl = wk_malloc_array(D, E * sizeof(double));
     double *Z = wk_malloc_array(E, (n + 1) * sizeof(double));
-    double *row = wk_malloc_array(n + 1, sizeof(double));
     double *loglik = wk_malloc_array(L, (n + 1) * sizeof(double));
     double *alpha = wk_malloc_array(T * L, sizeof(double));
     double *prob = wk_malloc_array(L, sizeof(double));
-    int rc = lq && wl && Z && row && loglik && alpha && prob ? 0 : WK_ENOMEM;
+    int rc = Z && loglik && alpha && prob ? 0 : WK_ENOMEM;
     for (size_t t = 0; !rc && t < n; t++) {
         for (size_t k = 0; k < D; k++) {
             Z[k * n + t] = ch->X[(t + 1) * D + k];
@@ -141,16 +171,7 @@ int wk_bc_update_states(struct wk_bc_chain *ch)
         }
         Z[2 * D * n + t] = 1.0;
     }
-    for (size_t l = 0; !rc && l < L; l++) {
-        memcpy(lq, ch->Q + l * D * D, D * D * sizeof(double));
-        rc = wk_bc_chol(lq, D);
-        if (rc < 0) {
-            rc = wk_fail(rc, "bicluster: state noise covariance is not positive definite");
-            break;
-        }
-        whitened_dynamics(wl, lq, ch->A + l * D * D, ch->b + l * D, D);
-        transition_logliks(loglik + l * n, Z, wl, D, n, wk_bc_chol_logdet(lq, D) + (double)D * log(2 * M_PI), row);
-    }
+    if (!rc) rc = state_logliks(loglik, ch, Z, n);
     /* forward: alpha[t][l] = p(xi_t = l | X_0..t), normalized */
     for (size_t l = 0; !rc && l < L; l++) alpha[l] = 1.0 / (double)L;
     for (size_t t = 1; !rc && t < T; t++) {
@@ -194,9 +215,6 @@ int wk_bc_update_states(struct wk_bc_chain *ch)
     free(prob);
     free(alpha);
     free(loglik);
-    free(row);
     free(Z);
-    free(wl);
-    free(lq);
     return rc;
 }
