@@ -140,8 +140,8 @@ double wk_bc_laplace_bound(double f, const double *grad, const double *chol, siz
     for (size_t a = 0; a < p; a++) n2 += grad[a] * step[a], trace += inv[a * p + a];
     double u = sqrt(n2) * xmax * sqrt(trace);
     if (!(u < 1.0)) return bound;
-    /* the rise's factor, by its series (all terms positive, the tail
-     * bounded by u^2 / 12) where the closed form would cancel */
+    /* the rise's factor; where the closed form would cancel, its series
+     * 1/2 + u/6 + u^2/12 + u^3/20 + ... (terms past u/6 sum below u^2/6) */
     double rise = u < 1e-3 ? 0.5 + u / 6.0 + u * u / 6.0 : (u + (1.0 - u) * log1p(-u)) / (u * u);
     double logdet = wk_bc_chol_logdet(chol, p) - (double)p * radius_bound(u);
     double b = f + n2 * rise - 0.5 * (logdet > 0 ? logdet : 0.0);
