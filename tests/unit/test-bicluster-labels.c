@@ -215,13 +215,14 @@ static void test_laplace(gsl_rng *rng)
             if (k >= 400) slack_mid = fmax(slack_mid, b - want);
         }
         char what[120];
-        snprintf(what, sizeof what, "the skipping bound holds from 600 points at sd 3, 0.002 and 0.03 about the mode (p %zu)", p);
+        snprintf(what, sizeof what,
+                 "the skipping bound holds from 600 points at sd 3, 0.002 and 0.03 about the mode (p %zu)", p);
         ok(held, what);
         snprintf(what, sizeof what, "0.002 from the mode the bound is within 1 nat of the Laplace value (p %zu)", p);
         near(slack_near, 0.5, 0.5, what);
         /* a Newton decrement of a few nats: the bound before this one
-         * (valid only for a decrement below ~1/50 of this) was 42 and 54
-         * nats above at p 2 and 3 */
+         * (valid for decrements up to 0.18 / a, this one up to 1 / a) was
+         * 42 and 54 nats above at p 2 and 3 */
         snprintf(what, sizeof what, "0.03 from the mode the bound is within 5 nats of the Laplace value (p %zu)", p);
         near(slack_mid, 2.5, 2.5, what);
         printf("# p %zu: bound slack 0.002 from the mode %.3g nats, 0.03 from it %.3g\n", p, slack_near, slack_mid);
