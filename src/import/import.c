@@ -181,22 +181,14 @@ int wk_import_check_time(const double *time, size_t T, const char *file, const c
     return 0;
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double wk_import_uniform_dt(const double *time, size_t T)
 {
     if (T < 2) return wk_nan();
     double *diff = wk_malloc_array(T - 1, sizeof *diff);
     if (!diff) return wk_nan();
     for (size_t i = 0; i + 1 < T; i++) diff[i] = time[i + 1] - time[i];
-    qsort(diff, T - 1, sizeof *diff, compare_double);
-    size_t m = (T - 1) / 2;
-    double median = (T - 1) % 2 ? diff[m] : 0.5 * (diff[m - 1] + diff[m]);
-    /* sorted: the extremes are the largest deviations */
+    double median = wk_median_inplace(diff, T - 1);
+    /* sorted by the median: the extremes are the largest deviations */
     double spread = fmax(median - diff[0], diff[T - 2] - median);
     free(diff);
     return spread <= 1e-6 * fabs(median) ? median : wk_nan();
