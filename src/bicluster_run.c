@@ -799,6 +799,9 @@ static int init_chains(struct run *R, const struct wk_cli *cli, int resuming)
         if (chain_is_local(c)) {
             rc = wk_bc_chain_init(&R->chain[c], &R->in.data, o, start_clusters(o, c),
                                   wk_sim_stream_seed(cli->seed, (unsigned long)c), resuming);
+            if (!rc && !resuming)
+                wk_log(WK_LOG_INFO, "chain %d starts from %zu clusters (%s)", c, R->chain[c].K,
+                       start_clusters(o, c) > 0 ? "--init-clusters" : "eigengap");
             if (!rc && !R->shape.rng) R->shape.rng = gsl_rng_size(R->chain[c].rng);
         }
         if (!rc && (chain_is_local(c) || wk_mpi_rank() == 0)) rc = alloc_buffers(&R->out[c], R);
