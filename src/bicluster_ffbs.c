@@ -5,9 +5,12 @@
  *
  * The trajectory X_0..X_{T-1} given the information is Gaussian with a
  * block-tridiagonal precision: diagonal blocks M_t = J_t + Q_t^{-1}
- * (I at t = 0) + A_{t+1}' Q_{t+1}^{-1} A_{t+1} (none at T-1), off-diagonal
+ * + A_{t+1}' Q_{t+1}^{-1} A_{t+1} (none at T-1), off-diagonal
  * blocks -Q_t^{-1} A_t, where the dynamics of bin t are those of state xi_t
- * (X_{t-1} -> X_t).  Its block Cholesky factor, built forward in time, is
+ * (X_{t-1} -> X_t).  Bin 0 has the dynamics of xi_0 from X_{-1} ~ N(0, I),
+ * a step before the first bin that is integrated out: X_0 ~ N(b, A A' + Q),
+ * whose precision and information stand for Q_0^{-1} and its offset term.
+ * Its block Cholesky factor, built forward in time, is
  * the filter: U_t' U_t = M_t - W_t' W_t with W_t = U_{t-1}'^{-1} A_t' Q_t^{-1}
  * is the precision of X_t given X_{t+1} and the bins up to t; the draw is a
  * back-substitution with a standard normal right-hand side.  Per bin that is
@@ -91,6 +94,26 @@ static int cache_state(const struct dyn_terms *s, const double *A, const double 
     return 0;
 }
 
+/* The prior of bin 0 under state l: X_0 = b + A X_{-1} + N(0, Q) with
+ * X_{-1} ~ N(0, I), i.e. N(b, A A' + Q); only qinv (its precision) and qb
+ * (precision times b) are filled. */
+static int cache_first(const struct dyn_terms *s, const double *A, const double *b, const double *Q, size_t D,
+                       double *tmp)
+{
+    wk_bc_matmul_nt(tmp, A, A, D, D, D);
+    for (size_t k = 0; k < D * D; k++) tmp[k] += Q[k];
+    wk_bc_symmetrize(tmp, D);
+    int rc = wk_bc_chol(tmp, D);
+    if (rc < 0) return wk_fail(rc, "bicluster: prior covariance of the first bin is not positive definite");
+    wk_bc_chol_inverse(s->qinv, tmp, D);
+    for (size_t i = 0; i < D; i++) {
+        double u = 0;
+        for (size_t k = 0; k < D; k++) u += s->qinv[i * D + k] * b[k];
+        s->qb[i] = u;
+    }
+    return 0;
+}
+
 static size_t states_used(const int *xi, size_t T)
 {
     int top = 0;
@@ -101,19 +124,20 @@ static size_t states_used(const int *xi, size_t T)
 
 size_t wk_bc_ffbs_work_size(size_t T, size_t D, size_t L)
 {
-    return T * (D * (D + 1) / 2 + D) + L * terms_size(D) + 3 * D * D + 3 * D;
+    return T * (D * (D + 1) / 2 + D) + (L + 1) * terms_size(D) + 3 * D * D + 3 * D;
 }
 
-/* M_t (upper triangle of s) and the information of bin t in v. */
+/* M_t (upper triangle of s) and the information of bin t in v (first:
+ * the prior of bin 0). */
 static void bin_terms(double *s, double *v, size_t t, size_t T, size_t D, size_t B, const double *J,
-                      const double *h, const struct dyn_terms *terms, const int *xi)
+                      const double *h, const struct dyn_terms *terms, const struct dyn_terms *first, const int *xi)
 {
-    const struct dyn_terms *now = t > 0 ? terms + xi[t] : NULL, *next = t + 1 < T ? terms + xi[t + 1] : NULL;
+    const struct dyn_terms *now = t > 0 ? terms + xi[t] : first, *next = t + 1 < T ? terms + xi[t + 1] : NULL;
     for (size_t i = 0; i < D; i++) {
         double *si = s + i * D;
-        const double *q = now ? now->qinv + i * D : NULL, *a = next ? next->atqa + i * D : NULL;
-        for (size_t j = i; j < D; j++) si[j] = (q ? q[j] : (double)(i == j)) + (a ? a[j] : 0.0);
-        v[i] = h[t * D + i] + (now ? now->qb[i] : 0.0) - (next ? next->aqb[i] : 0.0);
+        const double *q = now->qinv + i * D, *a = next ? next->atqa + i * D : NULL;
+        for (size_t j = i; j < D; j++) si[j] = q[j] + (a ? a[j] : 0.0);
+        v[i] = h[t * D + i] + now->qb[i] - (next ? next->aqb[i] : 0.0);
     }
     const double *Jt = J + t * D * B;
     for (size_t c = 0; c < D / B; c++)
@@ -265,12 +289,13 @@ static void solve_upper(double *v, const double *u, size_t D)
 
 /* Forward pass: the factors U_t (packed) and u_t = (block factor)^{-1} h. */
 WK_VECTOR_CLONES static int factor(double *U, double *u, size_t T, size_t D, size_t B, const double *J, const double *h,
-                  const struct dyn_terms *terms, const int *xi, double *s, double *w)
+                  const struct dyn_terms *terms, const struct dyn_terms *first, const int *xi, double *s,
+                  double *w)
 {
     size_t packed = D * (D + 1) / 2;
     for (size_t t = 0; t < T; t++) {
         double *ut = u + t * D, *Ut = U + t * packed;
-        bin_terms(s, ut, t, T, D, B, J, h, terms, xi);
+        bin_terms(s, ut, t, T, D, B, J, h, terms, first, xi);
         if (t > 0) {
             memcpy(w, terms[xi[t]].atq, D * D * sizeof *w);
             solve_lower_rows(w, U + (t - 1) * packed, D);
@@ -290,13 +315,14 @@ WK_VECTOR_CLONES static int factor(double *U, double *u, size_t T, size_t D, siz
  * (prev, the upper triangle) for the next dtrsm, and is packed for the
  * backward pass. */
 static int factor_blas(double *U, double *u, size_t T, size_t D, size_t B, const double *J, const double *h,
-                       const struct dyn_terms *terms, const int *xi, double *s, double *prev, double *w)
+                       const struct dyn_terms *terms, const struct dyn_terms *first, const int *xi, double *s,
+                       double *prev, double *w)
 {
     size_t packed = D * (D + 1) / 2;
     int n = (int)D;
     for (size_t t = 0; t < T; t++) {
         double *ut = u + t * D, *Ut = U + t * packed;
-        bin_terms(s, ut, t, T, D, B, J, h, terms, xi);
+        bin_terms(s, ut, t, T, D, B, J, h, terms, first, xi);
         if (t > 0) {
             memcpy(w, terms[xi[t]].atq, D * D * sizeof *w);
             cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, n, 1.0, prev, n, w, n);
@@ -354,12 +380,16 @@ int wk_bc_ffbs_kernel(double *X, gsl_rng *rng, size_t T, size_t D, size_t B, con
         int rc = cache_state(&terms[l], A + l * D * D, b + l * D, Q + l * D * D, D, s);
         if (rc < 0) return rc;
     }
-    int rc;
+    struct dyn_terms first;
+    terms_at(&first, base + L * terms_size(D), D);
+    size_t l0 = (size_t)xi[0];
+    int rc = cache_first(&first, A + l0 * D * D, b + l0 * D, Q + l0 * D * D, D, s);
+    if (rc < 0) return rc;
     if (blas) {
         openblas_set_num_threads(1); /* chains run in parallel instead */
-        rc = factor_blas(U, u, T, D, B, J, h, terms, xi, s, prev, w);
+        rc = factor_blas(U, u, T, D, B, J, h, terms, &first, xi, s, prev, w);
     } else {
-        rc = factor(U, u, T, D, B, J, h, terms, xi, s, w);
+        rc = factor(U, u, T, D, B, J, h, terms, &first, xi, s, w);
     }
     if (rc < 0) return rc;
     backward(X, rng, T, D, U, u, terms, xi, g);

@@ -156,6 +156,31 @@ static int state_logliks(double *loglik, const struct wk_bc_chain *ch, const dou
     return 0;
 }
 
+/* first[l] = log N(X_0; b_l, A_l A_l' + Q_l): the first bin's density
+ * under state l, from X_{-1} ~ N(0, I) a step before it (work: 2 D^2). */
+static int first_bin_logliks(double *first, const struct wk_bc_chain *ch, double *work)
+{
+    size_t D = ch->D;
+    double *s = work, *e = work + D * D;
+    for (size_t l = 0; l < ch->L; l++) {
+        wk_bc_matmul_nt(s, ch->A + l * D * D, ch->A + l * D * D, D, D, D);
+        for (size_t k = 0; k < D * D; k++) s[k] += ch->Q[l * D * D + k];
+        wk_bc_symmetrize(s, D);
+        if (wk_bc_chol(s, D) < 0)
+            return wk_fail(WK_ENUMERIC, "bicluster: prior covariance of the first bin is not positive definite");
+        /* |L^{-1} (x - b)|^2 by forward substitution */
+        double quad = 0;
+        for (size_t i = 0; i < D; i++) {
+            double v = ch->X[i] - ch->b[l * D + i];
+            for (size_t j = 0; j < i; j++) v -= s[i * D + j] * e[j];
+            e[i] = v / s[i * D + i];
+            quad += e[i] * e[i];
+        }
+        first[l] = -0.5 * (quad + wk_bc_chol_logdet(s, D) + (double)D * log(2 * M_PI));
+    }
+    return 0;
+}
+
 int wk_bc_update_states(struct wk_bc_chain *ch)
 {
     size_t T = ch->data->T, L = ch->L, D = ch->D, E = 2 * D + 1, n = T > 0 ? T - 1 : 0;
@@ -163,7 +188,8 @@ int wk_bc_update_states(struct wk_bc_chain *ch)
     double *loglik = wk_malloc_array(L, (n + 1) * sizeof(double));
     double *alpha = wk_malloc_array(T * L, sizeof(double));
     double *prob = wk_malloc_array(L, sizeof(double));
-    int rc = Z && loglik && alpha && prob ? 0 : WK_ENOMEM;
+    double *work = wk_malloc_array(2 * D, D * sizeof(double));
+    int rc = Z && loglik && alpha && prob && work ? 0 : WK_ENOMEM;
     for (size_t t = 0; !rc && t < n; t++) {
         for (size_t k = 0; k < D; k++) {
             Z[k * n + t] = ch->X[(t + 1) * D + k];
@@ -172,8 +198,14 @@ int wk_bc_update_states(struct wk_bc_chain *ch)
         Z[2 * D * n + t] = 1.0;
     }
     if (!rc) rc = state_logliks(loglik, ch, Z, n);
-    /* forward: alpha[t][l] = p(xi_t = l | X_0..t), normalized */
-    for (size_t l = 0; !rc && l < L; l++) alpha[l] = 1.0 / (double)L;
+    if (!rc) rc = first_bin_logliks(prob, ch, work);
+    /* forward: alpha[t][l] = p(xi_t = l | X_0..t), normalized; xi_0 uniform a priori */
+    if (!rc) {
+        double top = -INFINITY, sum = 0;
+        for (size_t l = 0; l < L; l++) top = fmax(top, prob[l]);
+        for (size_t l = 0; l < L; l++) sum += alpha[l] = exp(prob[l] - top);
+        for (size_t l = 0; l < L; l++) alpha[l] /= sum;
+    }
     for (size_t t = 1; !rc && t < T; t++) {
         double top = -INFINITY;
         for (size_t l = 0; l < L; l++) {
@@ -212,6 +244,7 @@ int wk_bc_update_states(struct wk_bc_chain *ch)
         ch->xi[tt] = (int)pick;
     }
     if (!rc) wk_bicluster_hdp_update(ch->beta, ch->pi, ch->rng, ch->xi, T, L, ch->o.alpha, ch->o.gamma, ch->o.kappa);
+    free(work);
     free(prob);
     free(alpha);
     free(loglik);

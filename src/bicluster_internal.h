@@ -150,6 +150,11 @@ size_t wk_bc_ffbs_work_size(size_t T, size_t D, size_t L);
 int wk_bc_ffbs_blocks(double *X, gsl_rng *rng, size_t T, size_t D, size_t B, const double *J, const double *h,
                       const double *A, const double *b, const double *Q, const int *xi, double *work);
 
+/* X_{-1}, the step before the first bin (X_{-1} ~ N(0, I), integrated out
+ * by the latent and state updates), drawn given X_0 and the dynamics of
+ * xi_0 for the dynamics update (bicluster_mniw.c); work: 3 D^2 + D. */
+int wk_bc_draw_presample(double *xpre, struct wk_bc_chain *ch, double *work);
+
 /* Blocks of the sweep (bicluster_*.c). */
 int wk_bc_update_latents(struct wk_bc_chain *ch);
 int wk_bc_update_dynamics(struct wk_bc_chain *ch);

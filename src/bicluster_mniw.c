@@ -1,6 +1,8 @@
 /* bicluster_mniw.c - the dynamics (A_l, b_l, Q_l) of each state from their
  * matrix-normal inverse-Wishart posterior given the latents and states:
- * Q ~ IW(0.01 I, D + 2), [A | b] | Q ~ MN([I | 0], Q, I) a priori. */
+ * Q ~ IW(0.01 I, D + 2), [A | b] | Q ~ MN([I | 0], Q, I) a priori.  The
+ * first bin's transition starts from X_{-1} ~ N(0, I), which the latent
+ * and state updates integrate out and this update draws first. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +30,11 @@ static void add_outer(double *acc, const double *u, size_t n, const double *v, s
     }
 }
 
-/* Sufficient statistics of the transitions in state l, prior included
- * (zext: E values of work). */
-static void statistics(struct mniw_work *w, const struct wk_bc_chain *ch, size_t l, long *count, double *zext)
+/* Sufficient statistics of the transitions in state l, prior included,
+ * with the step xpre -> X_0 when l is the state of bin 0 (zext: E values
+ * of work). */
+static void statistics(struct mniw_work *w, const struct wk_bc_chain *ch, size_t l, const double *xpre, long *count,
+                       double *zext)
 {
     size_t D = ch->D, E = D + 1, T = ch->data->T;
     memset(w->sxx, 0, E * E * sizeof(double));
@@ -39,11 +43,11 @@ static void statistics(struct mniw_work *w, const struct wk_bc_chain *ch, size_t
     for (size_t i = 0; i < E; i++) w->sxx[i * E + i] = 1.0;
     for (size_t i = 0; i < D; i++) w->syx[i * E + i] = 1.0, w->syy[i * D + i] = 1.0;
     *count = 0;
-    for (size_t t = 1; t < T; t++) {
+    for (size_t t = 0; t < T; t++) {
         if ((size_t)ch->xi[t] != l) continue;
         const double *x = ch->X + t * D;
         (*count)++;
-        memcpy(zext, ch->X + (t - 1) * D, D * sizeof(double));
+        memcpy(zext, t > 0 ? ch->X + (t - 1) * D : xpre, D * sizeof(double));
         zext[D] = 1.0;
         add_outer(w->sxx, zext, E, zext, E);
         add_outer(w->syx, x, D, zext, E);
@@ -51,11 +55,49 @@ static void statistics(struct mniw_work *w, const struct wk_bc_chain *ch, size_t
     }
 }
 
-static int draw_state(struct wk_bc_chain *ch, size_t l, struct mniw_work *w)
+/* X_{-1} given X_0 and the dynamics of xi_0: prior N(0, I) times
+ * N(X_0; b + A x, Q), i.e. precision I + A' Q^{-1} A and information
+ * A' Q^{-1} (X_0 - b). */
+int wk_bc_draw_presample(double *xpre, struct wk_bc_chain *ch, double *work)
+{
+    size_t D = ch->D, l = (size_t)ch->xi[0];
+    double *lq = work, *wa = work + D * D, *prec = work + 2 * D * D, *r = work + 3 * D * D;
+    memcpy(lq, ch->Q + l * D * D, D * D * sizeof(double));
+    if (wk_bc_chol(lq, D) < 0)
+        return wk_fail(WK_ENUMERIC, "bicluster: state noise covariance is not positive definite");
+    /* wa = Lq^{-1} A, r = Lq^{-1} (X_0 - b), by forward substitution */
+    for (size_t i = 0; i < D; i++) {
+        double *wi = wa + i * D;
+        memcpy(wi, ch->A + (l * D + i) * D, D * sizeof(double));
+        r[i] = ch->X[i] - ch->b[l * D + i];
+        for (size_t j = 0; j < i; j++) {
+            double lij = lq[i * D + j];
+            for (size_t k = 0; k < D; k++) wi[k] -= lij * wa[j * D + k];
+            r[i] -= lij * r[j];
+        }
+        for (size_t k = 0; k < D; k++) wi[k] /= lq[i * D + i];
+        r[i] /= lq[i * D + i];
+    }
+    wk_bc_matmul_tn(prec, wa, wa, D, D, D);
+    for (size_t i = 0; i < D; i++) {
+        prec[i * D + i] += 1.0;
+        double v = 0;
+        for (size_t k = 0; k < D; k++) v += wa[k * D + i] * r[k];
+        xpre[i] = v;
+    }
+    wk_bc_symmetrize(prec, D);
+    if (wk_bc_chol(prec, D) < 0)
+        return wk_fail(WK_ENUMERIC, "bicluster: precision of the first step is not positive definite");
+    wk_bc_chol_solve(prec, D, xpre);
+    wk_bc_chol_draw_precision(xpre, prec, D, ch->rng);
+    return 0;
+}
+
+static int draw_state(struct wk_bc_chain *ch, size_t l, const double *xpre, struct mniw_work *w)
 {
     size_t D = ch->D, E = D + 1;
     long n;
-    statistics(w, ch, l, &n, w->e); /* e is free until the draw below */
+    statistics(w, ch, l, xpre, &n, w->e); /* e is free until the draw below */
     int rc = wk_bc_chol(w->sxx, E); /* Sxx = U U' */
     if (rc < 0) return wk_fail(rc, "bicluster: dynamics regression is singular");
     /* Mn = Syx Sxx^{-1}, row by row */
@@ -99,10 +141,13 @@ int wk_bc_update_dynamics(struct wk_bc_chain *ch)
         wk_malloc_array(E, E * sizeof(double)), wk_malloc_array(D, E * sizeof(double)),
         wk_malloc_array(D, D * sizeof(double)), wk_malloc_array(D, E * sizeof(double)),
         wk_malloc_array(D, D * sizeof(double)), wk_malloc_array(D, E * sizeof(double)),
-        wk_malloc_array(D, D * sizeof(double)), wk_malloc_array(3 * D, D * sizeof(double)),
+        wk_malloc_array(D, D * sizeof(double)), wk_malloc_array(3 * D + 1, D * sizeof(double)),
     };
-    int rc = w.sxx && w.syx && w.syy && w.mn && w.sn && w.e && w.row && w.iw ? 0 : WK_ENOMEM;
-    for (size_t l = 0; !rc && l < ch->L; l++) rc = draw_state(ch, l, &w);
+    double *xpre = wk_malloc_array(D, sizeof(double));
+    int rc = w.sxx && w.syx && w.syy && w.mn && w.sn && w.e && w.row && w.iw && xpre ? 0 : WK_ENOMEM;
+    if (!rc && ch->data->T > 0) rc = wk_bc_draw_presample(xpre, ch, w.iw); /* iw: free until the draws */
+    for (size_t l = 0; !rc && l < ch->L; l++) rc = draw_state(ch, l, xpre, &w);
+    free(xpre);
     free(w.sxx);
     free(w.syx);
     free(w.syy);

@@ -73,7 +73,8 @@ int wk_bicluster_truth_spec(const char *spec);
 /* Forward-filtering backward-sampling of X[T][D] under switching linear
  * dynamics, in information form: observation information J[t] (D x D) and
  * h[t] (D) per bin, dynamics A[l] (D x D), b[l] (D), Q[l] (D x D), state
- * xi[t] for t >= 1, X_0 ~ N(0, I).  Matrices row-major.  0 or WK_ENUMERIC
+ * xi[t] of the step X_{t-1} -> X_t for t >= 0, from X_{-1} ~ N(0, I)
+ * (integrated out).  Matrices row-major.  0 or WK_ENUMERIC
  * (a matrix not positive definite) or WK_ENOMEM. */
 int wk_bicluster_ffbs(double *X, gsl_rng *rng, size_t T, size_t D, const double *J, const double *h,
                       const double *A, const double *b, const double *Q, const int *xi);

@@ -29,12 +29,13 @@ static void count_messages(enum wk_log_level level, const char *message, void *u
     snprintf(last_message, sizeof last_message, "%s", message);
 }
 
-/* One bin (T = 1, D = 2): X ~ N(M^{-1} h, M^{-1}), M = I + J, drawn as
- * M^{-1} h + U^{-1} z with M = U'U and z the first two normals of the
- * stream. */
+/* One bin (T = 1, D = 2): X_0 = b + A X_{-1} + N(0, Q) with X_{-1} ~
+ * N(0, I) and A = Q = I is N(b, 2 I) a priori, so X ~ N(M^{-1} (h + b / 2),
+ * M^{-1}), M = I / 2 + J, drawn as the mean plus U^{-1} z with M = U'U and
+ * z the first two normals of the stream. */
 static void test_one_bin(void)
 {
-    double J[4] = {2.0, 0.6, 0.6, 1.5}, h[2] = {0.7, -1.2}, A[4] = {1, 0, 0, 1}, b[2] = {0, 0};
+    double J[4] = {2.0, 0.6, 0.6, 1.5}, h[2] = {0.7, -1.2}, A[4] = {1, 0, 0, 1}, b[2] = {0.4, -0.2};
     double Q[4] = {1, 0, 0, 1}, X[2];
     int xi[1] = {0};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -43,8 +44,9 @@ static void test_one_bin(void)
     ok(rc == 0, "one bin: runs");
     gsl_rng_set(rng, 11);
     double z0 = gsl_ran_ugaussian(rng), z1 = gsl_ran_ugaussian(rng);
-    double m00 = 3.0, m01 = 0.6, m11 = 2.5, det = m00 * m11 - m01 * m01;
-    double mean0 = (m11 * h[0] - m01 * h[1]) / det, mean1 = (m00 * h[1] - m01 * h[0]) / det;
+    double m00 = 2.5, m01 = 0.6, m11 = 2.0, det = m00 * m11 - m01 * m01;
+    double i0 = h[0] + b[0] / 2, i1 = h[1] + b[1] / 2;
+    double mean0 = (m11 * i0 - m01 * i1) / det, mean1 = (m00 * i1 - m01 * i0) / det;
     /* U = [[u00, u01], [0, u11]], U'U = M */
     double u00 = sqrt(m00), u01 = m01 / u00, u11 = sqrt(m11 - u01 * u01);
     double e1 = z1 / u11, e0 = (z0 - u01 * e1) / u00;
@@ -53,17 +55,19 @@ static void test_one_bin(void)
     gsl_rng_free(rng);
 }
 
-/* Two bins, D = 1: X_0 ~ N(0, 1), X_1 = b + a X_0 + N(0, q), information
+/* Two bins, D = 1: X_0 = b0 + a0 X_{-1} + N(0, q0) with X_{-1} ~ N(0, 1),
+ * i.e. X_0 ~ N(b0, a0^2 + q0), then X_1 = b + a X_0 + N(0, q), information
  * (J_t, h_t); the draws' means, variances and covariance against the
  * inverse of the 2 x 2 joint precision. */
 static void test_two_bins(void)
 {
+    double a0 = 0.5, b0 = 0.2, q0 = 1.0, v0 = a0 * a0 + q0;
     double a = 0.8, bb = 0.3, q = 0.2, J[2] = {0.5, 2.0}, h[2] = {1.0, -0.4};
-    double P00 = 1 + J[0] + a * a / q, P01 = -a / q, P11 = J[1] + 1 / q;
-    double i0 = h[0] - a * bb / q, i1 = h[1] + bb / q, det = P00 * P11 - P01 * P01;
+    double P00 = 1 / v0 + J[0] + a * a / q, P01 = -a / q, P11 = J[1] + 1 / q;
+    double i0 = h[0] + b0 / v0 - a * bb / q, i1 = h[1] + bb / q, det = P00 * P11 - P01 * P01;
     double c00 = P11 / det, c11 = P00 / det, c01 = -P01 / det;
     double m0 = c00 * i0 + c01 * i1, m1 = c01 * i0 + c11 * i1;
-    double A[2] = {1.0, a}, b[2] = {0.0, bb}, Q[2] = {1.0, q}, X[2];
+    double A[2] = {a0, a}, b[2] = {b0, bb}, Q[2] = {q0, q}, X[2];
     int xi[2] = {0, 1};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 5);
@@ -169,8 +173,9 @@ static void mul(gsl_matrix *c, CBLAS_TRANSPOSE_t ta, const gsl_matrix *a, CBLAS_
 }
 
 /* The smoothed means E[X_t | all information] (T x D) of the model that
- * wk_bc_ffbs_blocks draws from: X_0 ~ N(0, I), X_t = b + A X_{t-1} + N(0, Q)
- * with the dynamics of state xi[t], information (J_t, h_t) per bin. */
+ * wk_bc_ffbs_blocks draws from: X_{-1} ~ N(0, I), X_t = b + A X_{t-1} +
+ * N(0, Q) with the dynamics of state xi[t] (t >= 0), information (J_t, h_t)
+ * per bin. */
 static void kalman_smoother(double *mean, const double *Jfull, const double *h, const double *A, const double *b,
                             const double *Q, const int *xi)
 {
@@ -182,18 +187,18 @@ static void kalman_smoother(double *mean, const double *Jfull, const double *h, 
         Pp[t] = gsl_matrix_alloc(KD, KD);
         mp[t] = gsl_vector_calloc(KD);
         mf[t] = gsl_vector_alloc(KD);
-        if (t == 0) {
-            gsl_matrix_set_identity(Pp[0]);
+        gsl_matrix_const_view At = gsl_matrix_const_view_array(A + xi[t] * KD * KD, KD, KD);
+        gsl_matrix_const_view Qt = gsl_matrix_const_view_array(Q + xi[t] * KD * KD, KD, KD);
+        gsl_vector_const_view bt = gsl_vector_const_view_array(b + xi[t] * KD, KD);
+        gsl_vector_memcpy(mp[t], &bt.vector);
+        if (t == 0) { /* from X_{-1} ~ N(0, I) */
+            mul(Pp[t], CblasNoTrans, &At.matrix, CblasTrans, &At.matrix);
         } else {
-            gsl_matrix_const_view At = gsl_matrix_const_view_array(A + xi[t] * KD * KD, KD, KD);
-            gsl_matrix_const_view Qt = gsl_matrix_const_view_array(Q + xi[t] * KD * KD, KD, KD);
-            gsl_vector_const_view bt = gsl_vector_const_view_array(b + xi[t] * KD, KD);
-            gsl_vector_memcpy(mp[t], &bt.vector);
             gsl_blas_dgemv(CblasNoTrans, 1.0, &At.matrix, mf[t - 1], 1.0, mp[t]);
             mul(tmp, CblasNoTrans, &At.matrix, CblasNoTrans, Pf[t - 1]);
             mul(Pp[t], CblasNoTrans, tmp, CblasTrans, &At.matrix);
-            gsl_matrix_add(Pp[t], &Qt.matrix);
         }
+        gsl_matrix_add(Pp[t], &Qt.matrix);
         /* update in information form: Pf = (Pp^{-1} + J)^{-1}, mf = Pf (Pp^{-1} mp + h) */
         gsl_matrix *ip = inverse_spd(Pp[t]);
         gsl_matrix_const_view Jt = gsl_matrix_const_view_array(Jfull + t * KD * KD, KD, KD);

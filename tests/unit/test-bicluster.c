@@ -55,19 +55,15 @@ static void rts(double *mean, double *var, const double *J, const double *h, con
 {
     double m[T_][2], P[T_][4], mp[T_][2], Pp[T_][4];
     for (int t = 0; t < T_; t++) {
-        if (t == 0) {
-            mp[t][0] = mp[t][1] = 0;
-            double I[4] = {1, 0, 0, 1};
-            memcpy(Pp[t], I, sizeof I);
-        } else {
-            const double *Al = A + 4 * xi[t], *bl = b + 2 * xi[t], *Ql = Q + 4 * xi[t];
-            mp[t][0] = bl[0] + Al[0] * m[t - 1][0] + Al[1] * m[t - 1][1];
-            mp[t][1] = bl[1] + Al[2] * m[t - 1][0] + Al[3] * m[t - 1][1];
-            double tmp[4];
-            mul2(tmp, Al, P[t - 1]);
-            mul2t(Pp[t], tmp, Al);
-            for (int k = 0; k < 4; k++) Pp[t][k] += Ql[k];
-        }
+        /* bin 0 steps from X_{-1} ~ N(0, I) */
+        const double *Al = A + 4 * xi[t], *bl = b + 2 * xi[t], *Ql = Q + 4 * xi[t];
+        const double zero[2] = {0, 0}, eye[4] = {1, 0, 0, 1}, *mprev = t > 0 ? m[t - 1] : zero;
+        mp[t][0] = bl[0] + Al[0] * mprev[0] + Al[1] * mprev[1];
+        mp[t][1] = bl[1] + Al[2] * mprev[0] + Al[3] * mprev[1];
+        double tmp[4];
+        mul2(tmp, Al, t > 0 ? P[t - 1] : eye);
+        mul2t(Pp[t], tmp, Al);
+        for (int k = 0; k < 4; k++) Pp[t][k] += Ql[k];
         double prec[4], info[2];
         inv2(prec, Pp[t]);
         info[0] = prec[0] * mp[t][0] + prec[1] * mp[t][1] + h[t * 2];
