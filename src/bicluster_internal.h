@@ -155,6 +155,11 @@ int wk_bc_ffbs_blocks(double *X, gsl_rng *rng, size_t T, size_t D, size_t B, con
  * xi_0 for the dynamics update (bicluster_mniw.c); work: 3 D^2 + D. */
 int wk_bc_draw_presample(double *xpre, struct wk_bc_chain *ch, double *work);
 
+/* The states bin by bin from their conditionals with the latents
+ * integrated out, given the pseudo-observations' information (J: T x D/B
+ * blocks B x B, h: T x D), the dynamics and pi (bicluster_gck.c). */
+int wk_bc_collapsed_states(struct wk_bc_chain *ch, const double *J, const double *h, size_t B);
+
 /* Blocks of the sweep (bicluster_*.c). */
 int wk_bc_update_latents(struct wk_bc_chain *ch);
 int wk_bc_update_dynamics(struct wk_bc_chain *ch);

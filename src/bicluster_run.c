@@ -626,7 +626,8 @@ static void run_signature(char *buf, size_t len, const struct run *R, unsigned l
              R->N, R->T, o->chains, o->latent_dim, o->states, o->thin, init, o->poisson, o->alpha, o->gamma,
              o->kappa, o->r_k, o->mfm_gamma, o->save_params, seed, wk_rng_xoshiro256->name);
     size_t used = strlen(buf);
-    if (o->split_merge > 0 && used < len) snprintf(buf + used, len - used, " sm=%d", o->split_merge);
+    if (o->split_merge > 0 && used < len) used += (size_t)snprintf(buf + used, len - used, " sm=%d", o->split_merge);
+    if (o->collapsed_states && used < len) snprintf(buf + used, len - used, " collapsed=1");
 }
 
 /* Rank 0: check the checkpoint's identity, read every chain's state into

@@ -342,6 +342,10 @@ int wk_bc_update_latents(struct wk_bc_chain *ch)
     }
     free(order);
     if (failed) return WK_ENOMEM;
+    if (ch->o.collapsed_states && ch->iteration >= STATE_WARMUP) {
+        int rc = wk_bc_collapsed_states(ch, J, h, P);
+        if (rc) return rc;
+    }
     return wk_bc_ffbs_blocks(ch->X, ch->rng, T, D, P, J, h, ch->A, ch->b, ch->Q, ch->xi, work);
 }
 

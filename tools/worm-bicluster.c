@@ -36,6 +36,8 @@ static const struct wk_tool TOOL = {
     "      --rk R             MFM prior K ~ Geometric(R) (default 0.2)\n"
     "      --mfm-gamma G      MFM weights ~ Dirichlet(G) (default 1)\n"
     "      --split-merge N    split-merge attempts per iteration (default 0)\n"
+    "      --collapsed-states also draw the states bin by bin with the latents\n"
+    "                         integrated out (mixes far better, costs more)\n"
     "      --save-params      also stream d, c, r and the latent trajectories\n"
     "      --checkpoint FILE  save the chains there (also at the end and on\n"
     "                         SIGTERM/SIGINT, then exit 128+signal) and resume\n"
@@ -43,7 +45,7 @@ static const struct wk_tool TOOL = {
     "      --checkpoint-every N  iterations between checkpoints (default 100)\n",
 };
 
-enum { OPT_POISSON = 256, OPT_ALPHA, OPT_GAMMA, OPT_KAPPA, OPT_RK, OPT_MFM_GAMMA, OPT_SPLIT_MERGE, OPT_SAVE, OPT_CHECKPOINT, OPT_EVERY };
+enum { OPT_POISSON = 256, OPT_ALPHA, OPT_GAMMA, OPT_KAPPA, OPT_RK, OPT_MFM_GAMMA, OPT_SPLIT_MERGE, OPT_COLLAPSED, OPT_SAVE, OPT_CHECKPOINT, OPT_EVERY };
 
 static int int_option(const char *arg, long lo, long hi, const char *what, int *out)
 {
@@ -95,6 +97,7 @@ static int handle_option(int key, const char *arg, void *ctx)
     case OPT_RK: return wk_parse_double(arg, 1e-6, 1 - 1e-6, "--rk", &o->r_k);
     case OPT_MFM_GAMMA: return wk_parse_double(arg, 1e-6, 1e6, "--mfm-gamma", &o->mfm_gamma);
     case OPT_SPLIT_MERGE: return int_option(arg, 0, 1000, "--split-merge", &o->split_merge);
+    case OPT_COLLAPSED: o->collapsed_states = 1; return 0;
     case OPT_SAVE: o->save_params = 1; return 0;
     case OPT_CHECKPOINT: o->checkpoint = arg; return 0;
     case OPT_EVERY: return wk_parse_long(arg, 1, 1000000000L, "--checkpoint-every", &o->checkpoint_every);
@@ -155,7 +158,7 @@ int main(int argc, char **argv)
         {"poisson", no_argument, 0, OPT_POISSON},  {"alpha", required_argument, 0, OPT_ALPHA},
         {"gamma", required_argument, 0, OPT_GAMMA}, {"kappa", required_argument, 0, OPT_KAPPA},
         {"rk", required_argument, 0, OPT_RK},      {"mfm-gamma", required_argument, 0, OPT_MFM_GAMMA},
-        {"split-merge", required_argument, 0, OPT_SPLIT_MERGE},
+        {"split-merge", required_argument, 0, OPT_SPLIT_MERGE}, {"collapsed-states", no_argument, 0, OPT_COLLAPSED},
         {"save-params", no_argument, 0, OPT_SAVE}, {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
         {"checkpoint-every", required_argument, 0, OPT_EVERY}, {0, 0, 0, 0},
     };

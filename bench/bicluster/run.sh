@@ -12,6 +12,7 @@
 #   PERITER=1 ...                        # only the per-iteration timings (no 10,000-iteration run)
 #   KSTART=1 ...                         # start from 1 cluster (worm-bicluster -k): does K recover?
 #   SPLITMERGE=1 ...                     # with worm-bicluster --split-merge 1
+#   COLLAPSED=1 ...                      # with worm-bicluster --collapsed-states
 #
 # Prints each target figure: the share of kept draws with the modal K and
 # that K, the neuron ARI of the maxPEAR estimate, the mismatched state bins
@@ -116,17 +117,20 @@ if [ "${PERITER:-0}" = 1 ]; then
     exit 0
 fi
 ms=$(cpu_ms "$ITER" "$BIN/worm-bicluster" -@ 1 -n "$ITER" -s "$SEED" ${KSTART:+-k "$KSTART"} \
-    ${SPLITMERGE:+--split-merge "$SPLITMERGE"} -q sim.h5 -o fit.h5)
+    ${SPLITMERGE:+--split-merge "$SPLITMERGE"} ${COLLAPSED:+--collapsed-states} -q sim.h5 -o fit.h5)
 "$BIN/worm-bicluster" summarize fit.h5 -o summary.h5
 hist=$(h5dump -d /results/bicluster/summary/K_histogram summary.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' |
        tr -c '0-9\n' ' ' | tr -s ' ' '\n' | grep -v '^$')
 modal=$(echo "$hist" | awk '$1 > top {top = $1; k = NR - 1} {s += $1} END {printf "%d %.3f", k, (s ? top / s : 0)}')
-echo "iterations                 $ITER (25% burn-in), seed $SEED${KSTART:+, started from $KSTART clusters}${SPLITMERGE:+, --split-merge $SPLITMERGE}"
+echo "iterations                 $ITER (25% burn-in), seed $SEED${KSTART:+, started from $KSTART clusters}${SPLITMERGE:+, --split-merge $SPLITMERGE}${COLLAPSED:+, --collapsed-states}"
 echo "modal K, share of draws    K = ${modal% *} in ${modal#* } of the kept draws (target: K = 3 in >= 0.80)"
 echo "neuron ARI (maxPEAR)       $(attr truth_ari_neurons) (target >= 0.9)"
 echo "state ARI (maxPEAR)        $(attr truth_ari_states)"
 echo "mismatched state bins      $(attr truth_state_mismatches) of 500 (target <= 25)"
 echo "  each state as its majority $(attr truth_state_majority_mismatches) (estimated states that split a true one are not counted)"
+nstates=$(h5dump -d /results/bicluster/summary/n_states_histogram summary.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' |
+          tr -c '0-9\n' ' ' | tr -s ' ' '\n' | grep -v '^$' | awk '{s += $1; m += (NR - 1) * $1} END {printf "%.2f", s ? m / s : 0}')
+echo "states in the estimate     $("$BIN/worm-compare" --truth sim.h5 summary.h5 | awk '$1 == "states_estimated" {print $2}') (true 2); mean over the kept draws $nstates"
 echo "CPU ms per iteration       $ms (one thread; target <= 10)"
 echo "speed-up over reference    $(echo "$ms" | awk '{printf "%.0fx", 2000 / $1}') (reference ~2000 ms; target 200x)"
 if [ -n "${BASE:-}" ]; then

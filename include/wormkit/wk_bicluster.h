@@ -38,6 +38,7 @@ struct wk_bicluster_options {
     double r_k;           /* MFM: K ~ Geometric(r_k) (0.2) */
     double mfm_gamma;     /* MFM: weights ~ Dir_K(mfm_gamma) (1) */
     int split_merge;      /* split-merge attempts per iteration (0: none) */
+    int collapsed_states; /* also draw the states with the latents integrated out (0) */
     int save_params;      /* also stream d, c, r and the latents X */
     const char *recording;/* recording id; NULL: the first */
     const char *checkpoint; /* checkpoint file, NULL: none */

@@ -1,8 +1,9 @@
 #!/bin/sh
 # worm-bicluster: the same draws for a seed whatever the thread count (also
-# with threads to spare working inside the chains, and with split-merge
-# moves), a different seed gives other draws, and a run resumed from a
-# checkpoint (or extended) equals an uninterrupted run.
+# with threads to spare working inside the chains, with split-merge moves
+# and with the collapsed state update), a different seed gives other
+# draws, and a run resumed from a checkpoint (or extended) equals an
+# uninterrupted run.
 . "$(dirname "$0")/../lib.sh"
 
 if [ ! -x "$WK_BIN/worm-bicluster" ] || [ ! -x "$WK_BIN/worm-simulate" ]; then
@@ -70,6 +71,23 @@ h5dump -g /results/bicluster/chain1 smres.h5 | sed 1d >smr1.txt
 ok "split-merge: resumed chain equals the uninterrupted chain" cmp -s smc1.txt smr1.txt
 expect_fail 1 "checkpoint without split-merge" worm-bicluster -n 20 -c 2 -s 5 --checkpoint smck.h5 sim.h5 -o bad.h5
 ok "split-merge checkpoint mismatch: message" grep -q "checkpoint of a different run" "$err"
+
+# with the collapsed state update: the same for any thread count, other
+# draws than without, resumable, and a checkpoint without it is refused
+run_tool worm-bicluster -n 20 -c 2 -@ 1 -s 5 --collapsed-states sim.h5 -o co1.h5
+is "$rc" 0 "--collapsed-states runs"
+run_tool worm-bicluster -n 20 -c 2 -@ 4 -s 5 --collapsed-states sim.h5 -o co4.h5
+draws co1.h5 >co1.txt
+draws co4.h5 >co4.txt
+ok "collapsed states: same draws on 1 and 4 threads" cmp -s co1.txt co4.txt
+ok "collapsed states: other draws than without" sh -c '! cmp -s co1.txt sm0.txt'
+run_tool worm-bicluster -n 15 -c 2 -s 5 --collapsed-states --checkpoint cock.h5 sim.h5 -o copart.h5
+run_tool worm-bicluster -n 20 -c 2 -s 5 --collapsed-states --checkpoint cock.h5 sim.h5 -o cores.h5
+is "$rc" 0 "collapsed states: resumed to 20 iterations"
+h5dump -g /results/bicluster/chain1 co1.h5 | sed 1d >coc1.txt
+h5dump -g /results/bicluster/chain1 cores.h5 | sed 1d >cor1.txt
+ok "collapsed states: resumed chain equals the uninterrupted chain" cmp -s coc1.txt cor1.txt
+expect_fail 1 "checkpoint without --collapsed-states" worm-bicluster -n 20 -c 2 -s 5 --checkpoint cock.h5 sim.h5 -o bad.h5
 
 # chains started from other cluster counts make another run
 run_tool worm-bicluster -n 10 -c 2 -s 5 -k 3,2 --checkpoint kck.h5 sim.h5 -o kpart.h5
