@@ -100,10 +100,7 @@ static int cache_state(const struct dyn_terms *s, const double *A, const double 
 static int cache_first(const struct dyn_terms *s, const double *A, const double *b, const double *Q, size_t D,
                        double *tmp)
 {
-    wk_bc_matmul_nt(tmp, A, A, D, D, D);
-    for (size_t k = 0; k < D * D; k++) tmp[k] += Q[k];
-    wk_bc_symmetrize(tmp, D);
-    int rc = wk_bc_chol(tmp, D);
+    int rc = wk_bc_first_bin_chol(tmp, A, Q, D);
     if (rc < 0) return wk_fail(rc, "bicluster: prior covariance of the first bin is not positive definite");
     wk_bc_chol_inverse(s->qinv, tmp, D);
     for (size_t i = 0; i < D; i++) {

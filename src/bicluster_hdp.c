@@ -163,10 +163,7 @@ static int first_bin_logliks(double *first, const struct wk_bc_chain *ch, double
     size_t D = ch->D;
     double *s = work, *e = work + D * D;
     for (size_t l = 0; l < ch->L; l++) {
-        wk_bc_matmul_nt(s, ch->A + l * D * D, ch->A + l * D * D, D, D, D);
-        for (size_t k = 0; k < D * D; k++) s[k] += ch->Q[l * D * D + k];
-        wk_bc_symmetrize(s, D);
-        if (wk_bc_chol(s, D) < 0)
+        if (wk_bc_first_bin_chol(s, ch->A + l * D * D, ch->Q + l * D * D, D) < 0)
             return wk_fail(WK_ENUMERIC, "bicluster: prior covariance of the first bin is not positive definite");
         /* |L^{-1} (x - b)|^2 by forward substitution */
         double quad = 0;

@@ -30,6 +30,10 @@ void wk_bc_matmul_tn(double *c, const double *a, const double *b, size_t m, size
 /* c = a b' (a: n x m, b: k x m). */
 void wk_bc_matmul_nt(double *c, const double *a, const double *b, size_t n, size_t m, size_t k);
 void wk_bc_symmetrize(double *a, size_t n);
+/* The Cholesky factor of A A' + Q (n x n) into l: the covariance of the
+ * first bin X_0 = b + A X_{-1} + N(0, Q) with X_{-1} ~ N(0, I);
+ * WK_ENUMERIC when it is not positive definite. */
+int wk_bc_first_bin_chol(double *l, const double *A, const double *Q, size_t n);
 /* A draw of Q ~ inverse-Wishart(S, nu) (S n x n, nu > n - 1). */
 int wk_bc_inverse_wishart(double *q, const double *s, double nu, size_t n, gsl_rng *rng, double *work);
 

@@ -151,6 +151,14 @@ void wk_bc_symmetrize(double *a, size_t n)
 
 /* Bartlett: W = C B B' C' ~ Wishart(S^{-1}, nu) with S^{-1} = C C'; Q = W^{-1}.
  * work holds 3 n^2 doubles. */
+int wk_bc_first_bin_chol(double *l, const double *A, const double *Q, size_t n)
+{
+    wk_bc_matmul_nt(l, A, A, n, n, n);
+    for (size_t k = 0; k < n * n; k++) l[k] += Q[k];
+    wk_bc_symmetrize(l, n);
+    return wk_bc_chol(l, n);
+}
+
 int wk_bc_inverse_wishart(double *q, const double *s, double nu, size_t n, gsl_rng *rng, double *work)
 {
     double *c = work, *bb = work + n * n, *m = work + 2 * n * n;
