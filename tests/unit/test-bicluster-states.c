@@ -181,19 +181,20 @@ static int draw_index(gsl_rng *rng, const double *p, int n)
     return n - 1;
 }
 
-/* One draw of xi from the prior: beta ~ Dir(gamma / L), pi_l ~
- * Dir(alpha beta + kappa e_l), xi_0 uniform, xi_t ~ pi[xi_{t-1}]. */
-static void prior_draw(int *xi, gsl_rng *rng)
+/* One draw of xi[T] from the prior with L <= GL states: beta ~
+ * Dir(gamma / L), pi_l ~ Dir(alpha beta + kappa e_l), xi_0 uniform,
+ * xi_t ~ pi[xi_{t-1}]. */
+static void prior_states(int *xi, int T_, int L_, gsl_rng *rng)
 {
     double par[GL], beta[GL], pi[GL * GL];
-    for (int l = 0; l < GL; l++) par[l] = G_GAMMA / GL;
-    gsl_ran_dirichlet(rng, GL, par, beta);
-    for (int j = 0; j < GL; j++) {
-        for (int l = 0; l < GL; l++) par[l] = G_ALPHA * beta[l] + (j == l ? G_KAPPA : 0);
-        gsl_ran_dirichlet(rng, GL, par, pi + j * GL);
+    for (int l = 0; l < L_; l++) par[l] = G_GAMMA / L_;
+    gsl_ran_dirichlet(rng, (size_t)L_, par, beta);
+    for (int j = 0; j < L_; j++) {
+        for (int l = 0; l < L_; l++) par[l] = G_ALPHA * beta[l] + (j == l ? G_KAPPA : 0);
+        gsl_ran_dirichlet(rng, (size_t)L_, par, pi + j * L_);
     }
-    xi[0] = (int)gsl_rng_uniform_int(rng, GL);
-    for (int t = 1; t < GT; t++) xi[t] = draw_index(rng, pi + xi[t - 1] * GL, GL);
+    xi[0] = (int)gsl_rng_uniform_int(rng, (unsigned long)L_);
+    for (int t = 1; t < T_; t++) xi[t] = draw_index(rng, pi + xi[t - 1] * L_, L_);
 }
 
 /* mean and standard error of x[n] by batch means */
@@ -219,7 +220,7 @@ static void test_prior_invariance(gsl_rng *rng)
     double *fn = stat, *fs = stat + DRAWS, *gn = stat + 2 * DRAWS, *gs = stat + 3 * DRAWS;
     int xi[GT];
     for (int k = 0; k < DRAWS; k++) {
-        prior_draw(xi, rng);
+        prior_states(xi, GT, GL, rng);
         fn[k] = states_used(xi), fs[k] = self_transitions(xi);
     }
     struct wk_bc_data data = {0, GT, NULL};
@@ -253,6 +254,7 @@ static void test_prior_invariance(gsl_rng *rng)
  * (X_{-1}, then MNIW) and the states (optionally first collapsed) ---- */
 
 enum { JT = 4, JD = 2, JL = 3, JDRAWS = 100000 };
+_Static_assert((int)JL <= (int)GL, "prior_states holds at most GL states");
 enum { STAT_STATES, STAT_X, STAT_LOGDETQ, STAT_FIRST, NSTAT };
 static const char *const stat_name[NSTAT] = {"states used", "atan X_0,0 atan X_0,1 + |atan X_3,0|",
                                              "log det Q of the last bin's state",
@@ -295,15 +297,8 @@ static void prior_dynamics(gsl_rng *rng, double *A, double *b, double *Q, double
 
 static void prior_chain(gsl_rng *rng, int *xi, double *X, double *A, double *b, double *Q, double *work)
 {
-    double par[JL], beta[JL], pi[JL * JL], prev[JD];
-    for (int l = 0; l < JL; l++) par[l] = G_GAMMA / JL;
-    gsl_ran_dirichlet(rng, JL, par, beta);
-    for (int j = 0; j < JL; j++) {
-        for (int l = 0; l < JL; l++) par[l] = G_ALPHA * beta[l] + (j == l ? G_KAPPA : 0);
-        gsl_ran_dirichlet(rng, JL, par, pi + j * JL);
-    }
-    xi[0] = (int)gsl_rng_uniform_int(rng, JL);
-    for (int t = 1; t < JT; t++) xi[t] = draw_index(rng, pi + xi[t - 1] * JL, JL);
+    double prev[JD];
+    prior_states(xi, JT, JL, rng);
     prior_dynamics(rng, A, b, Q, work);
     for (int i = 0; i < JD; i++) prev[i] = gsl_ran_ugaussian(rng);
     for (int t = 0; t < JT; t++) {
