@@ -186,7 +186,7 @@ static int draw_index(gsl_rng *rng, const double *p, int n)
  * xi_t ~ pi[xi_{t-1}]. */
 static void prior_states(int *xi, int T_, int L_, gsl_rng *rng)
 {
-    double par[GL], beta[GL], pi[GL * GL];
+    double par[GL] = {0}, beta[GL] = {0}, pi[GL * GL] = {0};
     for (int l = 0; l < L_; l++) par[l] = G_GAMMA / L_;
     gsl_ran_dirichlet(rng, (size_t)L_, par, beta);
     for (int j = 0; j < L_; j++) {
