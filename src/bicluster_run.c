@@ -621,8 +621,10 @@ static void run_signature(char *buf, size_t len, const struct run *R, unsigned l
     char init[WK_BICLUSTER_MAX_STARTS * 4 + 2] = "0";
     for (int k = 0, used = 0; k < o->n_init_clusters; k++)
         used += snprintf(init + used, sizeof init - (size_t)used, "%s%d", k ? "," : "", o->init_clusters[k]);
+    /* x0=step: the first bin steps from X_{-1} (checkpoints of builds
+     * before that sampled another model) */
     snprintf(buf, len, "N=%zu T=%zu chains=%d p=%d L=%d thin=%ld init=%s poisson=%d a=%.17g g=%.17g k=%.17g "
-                       "rk=%.17g mg=%.17g params=%d seed=%lu rng=%s",
+                       "rk=%.17g mg=%.17g params=%d seed=%lu rng=%s x0=step",
              R->N, R->T, o->chains, o->latent_dim, o->states, o->thin, init, o->poisson, o->alpha, o->gamma,
              o->kappa, o->r_k, o->mfm_gamma, o->save_params, seed, wk_rng_xoshiro256->name);
     size_t used = strlen(buf);
