@@ -30,6 +30,8 @@ OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/wk-bench-bicluster.XXXXXX")}
 cd "$OUT"
 
 attr() { h5dump -a "/results/bicluster/summary/$1" summary.h5 | sed -n 's/^ *(0): //p'; }
+# values DATASET FILE: the integers of an HDF5 dataset, one per line
+values() { h5dump -d "$1" "$2" | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' | tr -c '0-9\n' ' ' | tr -s ' ' '\n' | grep -v '^$'; }
 
 # cpu_ms ITER CMD...: CPU milliseconds (user + system) per iteration of CMD
 cpu_ms() {
@@ -94,7 +96,7 @@ full_size() {
     echo "full-size worm (N 300, T 5000, clusters $1, -k $2), s per iteration, sweep only (iterations 12..$big_n):"
     echo "  this build, CPU, 1 thread  $(sweep_ms 12 "$big_n" "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
     echo "  this build, wall, $cores threads $(sweep_wall 12 "$big_n" "$cores" "$BIN/worm-bicluster" -k "$2" -s "$SEED" "big$1.h5") (target <= 1)"
-    echo "  clusters K after each of the $big_n iterations: $(h5dump -d /results/bicluster/chain0/K sweep2.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' | tr -c '0-9\n' ' ' | tr -s ' \n' ' ')"
+    echo "  clusters K after each of the $big_n iterations: $(values /results/bicluster/chain0/K sweep2.h5 | tr '\n' ' ')"
     if [ -n "${BASE:-}" ]; then
         echo "  $BASE, CPU, 1 thread   $(sweep_ms 12 "$big_n" "$BASE" -k "$2" -s "$SEED" "big$1.h5" | awk '{printf "%.2f", $1 / 1000}')"
     fi
@@ -119,8 +121,7 @@ fi
 ms=$(cpu_ms "$ITER" "$BIN/worm-bicluster" -@ 1 -n "$ITER" -s "$SEED" ${KSTART:+-k "$KSTART"} \
     ${SPLITMERGE:+--split-merge "$SPLITMERGE"} ${COLLAPSED:+--collapsed-states} -q sim.h5 -o fit.h5)
 "$BIN/worm-bicluster" summarize fit.h5 -o summary.h5
-hist=$(h5dump -d /results/bicluster/summary/K_histogram summary.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' |
-       tr -c '0-9\n' ' ' | tr -s ' ' '\n' | grep -v '^$')
+hist=$(values /results/bicluster/summary/K_histogram summary.h5)
 modal=$(echo "$hist" | awk '$1 > top {top = $1; k = NR - 1} {s += $1} END {printf "%d %.3f", k, (s ? top / s : 0)}')
 echo "iterations                 $ITER (25% burn-in), seed $SEED${KSTART:+, started from $KSTART clusters}${SPLITMERGE:+, --split-merge $SPLITMERGE}${COLLAPSED:+, --collapsed-states}"
 echo "modal K, share of draws    K = ${modal% *} in ${modal#* } of the kept draws (target: K = 3 in >= 0.80)"
@@ -128,8 +129,8 @@ echo "neuron ARI (maxPEAR)       $(attr truth_ari_neurons) (target >= 0.9)"
 echo "state ARI (maxPEAR)        $(attr truth_ari_states)"
 echo "mismatched state bins      $(attr truth_state_mismatches) of 500 (target <= 25)"
 echo "  each state as its majority $(attr truth_state_majority_mismatches) (estimated states that split a true one are not counted)"
-nstates=$(h5dump -d /results/bicluster/summary/n_states_histogram summary.h5 | sed -n '/DATA {/,/}/p' | sed 's/([0-9]*)://g' |
-          tr -c '0-9\n' ' ' | tr -s ' ' '\n' | grep -v '^$' | awk '{s += $1; m += (NR - 1) * $1} END {printf "%.2f", s ? m / s : 0}')
+nstates=$(values /results/bicluster/summary/n_states_histogram summary.h5 |
+          awk '{s += $1; m += (NR - 1) * $1} END {printf "%.2f", s ? m / s : 0}')
 echo "states in the estimate     $("$BIN/worm-compare" --truth sim.h5 summary.h5 | awk '$1 == "states_estimated" {print $2}') (true 2); mean over the kept draws $nstates"
 echo "CPU ms per iteration       $ms (one thread; target <= 10)"
 echo "speed-up over reference    $(echo "$ms" | awk '{printf "%.0fx", 2000 / $1}') (reference ~2000 ms; target 200x)"
